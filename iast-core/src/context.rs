@@ -1,0 +1,215 @@
+//! Per-scope taint contexts.
+//!
+//! A context holds what sources recorded and what sinks found during one scope: one
+//! `iast::check` call, one async task, one HTTP request. The current context lives in a
+//! thread-local slot; async code carries it by re-entering it on every poll ([`Bound`]), which
+//! works on any executor and never leaks it into other tasks polled by the same thread.
+//! Threads and tasks spawned by the code under observation do not inherit it: use
+//! [`Context::enter`], [`Context::bind`], [`crate::thread::spawn`] or (feature `tokio`)
+//! `iast::spawn` / `iast::spawn_blocking` to carry it along.
+
+use crate::engine::State;
+use crate::report::Report;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context as TaskContext, Poll};
+
+thread_local! {
+    // Kept apart from CURRENT so that the check made by every annotated function outside any
+    // context is a single read of a const-initialised cell.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+#[inline(always)]
+pub(crate) fn active() -> bool {
+    ACTIVE.with(Cell::get)
+}
+
+/// A handle on one taint context. Cloning it shares the context.
+#[derive(Clone)]
+pub struct Context {
+    shared: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context").finish_non_exhaustive()
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl Context {
+    /// A new, empty context.
+    pub fn new() -> Context {
+        Context {
+            shared: Arc::new(Mutex::new(State::new())),
+        }
+    }
+
+    /// The context current on this thread, if any: pass it to code that runs elsewhere.
+    pub fn current() -> Option<Context> {
+        if !active() {
+            return None;
+        }
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
+    /// Runs `f` with this context current on this thread, then restores the previous one
+    /// (also when `f` panics).
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = Entered::new(self.clone());
+        f()
+    }
+
+    /// Wraps a future so that this context is current whenever it is polled.
+    pub fn bind<F: Future>(&self, future: F) -> Bound<F> {
+        Bound {
+            context: self.clone(),
+            future,
+        }
+    }
+
+    /// What the context has seen so far, as a deterministic report.
+    pub fn report(&self) -> Report {
+        self.lock().report()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic inside instrumentation is caught and must not disable the context for the
+        // rest of the scope, so a poisoned lock is simply taken over.
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Entered {
+    previous: Option<Context>,
+    was_active: bool,
+}
+
+impl Entered {
+    fn new(context: Context) -> Entered {
+        let previous = CURRENT.with(|c| c.replace(Some(context)));
+        let was_active = ACTIVE.with(|a| a.replace(true));
+        Entered {
+            previous,
+            was_active,
+        }
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+        ACTIVE.with(|a| a.set(self.was_active));
+    }
+}
+
+/// A future that runs inside a context: see [`Context::bind`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Bound<F> {
+    context: Context,
+    future: F,
+}
+
+impl<F: Future> Future for Bound<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of `Bound`, `Bound`
+        // has no Drop impl, and `Bound` is Unpin only when `F` is.
+        let this = unsafe { self.get_unchecked_mut() };
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        this.context.enter(|| future.poll(cx))
+    }
+}
+
+/// Runs `f` in a fresh context and returns what it found.
+///
+/// Every flow inside `f` is analysed (no sampling). Threads or tasks that `f` spawns see this
+/// context only when it is carried to them (see [`Context`]). A panic in `f` propagates.
+pub fn check<T>(f: impl FnOnce() -> T) -> Report {
+    let context = Context::new();
+    context.enter(f);
+    context.report()
+}
+
+/// Runs `future` to completion in a fresh context and returns what it found.
+pub async fn check_async<F: Future>(future: F) -> Report {
+    let context = Context::new();
+    context.bind(future).await;
+    context.report()
+}
+
+/// Thread spawning that carries the current context along.
+pub mod thread {
+    use super::Context;
+
+    /// Like [`std::thread::spawn`], with the caller's context (if any) current in the thread.
+    pub fn spawn<F, T>(f: F) -> std::thread::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        match Context::current() {
+            Some(context) => std::thread::spawn(move || context.enter(f)),
+            None => std::thread::spawn(f),
+        }
+    }
+
+    /// Like [`std::thread::Scope::spawn`], with the caller's context current in the thread.
+    pub fn spawn_scoped<'scope, 'env, F, T>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        f: F,
+    ) -> std::thread::ScopedJoinHandle<'scope, T>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        match Context::current() {
+            Some(context) => scope.spawn(move || context.enter(f)),
+            None => scope.spawn(f),
+        }
+    }
+}
+
+/// Task spawning on tokio that carries the current context along (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod task {
+    use super::Context;
+    use std::future::Future;
+
+    /// Like [`tokio::spawn`], with the caller's context (if any) current whenever the task
+    /// is polled.
+    pub fn spawn<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match Context::current() {
+            Some(context) => tokio::spawn(async move { context.bind(future).await }),
+            None => tokio::spawn(future),
+        }
+    }
+
+    /// Like [`tokio::task::spawn_blocking`], with the caller's context current in the closure.
+    pub fn spawn_blocking<F, R>(f: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        match Context::current() {
+            Some(context) => tokio::task::spawn_blocking(move || context.enter(f)),
+            None => tokio::task::spawn_blocking(f),
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! What instrumentation does inside a context: record sources and safe values, check sink
+//! arguments, and keep findings.
+
+use crate::analyzers;
+use crate::context::Context;
+use crate::evidence::Evidence;
+use crate::private::{Recorder, SinkCall, ValidatorArgs};
+use crate::registry::{Item, ItemKind};
+use crate::report::{Finding, Limits, Report, Site};
+#[cfg(test)]
+use crate::taint::MatchKind;
+use crate::taint::{Added, TaintStore};
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Findings kept per context. A test or request that produces more is broken in a way the
+/// first thousand already show; the rest are counted in [`Limits::dropped_findings`].
+const MAX_FINDINGS: usize = 1000;
+
+/// The taint state of one context.
+pub(crate) struct State {
+    store: TaintStore,
+    /// Source sites; a recorded value's source id is its index here.
+    sources: Vec<&'static Item>,
+    findings: Vec<Finding>,
+    by_fingerprint: HashMap<String, usize>,
+    reached: Vec<&'static Item>,
+    limits: Limits,
+}
+
+impl State {
+    pub(crate) fn new() -> State {
+        State {
+            store: TaintStore::new(Default::default()),
+            sources: Vec::new(),
+            findings: Vec::new(),
+            by_fingerprint: HashMap::new(),
+            reached: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    pub(crate) fn report(&self) -> Report {
+        let stats = self.store.stats();
+        let limits = Limits {
+            dropped_values: stats.dropped_values as u64,
+            dropped_safe_values: stats.dropped_safe as u64,
+            ..self.limits.clone()
+        };
+        Report::new(self.findings.clone(), self.reached.iter().copied(), limits)
+    }
+
+    fn source_id(&mut self, item: &'static Item) -> u32 {
+        match self.sources.iter().position(|s| std::ptr::eq(*s, item)) {
+            Some(i) => i as u32,
+            None => {
+                self.sources.push(item);
+                (self.sources.len() - 1) as u32
+            }
+        }
+    }
+
+    fn add_finding(&mut self, finding: Finding) {
+        if let Some(&i) = self.by_fingerprint.get(finding.fingerprint()) {
+            self.findings[i].merge(finding);
+        } else if self.findings.len() < MAX_FINDINGS {
+            self.by_fingerprint
+                .insert(finding.fingerprint().to_string(), self.findings.len());
+            self.findings.push(finding);
+        } else {
+            self.limits.dropped_findings += 1;
+        }
+    }
+}
+
+/// Runs instrumentation so that a panic inside it never reaches the program under
+/// observation. The panic is counted in the current context's report.
+#[inline]
+pub(crate) fn guard<R>(f: impl FnOnce() -> R) -> Option<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => Some(r),
+        Err(_) => {
+            if let Some(cx) = Context::current() {
+                cx.lock().limits.internal_errors += 1;
+            }
+            None
+        }
+    }
+}
+
+pub(crate) fn sink(item: &'static Item, f: impl FnOnce(&mut SinkCall)) {
+    let Some(cx) = Context::current() else { return };
+    {
+        let mut state = cx.lock();
+        if !state.reached.iter().any(|r| std::ptr::eq(*r, item)) {
+            state.reached.push(item);
+        }
+    }
+    let mut call = SinkCall { item, arg: "", cx };
+    f(&mut call);
+}
+
+pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
+    let ItemKind::Sink { classes, .. } = call.item.kind else {
+        return;
+    };
+    let mut state = call.cx.lock();
+    let ranges = state.store.scan(bytes);
+    if ranges.is_empty() {
+        return;
+    }
+    for class in classes.iter() {
+        let open: Vec<_> = ranges
+            .iter()
+            .filter(|r| !r.safe_for.contains(class))
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let mut source_ids: Vec<u32> = open.iter().map(|r| r.source).collect();
+        source_ids.sort_unstable();
+        source_ids.dedup();
+        let mut sources: Vec<(Site, u32)> = source_ids
+            .iter()
+            .filter_map(|&id| state.sources.get(id as usize).map(|i| (Site::of(i), id)))
+            .collect();
+        sources.sort();
+        let index_of = |id: u32| sources.iter().position(|(_, s)| *s == id).unwrap_or(0);
+        let evidence_ranges: Vec<_> = open
+            .iter()
+            .map(|r| (r.start..r.end, index_of(r.source), r.kind))
+            .collect();
+        let mut spans: Vec<_> = open.iter().map(|r| r.start..r.end).collect();
+        spans.sort_by_key(|r| (r.start, r.end));
+        let confidence = analyzers::analyze(class, bytes, &spans);
+        let evidence = Evidence::new(call.arg, bytes, &evidence_ranges);
+        let finding = Finding::new(
+            class,
+            confidence,
+            Site::of(call.item),
+            sources.into_iter().map(|(s, _)| s).collect(),
+            evidence,
+        );
+        state.add_finding(finding);
+    }
+}
+
+pub(crate) fn record(item: &'static Item, f: impl FnOnce(&mut Recorder)) {
+    let Some(cx) = Context::current() else { return };
+    f(&mut Recorder { item, cx });
+}
+
+pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
+    let mut state = rec.cx.lock();
+    let _: Added = match rec.item.kind {
+        ItemKind::Source { .. } => {
+            let id = state.source_id(rec.item);
+            state.store.add_tainted(bytes, id)
+        }
+        ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
+            state.store.add_safe(bytes, classes)
+        }
+        ItemKind::Sink { .. } => return,
+    };
+}
+
+pub(crate) fn approve(args: ValidatorArgs, approved: bool) {
+    if !approved {
+        return;
+    }
+    let Some(cx) = Context::current() else { return };
+    let classes = args.item.classes();
+    let mut state = cx.lock();
+    for value in &args.values {
+        state.store.add_safe(value, classes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vulnerability::{Confidence, Vulnerability};
+
+    static SINK: Item = Item {
+        kind: ItemKind::Sink {
+            classes: crate::vulnerability::ClassSet::EMPTY,
+            args: &[],
+        },
+        function: "app::sink",
+        file: "src/app.rs",
+        line: 1,
+    };
+
+    #[test]
+    fn findings_past_the_cap_are_counted_not_kept() {
+        let mut state = State::new();
+        let names: Vec<&'static str> = (0..MAX_FINDINGS + 5)
+            .map(|i| &*Box::leak(format!("app::source_{i}").into_boxed_str()))
+            .collect();
+        for name in &names {
+            let source = Site::of(Box::leak(Box::new(Item {
+                kind: ItemKind::Source { origin: None },
+                function: name,
+                file: "src/app.rs",
+                line: 2,
+            })));
+            let evidence = Evidence::new("sql", b"x", &[(0..1, 0, MatchKind::Exact)]);
+            state.add_finding(Finding::new(
+                Vulnerability::SqlInjection,
+                Confidence::Unsanitized,
+                Site::of(&SINK),
+                vec![source],
+                evidence,
+            ));
+        }
+        assert_eq!(state.findings.len(), MAX_FINDINGS);
+        assert_eq!(state.report().limits().dropped_findings, 5);
+    }
+}

@@ -1,0 +1,201 @@
+//! The evidence of a finding: the checked argument with its tainted ranges.
+//!
+//! Evidence holds attacker-controlled bytes. It is stored as text in which bytes that are not
+//! UTF-8 are written `\xNN`, so ranges stay exact, and it is escaped again by each rendering.
+
+use crate::taint::MatchKind;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// At most this many bytes of an argument are kept: enough context around the tainted part
+/// for a reviewer, while a context holding its maximum number of findings stays within a
+/// few megabytes.
+pub(crate) const MAX_EVIDENCE: usize = 1024;
+/// Bytes kept before the first tainted range when an argument is cut.
+const LEAD: usize = 256;
+
+/// One tainted range of the evidence, tied to one of the finding's sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tainted {
+    /// Byte offsets into [`Evidence::value`].
+    pub start: usize,
+    pub end: usize,
+    /// Index into [`crate::Finding::sources`].
+    pub source: usize,
+    /// How the engine recognised the tainted bytes.
+    #[serde(rename = "match")]
+    pub kind: MatchKind,
+}
+
+/// The checked argument of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The parameter name.
+    pub argument: &'static str,
+    /// The argument's text (cut to a window around the tainted bytes when long).
+    pub value: String,
+    /// Whether bytes before / after `value` were cut.
+    #[serde(skip_serializing_if = "is_false")]
+    pub cut_before: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub cut_after: bool,
+    pub tainted: Vec<Tainted>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Evidence {
+    /// Builds evidence from the raw argument and its tainted ranges (as byte ranges of `bytes`,
+    /// each with the index of its source in the finding).
+    pub(crate) fn new(
+        argument: &'static str,
+        bytes: &[u8],
+        ranges: &[(Range<usize>, usize, MatchKind)],
+    ) -> Evidence {
+        let first = ranges.iter().map(|r| r.0.start).min().unwrap_or(0);
+        let start = first.saturating_sub(LEAD);
+        let end = bytes.len().min(start + MAX_EVIDENCE);
+        let window = &bytes[start..end];
+        let (value, map) = to_text(window);
+        let tainted = ranges
+            .iter()
+            .filter(|(r, _, _)| r.start < end && r.end > start)
+            .map(|(r, source, kind)| Tainted {
+                start: map[r.start.max(start) - start],
+                end: map[r.end.min(end) - start],
+                source: *source,
+                kind: *kind,
+            })
+            .collect();
+        Evidence {
+            argument,
+            value,
+            cut_before: start > 0,
+            cut_after: end < bytes.len(),
+            tainted,
+        }
+    }
+
+    /// The tainted byte ranges of [`Evidence::value`].
+    pub fn ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.tainted.iter().map(|t| t.start..t.end)
+    }
+
+    /// The tainted parts of the value, in order.
+    pub fn tainted_text(&self) -> impl Iterator<Item = &str> + '_ {
+        self.ranges().map(|r| &self.value[r])
+    }
+}
+
+/// Converts bytes to text, writing each byte of an invalid UTF-8 sequence as `\xNN`.
+/// Returns the text and, for each byte offset of the input (and its end), the offset in the
+/// text, rounded down to a character boundary.
+fn to_text(bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut map = Vec::with_capacity(bytes.len() + 1);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                push_valid(&mut text, &mut map, valid);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                push_valid(
+                    &mut text,
+                    &mut map,
+                    std::str::from_utf8(valid).unwrap_or_default(),
+                );
+                let bad = e.error_len().unwrap_or(after.len()).max(1).min(after.len());
+                for b in &after[..bad] {
+                    map.push(text.len());
+                    let _ = write!(text, "\\x{b:02x}");
+                }
+                rest = &after[bad..];
+            }
+        }
+    }
+    map.push(text.len());
+    (text, map)
+}
+
+fn push_valid(text: &mut String, map: &mut Vec<usize>, valid: &str) {
+    for (i, c) in valid.char_indices() {
+        let at = text.len() + i;
+        map.extend(std::iter::repeat_n(at, c.len_utf8()));
+    }
+    text.push_str(valid);
+}
+
+/// Writes `s` for a terminal: control characters, ANSI escapes, bidirectional overrides and
+/// other invisible formatting characters become visible escapes, so evidence can neither
+/// move the cursor, recolour the screen nor hide text. Returns the display column of each
+/// byte offset of `s` (and of its end) for aligning markers under it.
+pub(crate) fn escape_for_terminal(s: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(s.len());
+    let mut columns = Vec::with_capacity(s.len() + 1);
+    let mut column = 0;
+    for c in s.chars() {
+        let before = out.len();
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+        let width = out[before..].chars().count();
+        columns.extend(std::iter::repeat_n(column, c.len_utf8()));
+        column += width;
+    }
+    columns.push(column);
+    (out, columns)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200b}'..='\u{200f}'   // zero-width spaces and marks
+            | '\u{2028}'..='\u{202e}' // line/paragraph separators, bidi embeddings and overrides
+            | '\u{2060}'..='\u{2069}' // word joiner, invisible operators, bidi isolates
+            | '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_is_escaped_and_ranges_follow() {
+        let bytes = b"a\xffbc";
+        let e = Evidence::new("x", bytes, &[(2..4, 0, MatchKind::Exact)]);
+        assert_eq!(e.value, "a\\xffbc");
+        assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["bc"]);
+    }
+
+    #[test]
+    fn long_arguments_are_cut_around_the_taint() {
+        let mut bytes = vec![b'a'; 5000];
+        bytes[3000..3004].copy_from_slice(b"EVIL");
+        let e = Evidence::new("x", &bytes, &[(3000..3004, 0, MatchKind::Exact)]);
+        assert!(e.cut_before && e.cut_after);
+        assert_eq!(e.value.len(), MAX_EVIDENCE);
+        assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["EVIL"]);
+    }
+
+    #[test]
+    fn terminal_escaping_neutralises_control_sequences() {
+        let (out, columns) = escape_for_terminal("a\u{1b}[31mb\nc\u{202e}d");
+        assert_eq!(out, "a\\u{1b}[31mb\\nc\\u{202e}d");
+        assert!(!out.chars().any(|c| c.is_control()));
+        // 'b' follows the escaped ESC (6 columns) and "[31m" (4 columns).
+        assert_eq!(columns[6], 11);
+    }
+}

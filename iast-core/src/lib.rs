@@ -1,0 +1,56 @@
+//! The taint engine of [iast](https://docs.rs/iast): contexts, taint inference, analyzers,
+//! findings, reports and the link-time registry.
+//!
+//! Applications use it through the `iast` facade crate and its attributes; the items here
+//! are re-exported there.
+
+mod analyzers;
+mod context;
+mod engine;
+mod evidence;
+mod leaves;
+mod registry;
+mod report;
+pub mod spec;
+mod taint;
+mod vulnerability;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::*;
+}
+mod private;
+
+#[cfg(feature = "tokio")]
+pub use context::task::{spawn, spawn_blocking};
+pub use context::{Bound, Context, check, check_async, thread};
+pub use evidence::{Evidence, Tainted};
+pub use registry::{Flow, Item, ItemKind, Registry, registry};
+pub use report::{Finding, Limits, Report, Site};
+pub use taint::MatchKind;
+pub use vulnerability::{ClassSet, Confidence, Vulnerability};
+
+/// The body of `iast::assert_no_findings!`.
+#[doc(hidden)]
+#[track_caller]
+pub fn assert_no_findings(report: &Report, what: &str, instrumented: bool) {
+    if !instrumented {
+        return;
+    }
+    if registry().sinks().next().is_none() {
+        panic!(
+            "iast: `{what}` holds vacuously: this binary's registry has no sink. Link the crate \
+             that defines the annotated functions (`extern crate that_crate as _;`)."
+        );
+    }
+    if report.sinks_reached().is_empty() {
+        panic!(
+            "iast: `{what}` holds vacuously: no registered sink ran inside the check \
+             ({} sink(s) registered).",
+            registry().sinks().count()
+        );
+    }
+    if !report.is_clean() {
+        panic!("iast: `{what}` found tainted flows:\n\n{report}");
+    }
+}

@@ -1,0 +1,225 @@
+//! The link-time registry of annotated functions.
+//!
+//! Every expansion of `#[iast::source]`, `#[iast::sink]`, `#[iast::sanitizer]` and
+//! `#[iast::validator]` places one static [`Item`] into the distributed slice [`ITEMS`].
+//!
+//! linkme rather than inventory: linkme's entries are plain statics that the linker gathers
+//! into one section, so the registry costs nothing at start-up (no life-before-main
+//! constructors), needs no allocation, and `registry()` is a slice borrow. The known limit
+//! of both designs is the same: an entry from a crate that the final binary never references
+//! is not linked in (`extern crate that_crate as _;` fixes it).
+
+use crate::vulnerability::{ClassSet, Vulnerability};
+use linkme::distributed_slice;
+
+/// Static metadata of one annotated function, written by the attribute macros.
+#[derive(Debug)]
+pub struct Item {
+    pub kind: ItemKind,
+    /// Full path: `my_app::db::run_query`, or `my_app::db::Db::run_query` for a method under
+    /// `#[iast::methods]`.
+    pub function: &'static str,
+    /// `file!()` of the function, as the compiler gives it.
+    pub file: &'static str,
+    pub line: u32,
+}
+
+/// What an annotated function is.
+#[derive(Debug, Clone, Copy)]
+pub enum ItemKind {
+    /// Its return value is untrusted. `origin` is the `origin = "..."` label, if any.
+    Source { origin: Option<&'static str> },
+    /// Its arguments must not carry unsanitized taint for these classes. `args` names the
+    /// checked parameters; empty means every string-like parameter.
+    Sink {
+        classes: ClassSet,
+        args: &'static [&'static str],
+    },
+    /// Its return value is safe for these classes.
+    Sanitizer { classes: ClassSet },
+    /// On `true` / `Ok`, its string-like arguments are safe for these classes.
+    Validator { classes: ClassSet },
+}
+
+#[distributed_slice]
+pub static ITEMS: [Item];
+
+impl Item {
+    /// The origin label of a source: its `origin = "..."`, or its function path.
+    pub fn origin(&self) -> Option<&'static str> {
+        match self.kind {
+            ItemKind::Source { origin } => Some(origin.unwrap_or(self.function)),
+            _ => None,
+        }
+    }
+
+    /// The classes of a sink, sanitizer or validator.
+    pub fn classes(&self) -> ClassSet {
+        match self.kind {
+            ItemKind::Source { .. } => ClassSet::EMPTY,
+            ItemKind::Sink { classes, .. }
+            | ItemKind::Sanitizer { classes }
+            | ItemKind::Validator { classes } => classes,
+        }
+    }
+
+    pub fn is_sink_for(&self, v: Vulnerability) -> bool {
+        matches!(self.kind, ItemKind::Sink { classes, .. } if classes.contains(v))
+    }
+}
+
+impl Item {
+    /// Full path of the function.
+    pub fn function(&self) -> &'static str {
+        self.function
+    }
+
+    pub fn file(&self) -> &'static str {
+        self.file
+    }
+
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    pub fn kind(&self) -> ItemKind {
+        self.kind
+    }
+
+    fn key(&self) -> (&'static str, &'static str, u32) {
+        (self.function, self.file, self.line)
+    }
+}
+
+/// Every annotated function linked into this binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Registry {
+    items: &'static [Item],
+}
+
+/// The registry of this binary.
+pub fn registry() -> Registry {
+    Registry { items: &ITEMS }
+}
+
+/// A monitored flow: values from one source origin reaching sinks of one class, with the
+/// sanitizers and validators that make them safe for that class.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub origin: &'static str,
+    pub vulnerability: Vulnerability,
+    pub sources: Vec<&'static Item>,
+    pub sinks: Vec<&'static Item>,
+    pub sanitizers: Vec<&'static Item>,
+    pub validators: Vec<&'static Item>,
+}
+
+impl Registry {
+    /// All entries, sorted by function path, file and line (link order is not stable).
+    pub fn items(&self) -> Vec<&'static Item> {
+        let mut items: Vec<&'static Item> = self.items.iter().collect();
+        items.sort_by_key(|i| i.key());
+        items
+    }
+
+    fn of(&self, pick: fn(&ItemKind) -> bool) -> std::vec::IntoIter<&'static Item> {
+        let mut items = self.items();
+        items.retain(|i| pick(&i.kind));
+        items.into_iter()
+    }
+
+    pub fn sources(&self) -> impl Iterator<Item = &'static Item> {
+        self.of(|k| matches!(k, ItemKind::Source { .. }))
+    }
+
+    pub fn sinks(&self) -> impl Iterator<Item = &'static Item> {
+        self.of(|k| matches!(k, ItemKind::Sink { .. }))
+    }
+
+    pub fn sanitizers(&self) -> impl Iterator<Item = &'static Item> {
+        self.of(|k| matches!(k, ItemKind::Sanitizer { .. }))
+    }
+
+    pub fn validators(&self) -> impl Iterator<Item = &'static Item> {
+        self.of(|k| matches!(k, ItemKind::Validator { .. }))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Every source origin × sink class pair, sorted, with what covers it.
+    pub fn flows(&self) -> Vec<Flow> {
+        let mut origins: Vec<&'static str> = self.sources().filter_map(|s| s.origin()).collect();
+        origins.sort_unstable();
+        origins.dedup();
+        let mut flows = Vec::new();
+        for origin in origins {
+            for v in Vulnerability::ALL {
+                let sinks: Vec<_> = self.sinks().filter(|s| s.is_sink_for(v)).collect();
+                if sinks.is_empty() {
+                    continue;
+                }
+                let covers = |i: &&'static Item| i.classes().contains(v);
+                flows.push(Flow {
+                    origin,
+                    vulnerability: v,
+                    sources: self
+                        .sources()
+                        .filter(|s| s.origin() == Some(origin))
+                        .collect(),
+                    sinks,
+                    sanitizers: self.sanitizers().filter(covers).collect(),
+                    validators: self.validators().filter(covers).collect(),
+                });
+            }
+        }
+        flows
+    }
+}
+
+impl std::fmt::Display for Registry {
+    /// A listing of the registry and its monitored flows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |items: &[&'static Item]| {
+            items
+                .iter()
+                .map(|i| i.function)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for item in self.items() {
+            let what = match item.kind {
+                ItemKind::Source { .. } => "source",
+                ItemKind::Sink { .. } => "sink",
+                ItemKind::Sanitizer { .. } => "sanitizer",
+                ItemKind::Validator { .. } => "validator",
+            };
+            let classes: Vec<_> = item.classes().iter().map(|v| v.word()).collect();
+            write!(f, "{what:<9} {}", item.function)?;
+            if !classes.is_empty() {
+                write!(f, " ({})", classes.join(", "))?;
+            }
+            if let Some(origin) = item.origin().filter(|o| *o != item.function) {
+                write!(f, " [{origin}]")?;
+            }
+            writeln!(f)?;
+        }
+        for flow in self.flows() {
+            writeln!(
+                f,
+                "flow      {} -> {}: sinks [{}], sanitizers [{}], validators [{}]",
+                flow.origin,
+                flow.vulnerability.rule_id(),
+                names(&flow.sinks),
+                names(&flow.sanitizers),
+                names(&flow.validators)
+            )?;
+        }
+        Ok(())
+    }
+}

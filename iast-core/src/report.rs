@@ -1,0 +1,370 @@
+//! Findings and reports.
+//!
+//! Everything here is deterministic: findings are sorted, sites carry paths as the compiler
+//! gives them relative to the workspace (registry paths are cut to the package directory),
+//! fingerprints hash names rather than addresses, and nothing records time or threads. A
+//! report therefore snapshots the same on every machine and in every test order.
+
+use crate::evidence::{Evidence, escape_for_terminal};
+use crate::registry::{Item, ItemKind};
+use crate::vulnerability::{Confidence, Vulnerability};
+use serde::Serialize;
+use std::fmt;
+
+/// Where an annotated function is defined.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Site {
+    function: &'static str,
+    file: String,
+    line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'static str>,
+}
+
+impl Site {
+    pub(crate) fn of(item: &'static Item) -> Site {
+        Site {
+            function: item.function,
+            file: normalize_file(item.file),
+            line: item.line,
+            origin: match item.kind {
+                ItemKind::Source { .. } => item.origin(),
+                _ => None,
+            },
+        }
+    }
+
+    /// Full path of the function: `my_app::db::run_query`, `my_app::db::Db::run_query`.
+    pub fn function(&self) -> &str {
+        self.function
+    }
+
+    /// Source file, relative to the workspace (or to the package for a registry crate).
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// For a source: its origin label (`http.parameter`), or its function path.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` at {}:{}", self.function, self.file, self.line)
+    }
+}
+
+/// Makes `file!()` paths machine-independent: paths of crates from a registry or a git
+/// checkout are absolute, and are cut to start at the package directory.
+pub(crate) fn normalize_file(file: &str) -> String {
+    let file = file.replace('\\', "/");
+    for marker in ["/registry/src/", "/git/checkouts/"] {
+        if let Some(at) = file.find(marker) {
+            // Skip the index (or repository) directory, and for git the revision directory.
+            let rest = &file[at + marker.len()..];
+            let skip = if marker.starts_with("/git") { 2 } else { 1 };
+            let mut parts = rest.splitn(skip + 1, '/');
+            let tail = parts.nth(skip);
+            if let Some(tail) = tail {
+                return tail.to_string();
+            }
+        }
+    }
+    file
+}
+
+/// One tainted flow into a sink.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    rule: &'static str,
+    vulnerability: Vulnerability,
+    cwe: u32,
+    confidence: Confidence,
+    sink: Site,
+    sources: Vec<Site>,
+    evidence: Evidence,
+    /// How many sink calls in the context produced this finding.
+    hits: u32,
+    fingerprint: String,
+}
+
+impl Finding {
+    pub(crate) fn new(
+        vulnerability: Vulnerability,
+        confidence: Confidence,
+        sink: Site,
+        sources: Vec<Site>,
+        evidence: Evidence,
+    ) -> Finding {
+        let fingerprint = fingerprint(vulnerability, &sink, &sources);
+        Finding {
+            rule: vulnerability.rule_id(),
+            vulnerability,
+            cwe: vulnerability.cwe(),
+            confidence,
+            sink,
+            sources,
+            evidence,
+            hits: 1,
+            fingerprint,
+        }
+    }
+
+    pub fn vulnerability(&self) -> Vulnerability {
+        self.vulnerability
+    }
+
+    pub fn confidence(&self) -> Confidence {
+        self.confidence
+    }
+
+    /// The annotated sink function.
+    pub fn sink(&self) -> &Site {
+        &self.sink
+    }
+
+    /// The sources whose values reached the sink, sorted.
+    pub fn sources(&self) -> &[Site] {
+        &self.sources
+    }
+
+    /// The checked argument and its tainted ranges.
+    pub fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+
+    /// How many sink calls produced this finding within its context.
+    pub fn hits(&self) -> u32 {
+        self.hits
+    }
+
+    /// A stable id of the flow: vulnerability, sink function and source origins and functions.
+    /// It does not change with line numbers, evidence or machine, so it can be baselined.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Folds a repeat of the same flow into this finding, keeping the most telling evidence.
+    pub(crate) fn merge(&mut self, other: Finding) {
+        self.hits = self.hits.saturating_add(1);
+        if other.confidence > self.confidence {
+            self.confidence = other.confidence;
+            self.evidence = other.evidence;
+        }
+    }
+
+    fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.vulnerability,
+            &self.sink,
+            &self.sources,
+            std::cmp::Reverse(self.confidence),
+            &self.fingerprint,
+        )
+    }
+}
+
+/// FNV-1a, 64 bits: stable across platforms and releases, unlike `std`'s hashers.
+fn fingerprint(v: Vulnerability, sink: &Site, sources: &[Site]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain([0xff]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(v.rule_id());
+    eat(sink.function);
+    for source in sources {
+        eat(source.origin.unwrap_or(""));
+        eat(source.function);
+    }
+    format!("{hash:016x}")
+}
+
+/// What happened inside one context: its findings and the sinks it reached.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    findings: Vec<Finding>,
+    sinks_reached: Vec<Site>,
+    #[serde(skip_serializing_if = "Limits::is_clear")]
+    limits: Limits,
+}
+
+/// What a context had to drop to stay within its memory bounds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Source values not recorded because the context held its maximum.
+    pub dropped_values: u64,
+    /// Sanitizer and validator values not recorded.
+    pub dropped_safe_values: u64,
+    /// Findings not kept because the context held its maximum.
+    pub dropped_findings: u64,
+    /// Panics caught inside instrumentation (the program went on unaffected).
+    pub internal_errors: u64,
+}
+
+impl Limits {
+    pub fn is_clear(&self) -> bool {
+        *self == Limits::default()
+    }
+}
+
+impl Report {
+    pub(crate) fn new(
+        mut findings: Vec<Finding>,
+        reached: impl IntoIterator<Item = &'static Item>,
+        limits: Limits,
+    ) -> Report {
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let mut sinks_reached: Vec<Site> = reached.into_iter().map(Site::of).collect();
+        sinks_reached.sort();
+        sinks_reached.dedup();
+        Report {
+            findings,
+            sinks_reached,
+            limits,
+        }
+    }
+
+    /// The findings, sorted by vulnerability, sink and sources.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// No finding at all.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The registered sinks that ran inside the context, sorted.
+    pub fn sinks_reached(&self) -> &[Site] {
+        &self.sinks_reached
+    }
+
+    /// The registered sinks of this binary that never ran inside the context, sorted.
+    pub fn sinks_not_reached(&self) -> Vec<Site> {
+        let mut all: Vec<Site> = crate::registry::registry()
+            .sinks()
+            .map(Site::of)
+            .filter(|s| !self.sinks_reached.contains(s))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// What the context dropped to stay within its bounds.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The findings of one vulnerability class.
+    pub fn of(&self, v: Vulnerability) -> impl Iterator<Item = &Finding> + '_ {
+        self.findings.iter().filter(move |f| f.vulnerability == v)
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.vulnerability;
+        writeln!(
+            f,
+            "error[{}]: {} (CWE-{}) reaches `{}` ({})",
+            v.rule_id(),
+            v.title(),
+            v.cwe(),
+            self.sink.function,
+            self.confidence
+        )?;
+        writeln!(f, "  --> {}:{}", self.sink.file, self.sink.line)?;
+        for (i, s) in self.sources.iter().enumerate() {
+            let origin = s.origin.filter(|o| *o != s.function);
+            write!(f, "   = source #{i}: `{}`", s.function)?;
+            if let Some(origin) = origin {
+                write!(f, " [{}]", escape_for_terminal(origin).0)?;
+            }
+            writeln!(f, " at {}:{}", s.file, s.line)?;
+        }
+        let e = &self.evidence;
+        writeln!(f, "   = argument `{}`:", e.argument)?;
+        writeln!(f, "   |")?;
+        let (text, columns) = escape_for_terminal(&e.value);
+        let before = if e.cut_before { "…" } else { "" };
+        let after = if e.cut_after { "…" } else { "" };
+        writeln!(f, "   | {before}{text}{after}")?;
+        let shift = before.chars().count();
+        let mut marks = vec![' '; columns.last().copied().unwrap_or(0) + shift];
+        for r in e.ranges() {
+            let (from, to) = (columns[r.start], columns[r.end].max(columns[r.start] + 1));
+            if marks.len() < to + shift {
+                marks.resize(to + shift, ' ');
+            }
+            for m in &mut marks[from + shift..to + shift] {
+                *m = '^';
+            }
+        }
+        let marks: String = marks.into_iter().collect();
+        writeln!(f, "   | {}", marks.trim_end())?;
+        if self.hits > 1 {
+            writeln!(f, "   = seen {} times", self.hits)?;
+        }
+        writeln!(f, "   = fingerprint: {}", self.fingerprint)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "{finding}")?;
+        }
+        let confirmed = self
+            .findings
+            .iter()
+            .filter(|x| x.confidence == Confidence::Confirmed)
+            .count();
+        let n = self.findings.len();
+        match n {
+            0 => write!(f, "iast: no findings")?,
+            1 => write!(f, "iast: 1 finding ({confirmed} confirmed)")?,
+            _ => write!(f, "iast: {n} findings ({confirmed} confirmed)")?,
+        }
+        writeln!(f, "; {} sink(s) reached", self.sinks_reached.len())?;
+        let l = &self.limits;
+        if !l.is_clear() {
+            writeln!(
+                f,
+                "iast: context limits hit: {} source values, {} safe values and {} findings dropped; {} internal errors caught",
+                l.dropped_values, l.dropped_safe_values, l.dropped_findings, l.internal_errors
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_file;
+
+    #[test]
+    fn registry_and_git_paths_lose_their_machine_part() {
+        assert_eq!(
+            normalize_file(
+                "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/iast-sinks-0.1.0/src/fs.rs"
+            ),
+            "iast-sinks-0.1.0/src/fs.rs"
+        );
+        assert_eq!(
+            normalize_file("/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/src/db.rs"),
+            "src/db.rs"
+        );
+        assert_eq!(normalize_file("src\\db.rs"), "src/db.rs");
+        assert_eq!(normalize_file("tests/engine.rs"), "tests/engine.rs");
+    }
+}

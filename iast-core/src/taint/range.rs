@@ -1,0 +1,99 @@
+//! What a scan returns, and how the raw hits become it.
+
+use super::partial::{Piece, merge};
+use super::values::Values;
+use crate::vulnerability::ClassSet;
+
+/// How a tainted range was recognised, from the most certain to the least.
+///
+/// The order is used: when two rules find the same range for the same source, the first kind
+/// wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum MatchKind {
+    /// The argument's bytes are (part of) the very buffer a source returned.
+    Buffer,
+    /// A whole recorded value, byte for byte.
+    Exact,
+    /// A whole recorded value with its letters' case changed.
+    CaseChanged,
+    /// A whole recorded value, percent-decoded (with or without `+` as space).
+    UrlDecoded,
+    /// A whole recorded value, percent-encoded (component or form encoding).
+    UrlEncoded,
+    /// A piece of at least `MIN_PARTIAL` bytes of a recorded value.
+    Partial,
+}
+
+/// Tainted bytes `start..end` of a sink argument, tied to the source that returned them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TaintedRange {
+    pub start: usize,
+    pub end: usize,
+    /// The opaque id the value was recorded with.
+    pub source: u32,
+    pub kind: MatchKind,
+    /// The classes this range is safe for: it lies within one occurrence of a value a sanitizer
+    /// or validator approved for them.
+    pub safe_for: ClassSet,
+}
+
+/// A whole-value (or buffer) occurrence, before it is expanded to the value's sources.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hit {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) owner: u32,
+    pub(super) kind: MatchKind,
+}
+
+/// One range per source of each hit; each source's partial pieces merged into maximal runs, and
+/// dropped where the whole-value ranges of the same source already cover them; sorted by
+/// `(start, end, source)` with one range per such triple, of the most certain kind.
+pub(super) fn assemble(hits: &[Hit], pieces: &[Piece], values: &Values) -> Vec<TaintedRange> {
+    let mut out = Vec::with_capacity(hits.len() + pieces.len());
+    for hit in hits {
+        for source in values.sources(hit.owner) {
+            out.push(TaintedRange {
+                start: hit.start,
+                end: hit.end,
+                source,
+                kind: hit.kind,
+                safe_for: ClassSet::EMPTY,
+            });
+        }
+    }
+    if !pieces.is_empty() {
+        let by_source = pieces
+            .iter()
+            .flat_map(|p| values.sources(p.owner).map(move |s| (s, p.start, p.end)))
+            .collect();
+        let runs = merge(by_source);
+        // The same source's whole ranges, merged: a run is redundant when one merged whole
+        // range holds it, that is when whole ranges already cover every byte of it.
+        let covered = merge(out.iter().map(|r| (r.source, r.start, r.end)).collect());
+        let mut next = 0;
+        for (source, start, end) in runs {
+            while covered
+                .get(next)
+                .is_some_and(|&(s, _, e)| (s, e) < (source, end))
+            {
+                next += 1;
+            }
+            let redundant = covered
+                .get(next)
+                .is_some_and(|&(s, a, _)| s == source && a <= start);
+            if !redundant {
+                out.push(TaintedRange {
+                    start,
+                    end,
+                    source,
+                    kind: MatchKind::Partial,
+                    safe_for: ClassSet::EMPTY,
+                });
+            }
+        }
+    }
+    out.sort_unstable_by_key(|r| (r.start, r.end, r.source, r.kind));
+    out.dedup_by_key(|r| (r.start, r.end, r.source));
+    out
+}

@@ -1,0 +1,202 @@
+//! Values a sanitizer returned or a validator approved, and which tainted ranges they cover.
+//!
+//! A tainted range is safe for a class when it lies entirely within one occurrence of a safe
+//! value recorded for that class: the value's exact bytes (case matters: escaping is about exact
+//! bytes), or the part of the argument that is the safe value's own buffer. Partly covered ranges
+//! are not safe: the uncovered bytes did not pass the sanitizer.
+//!
+//! Coverage is checked only around the tainted ranges, never by scanning the whole argument: any
+//! occurrence `o..o + len` (`len >= 4`) that contains a range starting at `s` has one of its
+//! grams starting in `s - 3..=s`, so four gram probes per range find every candidate (shorter
+//! safe values are looked up by the few windows around the range). Safe values are chained at
+//! every offset with no stop count, so that coverage is not lost to common text; only a gram
+//! repeated more than `REPEAT_CAP` times within one safe value may hide an occurrence, which errs
+//! on the side of reporting.
+
+use super::buffer::BufferIndex;
+use super::entries::Entries;
+use super::grams::{GRAM, GramIndex, load};
+use super::hash::MixMap;
+use super::range::{MatchKind, TaintedRange};
+use super::short::{SHORT_LEN, ShortIndex};
+use super::store::Added;
+use super::values::Dedupe;
+use crate::vulnerability::ClassSet;
+
+#[derive(Debug)]
+pub(super) struct SafeSet {
+    entries: Entries,
+    grams: GramIndex,
+    short: ShortIndex,
+    /// Per safe value (the value id is its entry id).
+    classes: Vec<ClassSet>,
+    dedupe: Dedupe,
+    buffers: BufferIndex,
+    pub(super) bytes: usize,
+    pub(super) dropped: usize,
+}
+
+impl SafeSet {
+    pub(super) fn new() -> SafeSet {
+        let dedupe = Dedupe::default();
+        SafeSet {
+            entries: Entries::default(),
+            grams: GramIndex::new(dedupe.seed()),
+            short: ShortIndex::default(),
+            classes: Vec::new(),
+            dedupe,
+            buffers: BufferIndex::default(),
+            bytes: 0,
+            dropped: 0,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// `kept` is the prefix of `bytes` the limits keep.
+    pub(super) fn add(
+        &mut self,
+        bytes: &[u8],
+        kept: usize,
+        classes: ClassSet,
+        max_values: usize,
+        max_bytes: usize,
+    ) -> Added {
+        let kept_bytes = &bytes[..kept];
+        let hash = self.dedupe.hash(kept_bytes);
+        let entries = &self.entries;
+        if let Some(id) = self
+            .dedupe
+            .find(hash, kept_bytes, |id| entries.bytes(entries.get(id)))
+        {
+            if self.buffers.len() < max_values.saturating_mul(2) {
+                self.buffers.add(bytes, kept, id);
+            }
+            let known = self.classes[id as usize];
+            if known.union(classes) == known {
+                return Added::Duplicate;
+            }
+            self.classes[id as usize] = known.union(classes);
+            return Added::Recorded;
+        }
+        if self.classes.len() >= max_values || kept > max_bytes.saturating_sub(self.bytes) {
+            self.dropped += 1;
+            return Added::Dropped;
+        }
+        let Some(owner) = u32::try_from(self.classes.len()).ok() else {
+            self.dropped += 1;
+            return Added::Dropped;
+        };
+        let Some(id) = self.entries.push(kept_bytes, owner, MatchKind::Exact) else {
+            self.dropped += 1;
+            return Added::Dropped;
+        };
+        self.classes.push(classes);
+        self.dedupe.insert(hash, id);
+        self.bytes += kept;
+        self.buffers.add(bytes, kept, id);
+        if kept < SHORT_LEN {
+            self.short.insert(&self.entries, id);
+        } else {
+            let start = self.entries.get(id).start;
+            for pos in start..start + (kept - GRAM + 1) as u32 {
+                self.grams.chain(self.entries.arena(), start, pos);
+            }
+        }
+        Added::Recorded
+    }
+
+    /// Sets `safe_for` of every range.
+    pub(super) fn mark(&mut self, arg: &[u8], ranges: &mut [TaintedRange]) {
+        if self.classes.is_empty() || ranges.is_empty() {
+            return;
+        }
+        let mut spans: Vec<(usize, usize, ClassSet)> = Vec::new();
+        let (entries, classes) = (&self.entries, &self.classes);
+        self.buffers.overlaps(arg, entries, |start, end, id| {
+            spans.push((start, end, classes[entries.get(id).owner as usize]));
+        });
+        let mut verified: MixMap<(u32, usize), bool> = MixMap::default();
+        let mut last: Option<(usize, usize, ClassSet)> = None;
+        for range in ranges {
+            let safe_for = match last {
+                Some((s, e, c)) if (s, e) == (range.start, range.end) => c,
+                _ => self.covering(arg, range.start, range.end, &spans, &mut verified),
+            };
+            range.safe_for = safe_for;
+            last = Some((range.start, range.end, safe_for));
+        }
+    }
+
+    fn covering(
+        &self,
+        arg: &[u8],
+        start: usize,
+        end: usize,
+        spans: &[(usize, usize, ClassSet)],
+        verified: &mut MixMap<(u32, usize), bool>,
+    ) -> ClassSet {
+        let mut safe = ClassSet::EMPTY;
+        for &(s, e, c) in spans {
+            if s <= start && end <= e {
+                safe = safe.union(c);
+            }
+        }
+        if start >= end {
+            return safe;
+        }
+        let arena = self.entries.arena();
+        for x in start.saturating_sub(GRAM - 1)..=start {
+            let Some(slot) = self.grams.lookup(arg, x) else {
+                continue;
+            };
+            let gram = load(arg, x);
+            for pos in self.grams.positions(slot.head) {
+                if load(arena, pos as usize) != gram {
+                    continue;
+                }
+                let id = self.entries.at(pos);
+                let entry = self.entries.get(id);
+                let q = (pos - entry.start) as usize;
+                let len = entry.len as usize;
+                let Some(o) = x.checked_sub(q) else { continue };
+                if o > start || o + len < end || o + len > arg.len() {
+                    continue;
+                }
+                let ok = *verified
+                    .entry((id, o))
+                    .or_insert_with(|| arg[o..o + len] == *self.entries.bytes(entry));
+                if ok {
+                    safe = safe.union(self.classes[entry.owner as usize]);
+                }
+            }
+        }
+        if end - start < SHORT_LEN {
+            for len in end - start..SHORT_LEN {
+                for o in end.saturating_sub(len)..=start {
+                    let Some(window) = arg.get(o..o + len) else {
+                        continue;
+                    };
+                    self.short.lookup(window, |id| {
+                        let entry = self.entries.get(id);
+                        if self.entries.bytes(entry) == window {
+                            safe = safe.union(self.classes[entry.owner as usize]);
+                        }
+                    });
+                }
+            }
+        }
+        safe
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.entries.heap_bytes()
+            + self.grams.heap_bytes()
+            + self.short.heap_bytes()
+            + self.classes.capacity() * size_of::<ClassSet>()
+            + self.dedupe.heap_bytes()
+            + self.buffers.heap_bytes()
+    }
+}

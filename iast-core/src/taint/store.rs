@@ -1,0 +1,367 @@
+//! The per-context store of tainted and safe values, and the scan of sink arguments.
+
+use super::buffer::BufferIndex;
+use super::encodings::variants;
+use super::entries::Entries;
+use super::grams::{GRAM, GramIndex, MAX_STRIDE, NIL, STOP_COUNT, Slot, load};
+use super::partial::{MIN_PARTIAL, Partials};
+use super::range::{Hit, MatchKind, TaintedRange, assemble};
+use super::safe::SafeSet;
+use super::short::{SHORT_LEN, ShortIndex};
+use super::trie::Trie;
+use super::values::Values;
+use super::whole::{self, Wholes};
+use crate::vulnerability::ClassSet;
+
+/// Bounds on what one store keeps, so that a context's memory is bounded whatever the program
+/// feeds it. Adds past a bound return [`Added::Dropped`] and are counted in [`Stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Tainted values recorded (a value recorded from two sources counts twice).
+    pub max_values: usize,
+    /// Bytes of distinct tainted values kept. Safe values get a quarter of this for theirs.
+    pub max_bytes: usize,
+    /// Values longer than this are kept as their first `max_value_len` bytes, and every match
+    /// (whole, partial or buffer) is then of that prefix: a whole occurrence of a long value is
+    /// reported as the occurrence of its prefix.
+    pub max_value_len: usize,
+    /// Distinct safe values recorded.
+    pub max_safe_values: usize,
+}
+
+impl Default for Limits {
+    /// Sized for one request, with room for unusual ones:
+    ///
+    /// - `max_values` 16,384: far past what a request's parameters, headers and cookies give,
+    ///   leaving room for thousands of database rows or file lines read as sources.
+    /// - `max_bytes` 2 MiB: 10,000 values of 200 bytes, or a few dozen 64 KiB bodies.
+    /// - `max_value_len` 64 KiB: every parameter, header and form or JSON field whole, and the
+    ///   first 64 KiB of a body; longer ones are uploads and documents, whose prefix still
+    ///   identifies them.
+    /// - `max_safe_values` 4,096: sanitizer and validator calls are far fewer than source reads.
+    ///
+    /// What the indexes cost on top of the values (measured): about 1 KiB per short value
+    /// (parameters, ids), and 6 bytes per byte of long text values, up to 20 for random bytes.
+    /// A store filled to these limits therefore holds at most about 60 MiB; a typical request's
+    /// holds tens of kilobytes.
+    fn default() -> Self {
+        Limits {
+            max_values: 16_384,
+            max_bytes: 2 << 20,
+            max_value_len: 64 << 10,
+            max_safe_values: 4_096,
+        }
+    }
+}
+
+/// What an add did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Added {
+    /// The value, or a new source or new classes for it, was recorded.
+    Recorded,
+    /// Already known with this source (or these classes). A new buffer address is still
+    /// remembered, so that slices of this copy are `Buffer` matches too.
+    Duplicate,
+    /// An empty value, which is ignored.
+    Empty,
+    /// Refused by the limits, and counted in [`Stats`].
+    Dropped,
+}
+
+/// The size of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Tainted values recorded, counting each (value, source) pair.
+    pub values: usize,
+    /// Bytes of distinct tainted values kept.
+    pub value_bytes: usize,
+    /// Distinct safe values recorded.
+    pub safe_values: usize,
+    /// Tainted adds refused by the limits.
+    pub dropped_values: usize,
+    /// Safe adds refused by the limits.
+    pub dropped_safe: usize,
+    /// Approximate heap bytes held by the store.
+    pub heap_bytes: usize,
+}
+
+/// The tainted and safe values of one context, indexed for [`TaintStore::scan`].
+///
+/// Adds update the indexes in place (amortised O(value length)); nothing is rebuilt per scan
+/// except, after adds, the sorted list of buffer addresses.
+#[derive(Debug)]
+pub struct TaintStore {
+    limits: Limits,
+    entries: Entries,
+    /// Entries of at least `MIN_PARTIAL` bytes, probed at the widest stride.
+    grams: GramIndex,
+    /// Entries of 4 to `MIN_PARTIAL - 1` bytes, which need a narrower stride; apart, so that
+    /// one 4-byte value does not make every scan probe every byte of the long-value table.
+    medium: GramIndex,
+    trie: Trie,
+    short: ShortIndex,
+    values: Values,
+    buffers: BufferIndex,
+    recorded: usize,
+    value_bytes: usize,
+    dropped: usize,
+    safe: SafeSet,
+    /// Per-scan working state, kept to reuse its allocations.
+    scratch: Scratch,
+}
+
+#[derive(Debug, Default)]
+struct Scratch {
+    slots: Vec<(usize, Slot)>,
+    hits: Vec<Hit>,
+    wholes: Wholes,
+    partials: Partials,
+}
+
+impl TaintStore {
+    pub fn new(limits: Limits) -> Self {
+        let values = Values::default();
+        TaintStore {
+            limits,
+            entries: Entries::default(),
+            grams: GramIndex::new(values.dedupe.seed()),
+            medium: GramIndex::new(values.dedupe.seed().rotate_left(32)),
+            trie: Trie::default(),
+            short: ShortIndex::default(),
+            values,
+            buffers: BufferIndex::default(),
+            recorded: 0,
+            value_bytes: 0,
+            dropped: 0,
+            safe: SafeSet::new(),
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// A value a source returned. `source` is an opaque id the caller maps to its source site.
+    /// `bytes` borrows the value's own buffer: its address range is remembered too (never
+    /// dereferenced), so that the very buffer or a slice of it is recognised as `Buffer`.
+    /// Values longer than `max_value_len` are kept as their prefix.
+    pub fn add_tainted(&mut self, bytes: &[u8], source: u32) -> Added {
+        if bytes.is_empty() {
+            return Added::Empty;
+        }
+        let kept = bytes.len().min(self.limits.max_value_len);
+        if kept == 0 {
+            self.dropped += 1;
+            return Added::Dropped;
+        }
+        let kept_bytes = &bytes[..kept];
+        let hash = self.values.dedupe.hash(kept_bytes);
+        let (entries, values) = (&self.entries, &self.values);
+        let known = values.dedupe.find(hash, kept_bytes, |v| {
+            entries.bytes(entries.get(values.entry(v)))
+        });
+        if let Some(value) = known {
+            let new_source = !self.values.has_source(value, source);
+            if new_source {
+                if self.recorded >= self.limits.max_values || !self.values.add_source(value, source)
+                {
+                    self.dropped += 1;
+                    return Added::Dropped;
+                }
+                self.recorded += 1;
+            }
+            // Further copies' addresses are bounded apart from the values they copy.
+            if self.buffers.len() < self.limits.max_values.saturating_mul(2) {
+                self.buffers.add(bytes, kept, self.values.entry(value));
+            }
+            return if new_source {
+                Added::Recorded
+            } else {
+                Added::Duplicate
+            };
+        }
+        if self.recorded >= self.limits.max_values
+            || kept > self.limits.max_bytes.saturating_sub(self.value_bytes)
+        {
+            self.dropped += 1;
+            return Added::Dropped;
+        }
+        let Some(value) = self.values.next_id() else {
+            self.dropped += 1;
+            return Added::Dropped;
+        };
+        let Some(entry) = self.entries.push(kept_bytes, value, MatchKind::Exact) else {
+            self.dropped += 1;
+            return Added::Dropped;
+        };
+        self.values.push(hash, entry);
+        self.values.add_source(value, source);
+        self.recorded += 1;
+        self.value_bytes += kept;
+        self.buffers.add(bytes, kept, entry);
+        self.index(entry);
+        let mut pushed = Vec::new();
+        variants(kept_bytes, |variant, kind| {
+            if let Some(id) = self.entries.push(variant, value, kind) {
+                pushed.push(id);
+            }
+        });
+        for id in pushed {
+            self.index(id);
+        }
+        Added::Recorded
+    }
+
+    /// A sanitizer's output or a validator-approved input, safe for `classes`. `bytes` borrows
+    /// the value's own buffer, as for [`TaintStore::add_tainted`].
+    pub fn add_safe(&mut self, bytes: &[u8], classes: ClassSet) -> Added {
+        if bytes.is_empty() {
+            return Added::Empty;
+        }
+        let kept = bytes.len().min(self.limits.max_value_len);
+        if kept == 0 {
+            self.safe.dropped += 1;
+            return Added::Dropped;
+        }
+        self.safe.add(
+            bytes,
+            kept,
+            classes,
+            self.limits.max_safe_values,
+            self.limits.max_bytes / 4,
+        )
+    }
+
+    /// Every tainted range of `arg`, sorted by `(start, end, source)`. `arg` borrows the
+    /// argument's own buffer.
+    ///
+    /// Costs O(arg / stride) probes plus work proportional to the candidates the index yields,
+    /// and allocates only for what it finds.
+    pub fn scan(&mut self, arg: &[u8]) -> Vec<TaintedRange> {
+        if arg.is_empty() || self.values.len() == 0 {
+            return Vec::new();
+        }
+        let Scratch {
+            slots,
+            hits,
+            wholes,
+            partials,
+        } = &mut self.scratch;
+        hits.clear();
+        wholes.clear();
+        partials.clear();
+        let entries = &self.entries;
+        self.buffers.overlaps(arg, entries, |start, end, id| {
+            hits.push(Hit {
+                start,
+                end,
+                owner: entries.get(id).owner,
+                kind: MatchKind::Buffer,
+            });
+        });
+        let trie = &self.trie;
+        let mut whole_at = |stride: usize, p: usize, node: u32| {
+            trie.walk(node, arg, p, |id, q| {
+                let entry = entries.get(id);
+                let stored = entries.bytes(entry);
+                hits.extend(wholes.at_gram(arg, p, id, entry, stored, q as usize, stride));
+            });
+        };
+        if !self.medium.is_empty() {
+            let stride = self.medium.stride();
+            slots.clear();
+            self.medium.probe(arg, stride, slots);
+            for &(p, slot) in slots.iter() {
+                whole_at(stride, p, slot.node);
+            }
+        }
+        if !self.grams.is_empty() {
+            let stride = self.grams.stride();
+            let (arena, grams) = (entries.arena(), &self.grams);
+            slots.clear();
+            grams.probe(arg, stride, slots);
+            for &(p, slot) in slots.iter() {
+                if slot.node != NIL {
+                    whole_at(stride, p, slot.node);
+                }
+                if slot.head == NIL || slot.count > STOP_COUNT {
+                    continue;
+                }
+                let gram = load(arg, p);
+                for pos in grams.positions(slot.head) {
+                    if load(arena, pos as usize) != gram {
+                        continue;
+                    }
+                    let entry = entries.get(entries.at(pos));
+                    let q = (pos - entry.start) as usize;
+                    partials.seed(arg, p, entries.bytes(entry), q, entry.owner, stride);
+                }
+            }
+        }
+        if !self.short.is_empty() {
+            whole::short_hits(&self.short, entries, arg, hits);
+        }
+        if hits.is_empty() && partials.pieces.is_empty() {
+            return Vec::new();
+        }
+        let mut ranges = assemble(hits, &partials.pieces, &self.values);
+        self.safe.mark(arg, &mut ranges);
+        ranges
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            values: self.recorded,
+            value_bytes: self.value_bytes,
+            safe_values: self.safe.len(),
+            dropped_values: self.dropped,
+            dropped_safe: self.safe.dropped,
+            heap_bytes: size_of::<TaintStore>()
+                + self.entries.heap_bytes()
+                + self.grams.heap_bytes()
+                + self.medium.heap_bytes()
+                + self.trie.heap_bytes()
+                + self.short.heap_bytes()
+                + self.values.heap_bytes()
+                + self.buffers.heap_bytes()
+                + self.safe.heap_bytes(),
+        }
+    }
+
+    /// Indexes entry `id`: short ones by their bytes; others at their first `MAX_STRIDE`
+    /// offsets in the whole-match trie (rooted in the medium or the main table by length) and,
+    /// for a value's own bytes long enough for a partial match, at every offset in the main
+    /// table's chains.
+    fn index(&mut self, id: u32) {
+        let entry = self.entries.get(id);
+        let len = entry.len as usize;
+        if len < SHORT_LEN {
+            self.short.insert(&self.entries, id);
+            return;
+        }
+        let grams = if len < MIN_PARTIAL {
+            &mut self.medium
+        } else {
+            &mut self.grams
+        };
+        grams.note_len(len);
+        let bytes = self.entries.bytes(entry);
+        for offset in 0..(len - GRAM + 1).min(MAX_STRIDE) {
+            let gram = load(bytes, offset);
+            let root = match grams.root(gram) {
+                Some(root) => root,
+                None => {
+                    let Some(root) = self.trie.root() else {
+                        continue;
+                    };
+                    grams.set_root(gram, root);
+                    root
+                }
+            };
+            self.trie.insert(&self.entries, root, id, offset as u32);
+        }
+        if entry.is_original() && len >= MIN_PARTIAL {
+            let arena = self.entries.arena();
+            for pos in entry.start..entry.start + (len - GRAM + 1) as u32 {
+                self.grams.chain(arena, entry.start, pos);
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Code generation for validated attributes.
+//!
+//! Every annotated function keeps its attributes, visibility and signature; only its body
+//! changes. The body registers a static `Item` in the link-time registry and calls into
+//! `::iast::__private` around the original statements, which run unchanged:
+//!
+//! - a sink checks its arguments first, then runs the statements as they are;
+//! - a source, sanitizer or validator needs the returned value, so the statements run inside
+//!   an immediately called `move` closure (sync) or an awaited `async move` block (async),
+//!   where `return` and `?` still leave the original body with the original value.
+
+use crate::parse::{Body, ImplEntry, ItemFn, ItemImplBlock, Kind};
+use crate::validate::Plan;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Ident, ReturnType, Type, token};
+
+/// The function with every plan applied, the first (outermost) attribute's code innermost,
+/// as if each attribute had expanded on its own. `owner` is the type of the impl block under
+/// `#[iast::methods]`.
+pub fn function(func: &ItemFn, plans: &[Plan], owner: Option<&str>) -> TokenStream {
+    let Body::Block {
+        inner_attrs,
+        stmts,
+        braces,
+    } = &func.body
+    else {
+        unreachable!("validation rejects a function without a body");
+    };
+    let name = match owner {
+        Some(owner) => format!("{owner}::{}", func.sig.ident.unraw()),
+        None => func.sig.ident.unraw().to_string(),
+    };
+    let mut body = stmts.clone();
+    for plan in plans {
+        body = layer(func, plan, &name, body, braces);
+    }
+
+    let attrs = &func.attrs;
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let mut out = quote!(#(#attrs)* #vis #sig);
+    braces.surround(&mut out, |out| {
+        out.extend(inner_attrs.iter().map(ToTokens::to_token_stream));
+        out.extend(body);
+    });
+    out
+}
+
+/// The impl block with the plans of each item applied (`plans[i]` for the i-th item; an item
+/// without plans is emitted as written, less its iast attributes).
+pub fn impl_block(block: &ItemImplBlock, plans: &[Vec<Plan>]) -> TokenStream {
+    let owner = owner_name(&block.parsed.self_ty);
+    let mut items = TokenStream::new();
+    for (i, item) in block.items.iter().enumerate() {
+        match (item, plans.get(i)) {
+            (ImplEntry::Fn { func, .. }, Some(plans)) if !plans.is_empty() => {
+                items.extend(function(func, plans, Some(&owner)));
+            }
+            _ => item.to_tokens(&mut items),
+        }
+    }
+    let header = &block.header;
+    let inner_attrs = &block.inner_attrs;
+    let mut out = quote!(#header);
+    block.braces.surround(&mut out, |out| {
+        out.extend(quote!(#(#inner_attrs)*));
+        out.extend(items);
+    });
+    out
+}
+
+/// `Db` for `impl Db`, `impl<T> Db<T>` and `impl Trait for Db`: the type's path without
+/// generics. A type that is no path (`[u8]`, a tuple) is written out.
+fn owner_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.unraw().to_string())
+            .collect::<Vec<_>>()
+            .join("::"),
+        Type::Reference(r) => owner_name(&r.elem),
+        Type::Paren(p) => owner_name(&p.elem),
+        Type::Group(g) => owner_name(&g.elem),
+        other => compact(&other.to_token_stream().to_string()),
+    }
+}
+
+/// Token text without the spaces the printer puts between tokens, except those that keep
+/// two words apart (`dyn Trait`).
+fn compact(text: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' && !(word(out.chars().last()) && word(chars.get(i + 1).copied())) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Generated locals are hygienic (`mixed_site`): the original statements cannot see them,
+/// and two attributes on one function cannot clash.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn layer(
+    func: &ItemFn,
+    plan: &Plan,
+    name: &str,
+    stmts: TokenStream,
+    braces: &token::Brace,
+) -> TokenStream {
+    let registration = registration(func, plan, name);
+    match plan.kind {
+        Kind::Sink => {
+            let call = local("__iast_call");
+            let visits = visits(&call, plan);
+            // The check runs before the statements, which stay where they were: no closure,
+            // so nothing about the body changes. In an `async fn` this is the first poll,
+            // when the caller's context is current.
+            quote! {
+                {
+                    #registration
+                    if ::iast::__private::active() {
+                        ::iast::__private::sink(&__IAST_ITEM, |#call| {
+                            #[allow(unused_imports)]
+                            use ::iast::__private::spec::*;
+                            #visits
+                        });
+                    }
+                }
+                #stmts
+            }
+        }
+        Kind::Source | Kind::Sanitizer => {
+            let ret = local("__iast_ret");
+            let rec = local("__iast_rec");
+            let record = match plan.kind {
+                Kind::Source => quote!(source),
+                _ => quote!(sanitizer),
+            };
+            let run = run(func, stmts, braces);
+            quote! {
+                let #ret = #run;
+                {
+                    #registration
+                    if ::iast::__private::active() {
+                        ::iast::__private::#record(&__IAST_ITEM, |#rec| {
+                            #[allow(unused_imports)]
+                            use ::iast::__private::spec::*;
+                            (&&&&&&::iast::__private::spec::Arg(&#ret)).__iast_visit(#rec);
+                        });
+                    }
+                }
+                #ret
+            }
+        }
+        Kind::Validator => {
+            let args = local("__iast_args");
+            let ret = local("__iast_ret");
+            let val = local("__iast_val");
+            let visits = visits(&val, plan);
+            let run = run(func, stmts, braces);
+            // Through the declared return type, so that a type that is no `Verdict` is
+            // reported on it.
+            let approved = match &func.sig.output {
+                ReturnType::Type(_, ty) => {
+                    let ty = erase_impl_trait(ty);
+                    quote_spanned!(ty.span()=>
+                        <#ty as ::iast::__private::spec::Verdict>::approved(&#ret))
+                }
+                ReturnType::Default => quote!(::iast::__private::spec::Verdict::approved(&#ret)),
+            };
+            // The arguments are copied before the statements run: they may consume them.
+            quote! {
+                let #args = {
+                    #registration
+                    if ::iast::__private::active() {
+                        ::iast::__private::validator_args(&__IAST_ITEM, |#val| {
+                            #[allow(unused_imports)]
+                            use ::iast::__private::spec::*;
+                            #visits
+                        })
+                    } else {
+                        ::core::option::Option::None
+                    }
+                };
+                let #ret = #run;
+                ::iast::__private::validator_verdict(#args, #approved);
+                #ret
+            }
+        }
+    }
+}
+
+/// The static `Item` of this function in the link-time registry.
+fn registration(func: &ItemFn, plan: &Plan, name: &str) -> TokenStream {
+    let private = quote!(::iast::__private);
+    let classes = plan.classes.iter().map(|v| format_ident!("{v}"));
+    let classes = quote!(#private::ClassSet::of(&[#(#private::Vulnerability::#classes),*]));
+    let kind = match plan.kind {
+        Kind::Source => {
+            let origin = match &plan.origin {
+                Some(origin) => quote!(::core::option::Option::Some(#origin)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(#private::ItemKind::Source { origin: #origin })
+        }
+        Kind::Sink => {
+            let args = &plan.args;
+            quote!(#private::ItemKind::Sink { classes: #classes, args: &[#(#args),*] })
+        }
+        Kind::Sanitizer => quote!(#private::ItemKind::Sanitizer { classes: #classes }),
+        Kind::Validator => quote!(#private::ItemKind::Validator { classes: #classes }),
+    };
+    // Spanned on the function's name: `line!()` and `file!()` give where it is declared.
+    let at = func.sig.ident.span();
+    let file = quote_spanned!(at=> ::core::file!());
+    let line = quote_spanned!(at=> ::core::line!());
+    quote! {
+        #[#private::linkme::distributed_slice(#private::ITEMS)]
+        #[linkme(crate = #private::linkme)]
+        static __IAST_ITEM: #private::Item = #private::Item {
+            kind: #kind,
+            function: ::core::concat!(::core::module_path!(), "::", #name),
+            file: #file,
+            line: #line,
+        };
+    }
+}
+
+/// Names each checked parameter, then visits it; which visit applies to its type is decided
+/// by the compiler (see `iast_core::spec`), so any parameter type compiles.
+fn visits(visitor: &Ident, plan: &Plan) -> TokenStream {
+    let visits = plan.checked.iter().map(|param| {
+        let name = &param.name;
+        let ident = &param.ident;
+        let cfgs = &param.cfgs;
+        quote! {
+            #(#cfgs)*
+            {
+                #visitor.arg(#name);
+                (&&&&&&::iast::__private::spec::Arg(&#ident)).__iast_visit(#visitor);
+            }
+        }
+    });
+    quote!(#(#visits)*)
+}
+
+/// An expression that runs the statements and gives their value, with `return` and `?`
+/// leaving only them.
+fn run(func: &ItemFn, stmts: TokenStream, braces: &token::Brace) -> TokenStream {
+    // The statements get the original braces back, so a type error on the tail is reported
+    // at the body as before, and rustc's `unused_braces` sees no extra pair.
+    let mut block = TokenStream::new();
+    braces.surround(&mut block, |block| {
+        block.extend(return_hint(&func.sig.output));
+        block.extend(stmts);
+    });
+    if func.sig.asyncness.is_some() {
+        quote!(async move #block.await)
+    } else {
+        // Through a function taking `FnOnce`, not `(move || ..)()`: only then is the closure
+        // `FnOnce`, which lets a body return a borrow of a captured `&mut self`.
+        let run = local("__iast_run");
+        quote! {
+            {
+                #[inline(always)]
+                fn #run<R>(f: impl ::core::ops::FnOnce() -> R) -> R {
+                    f()
+                }
+                #run(move || #block)
+            }
+        }
+    }
+}
+
+/// An unreachable `return` of the declared type, first in the closure or async block, so the
+/// block's type is known before its statements are checked: `?` converts into it and
+/// `Default::default()` infers from it, as in the original body. Elided lifetimes are fine
+/// in a `let`; `impl Trait` is not, and becomes `_`.
+fn return_hint(output: &ReturnType) -> TokenStream {
+    let ReturnType::Type(_, ty) = output else {
+        return TokenStream::new();
+    };
+    let ty = erase_impl_trait(ty);
+    if matches!(ty, Type::Infer(_)) {
+        return TokenStream::new();
+    }
+    // Spanned on the type, not hygienic: the note "return type inferred to be ... here" of
+    // a type error in the body then points at the declared type. The name is seen only
+    // inside this block.
+    let hint = Ident::new("__iast_hint", ty.span());
+    quote_spanned! {ty.span()=>
+        #[allow(
+            unreachable_code,
+            clippy::diverging_sub_expression,
+            clippy::empty_loop,
+            clippy::infinite_loop,
+            clippy::let_unit_value,
+            clippy::needless_return
+        )]
+        if false {
+            let #hint: #ty = loop {};
+            return #hint;
+        }
+    }
+}
+
+fn erase_impl_trait(ty: &Type) -> Type {
+    let mut ty = ty.clone();
+    EraseImplTrait.visit_type_mut(&mut ty);
+    ty
+}
+
+struct EraseImplTrait;
+
+impl VisitMut for EraseImplTrait {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(impl_trait) = ty {
+            *ty = Type::Infer(syn::TypeInfer {
+                attrs: Vec::new(),
+                underscore_token: syn::Token![_](impl_trait.impl_token.span),
+            });
+        } else {
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner(ty: TokenStream) -> String {
+        owner_name(&syn::parse2(ty).unwrap())
+    }
+
+    #[test]
+    fn owner_is_the_type_path_without_generics() {
+        assert_eq!(owner(quote!(Db)), "Db");
+        assert_eq!(owner(quote!(Wrapper<T>)), "Wrapper");
+        assert_eq!(owner(quote!(crate::db::Pool<'a, T>)), "crate::db::Pool");
+        assert_eq!(owner(quote!(&'a mut r#Type)), "Type");
+        assert_eq!(owner(quote!([u8])), "[u8]");
+        assert_eq!(owner(quote!(dyn Store + Send)), "dyn Store+Send");
+    }
+}

@@ -1,0 +1,149 @@
+//! For every vulnerability class: an unsanitized flow is a finding, the class's sanitizer
+//! and validator make it clean, and a sanitizer of another class does not.
+
+use iast::{Confidence, Vulnerability};
+
+macro_rules! class_suite {
+    ($($module:ident: $class:ident => $variant:ident, wrong sanitizer $other:ident, payload $payload:expr, sink text $template:literal;)*) => {$(
+        mod $module {
+            use super::*;
+
+            #[iast::source(origin = "test.input")]
+            pub fn input(v: &str) -> String {
+                v.to_owned()
+            }
+
+            #[iast::sink($class)]
+            pub fn sink(text: &str) -> usize {
+                text.len()
+            }
+
+            // Both sanitizers return the tainted bytes unchanged, so only the class they are
+            // declared for decides whether the flow is clean.
+            #[iast::sanitizer($class)]
+            pub fn sanitize(v: &str) -> String {
+                v.to_owned()
+            }
+
+            #[iast::sanitizer($other)]
+            pub fn sanitize_for_another_class(v: &str) -> String {
+                v.to_owned()
+            }
+
+            #[iast::validator($class)]
+            pub fn validate(v: &str) -> bool {
+                !v.is_empty()
+            }
+
+            fn build(v: &str) -> String {
+                format!($template, v)
+            }
+
+            #[test]
+            fn unsanitized_flow_is_a_finding() {
+                let payload: &str = $payload;
+                let report = iast::check(|| sink(&build(&input(payload))));
+                assert_eq!(report.findings().len(), 1, "{report}");
+                let f = &report.findings()[0];
+                assert_eq!(f.vulnerability(), Vulnerability::$variant);
+                assert!(f.confidence() >= Confidence::Unsanitized);
+                assert_eq!(f.sink().function(), concat!("classes::", stringify!($module), "::sink"));
+                assert_eq!(f.sink().file(), "tests/classes.rs");
+                assert_eq!(f.sources().len(), 1);
+                assert_eq!(f.sources()[0].function(), concat!("classes::", stringify!($module), "::input"));
+                assert_eq!(f.sources()[0].origin(), Some("test.input"));
+                assert_eq!(f.evidence().argument, "text");
+                assert_eq!(f.evidence().value, build(payload));
+                assert_eq!(f.evidence().tainted_text().collect::<Vec<_>>(), [payload]);
+                assert_eq!(report.sinks_reached().len(), 1);
+            }
+
+            #[test]
+            fn sanitizer_of_the_class_makes_it_clean() {
+                let report = iast::check(|| sink(&build(&sanitize(&input($payload)))));
+                iast::assert_no_findings!(report);
+            }
+
+            #[test]
+            fn sanitizer_of_another_class_does_not() {
+                let report = iast::check(|| sink(&build(&sanitize_for_another_class(&input($payload)))));
+                assert_eq!(report.findings().len(), 1, "{report}");
+                assert_eq!(report.findings()[0].vulnerability(), Vulnerability::$variant);
+            }
+
+            #[test]
+            fn validator_of_the_class_makes_it_clean() {
+                let report = iast::check(|| {
+                    let v = input($payload);
+                    if validate(&v) {
+                        sink(&build(&v));
+                    }
+                });
+                iast::assert_no_findings!(report);
+            }
+
+            #[test]
+            fn rejected_value_stays_tainted() {
+                let report = iast::check(|| {
+                    let v = input($payload);
+                    let _ = validate(""); // approves nothing tainted
+                    sink(&build(&v));
+                });
+                assert_eq!(report.findings().len(), 1, "{report}");
+            }
+        }
+    )*};
+}
+
+class_suite! {
+    sql: sql => SqlInjection, wrong sanitizer xss,
+        payload "x' OR '1'='1", sink text "SELECT * FROM users WHERE name = '{}'";
+    command: command => CommandInjection, wrong sanitizer sql,
+        payload "example.com; cat /etc/passwd", sink text "ping -c 1 {}";
+    path: path => PathTraversal, wrong sanitizer xss,
+        payload "../../etc/passwd", sink text "/srv/files/{}";
+    xss: xss => Xss, wrong sanitizer sql,
+        payload "<script>alert(1)</script>", sink text "<p>Hello {}</p>";
+    ssrf: ssrf => Ssrf, wrong sanitizer xss,
+        payload "169.254.169.254/latest/meta-data", sink text "http://{}";
+    redirect: redirect => OpenRedirect, wrong sanitizer xss,
+        payload "//evil.example/login", sink text "{}";
+    header: header => HeaderInjection, wrong sanitizer xss,
+        payload "en\r\nSet-Cookie: admin=1", sink text "{}";
+    ldap: ldap => LdapInjection, wrong sanitizer sql,
+        payload "*)(uid=*))(|(uid=*", sink text "(&(uid={})(objectClass=person))";
+    xpath: xpath => XpathInjection, wrong sanitizer sql,
+        payload "' or '1'='1", sink text "//user[name='{}']";
+    nosql: nosql => NosqlInjection, wrong sanitizer sql,
+        payload "{\"$ne\": null}", sink text "{{\"user\": {}}}";
+    code: code => CodeInjection, wrong sanitizer xss,
+        payload "1); system('id'", sink text "compute({})";
+    log: log => LogInjection, wrong sanitizer xss,
+        payload "alice\nINFO admin logged in", sink text "login failed for {}";
+}
+
+#[test]
+fn header_and_log_breaks_are_confirmed() {
+    let report = iast::check(|| header::sink(&header::input("en\r\nSet-Cookie: admin=1")));
+    assert_eq!(report.findings()[0].confidence(), Confidence::Confirmed);
+    let report = iast::check(|| log::sink(&log::input("alice\nINFO admin logged in")));
+    assert_eq!(report.findings()[0].confidence(), Confidence::Confirmed);
+}
+
+#[test]
+fn a_sink_of_several_classes_reports_each() {
+    #[iast::sink(sql, log)]
+    fn audit_query(text: &str) {
+        let _ = text;
+    }
+    let report = iast::check(|| audit_query(&sql::input("bob' --")));
+    let classes: Vec<_> = report
+        .findings()
+        .iter()
+        .map(|f| f.vulnerability())
+        .collect();
+    assert_eq!(
+        classes,
+        [Vulnerability::SqlInjection, Vulnerability::LogInjection]
+    );
+}

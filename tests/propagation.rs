@@ -1,0 +1,308 @@
+//! Taint inference across the ways programs move strings around.
+
+use iast::{MatchKind, Vulnerability};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[iast::source(origin = "http.parameter")]
+fn param(v: &str) -> String {
+    v.to_owned()
+}
+
+#[iast::source(origin = "http.parameters")]
+fn params(vs: &[&str]) -> Vec<String> {
+    vs.iter().map(|v| v.to_string()).collect()
+}
+
+#[iast::source(origin = "http.headers")]
+fn headers(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[iast::source(origin = "http.cookies")]
+fn cookies(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[iast::source(origin = "http.optional")]
+fn maybe(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+#[iast::source(origin = "http.fallible")]
+fn fallible(v: &str) -> Result<String, std::io::Error> {
+    Ok(v.to_owned())
+}
+
+#[iast::source(origin = "http.raw")]
+fn raw_body(v: &[u8]) -> Vec<u8> {
+    v.to_vec()
+}
+
+#[iast::source(origin = "http.pair")]
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_owned(), b.to_owned())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SignupBody {
+    name: String,
+    age: u32,
+    address: Address,
+    tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Address {
+    city: String,
+}
+
+#[iast::source(origin = "http.body")]
+fn json_body(text: &str) -> SignupBody {
+    serde_json::from_str(text).expect("test bodies are valid")
+}
+
+#[iast::sink(sql)]
+fn query(sql: &str) -> usize {
+    sql.len()
+}
+
+#[iast::sink(sql)]
+fn query_bytes(sql: &[u8]) -> usize {
+    sql.len()
+}
+
+#[iast::sink(sql)]
+fn query_owned(sql: String, limit: u32) -> usize {
+    sql.len() + limit as usize
+}
+
+const PAYLOAD: &str = "x' OR '1'='1";
+
+fn tainted_parts(report: &iast::Report) -> Vec<String> {
+    report
+        .findings()
+        .iter()
+        .flat_map(|f| {
+            f.evidence()
+                .tainted_text()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn origins(report: &iast::Report) -> Vec<&str> {
+    report.findings()[0]
+        .sources()
+        .iter()
+        .filter_map(|s| s.origin())
+        .collect()
+}
+
+#[test]
+fn through_format() {
+    let report = iast::check(|| query(&format!("SELECT * FROM t WHERE a = '{}'", param(PAYLOAD))));
+    assert_eq!(tainted_parts(&report), [PAYLOAD]);
+}
+
+#[test]
+fn through_plus_and_push_str() {
+    let report = iast::check(|| {
+        let mut sql = String::from("SELECT * FROM t WHERE a = '") + &param(PAYLOAD);
+        sql.push_str("' AND b = '");
+        sql.push_str(&param("second-input-value"));
+        sql.push('\'');
+        query(&sql)
+    });
+    assert_eq!(tainted_parts(&report), [PAYLOAD, "second-input-value"]);
+}
+
+#[test]
+fn through_a_struct_field() {
+    struct Filter {
+        name: String,
+    }
+    let report = iast::check(|| {
+        let filter = Filter {
+            name: param(PAYLOAD),
+        };
+        query(&format!("SELECT * FROM t WHERE name = '{}'", filter.name))
+    });
+    assert_eq!(tainted_parts(&report), [PAYLOAD]);
+}
+
+#[test]
+fn through_vec_and_maps() {
+    let report = iast::check(|| {
+        let ids = params(&["1", "2 UNION SELECT password FROM users"]);
+        query(&format!("SELECT * FROM t WHERE id IN ({})", ids.join(", ")))
+    });
+    assert_eq!(
+        tainted_parts(&report),
+        ["1", "2 UNION SELECT password FROM users"]
+    );
+
+    let report = iast::check(|| {
+        let h = headers(&[("x-sort", "name; DROP TABLE t")]);
+        query(&format!("SELECT * FROM t ORDER BY {}", h["x-sort"]))
+    });
+    assert_eq!(tainted_parts(&report), ["name; DROP TABLE t"]);
+    assert_eq!(origins(&report), ["http.headers"]);
+
+    let report = iast::check(|| {
+        let c = cookies(&[("session-name", "admin'--")]);
+        query(&format!(
+            "SELECT * FROM s WHERE id = '{}'",
+            c["session-name"]
+        ))
+    });
+    assert_eq!(tainted_parts(&report), ["admin'--"]);
+}
+
+#[test]
+fn through_option_result_tuple_and_bytes() {
+    let report = iast::check(|| query(&format!("a = '{}'", maybe(PAYLOAD).unwrap())));
+    assert_eq!(origins(&report), ["http.optional"]);
+    let report = iast::check(|| query(&format!("a = '{}'", fallible(PAYLOAD).unwrap())));
+    assert_eq!(origins(&report), ["http.fallible"]);
+    let report = iast::check(|| {
+        let (_, b) = pair("harmless-value", PAYLOAD);
+        query(&format!("a = '{b}'"))
+    });
+    assert_eq!(tainted_parts(&report), [PAYLOAD]);
+    let report = iast::check(|| {
+        let body = raw_body(PAYLOAD.as_bytes());
+        let mut sql = b"SELECT 1 WHERE a = '".to_vec();
+        sql.extend_from_slice(&body);
+        query_bytes(&sql)
+    });
+    assert_eq!(tainted_parts(&report), [PAYLOAD]);
+}
+
+#[test]
+fn owned_arguments_and_ignored_parameters() {
+    let report = iast::check(|| query_owned(format!("a = '{}'", param(PAYLOAD)), 10));
+    assert_eq!(tainted_parts(&report), [PAYLOAD]);
+    assert_eq!(report.findings()[0].evidence().argument, "sql");
+}
+
+#[test]
+fn through_a_substring() {
+    // The sink receives a slice of the very buffer the source returned: certain, however short.
+    let report = iast::check(|| {
+        let v = param("id:7 OR 1");
+        query(&v[3..])
+    });
+    assert_eq!(tainted_parts(&report), ["7 OR 1"]);
+    assert_eq!(
+        report.findings()[0].evidence().tainted[0].kind,
+        MatchKind::Buffer
+    );
+
+    let report = iast::check(|| {
+        let v = param("id=1 OR 1=1;order=name");
+        let first = v.split(';').next().unwrap().trim_start_matches("id=");
+        query(&format!("SELECT * FROM t WHERE id = {first}"))
+    });
+    assert_eq!(tainted_parts(&report), ["1 OR 1=1"]);
+}
+
+#[test]
+fn through_a_copied_piece_after_split() {
+    let report = iast::check(|| {
+        let v = param("alice,bob' OR 'x'='x,carol");
+        let piece: String = v.split(',').nth(1).unwrap().to_owned(); // a new buffer
+        query(&format!("SELECT * FROM t WHERE name = '{piece}'"))
+    });
+    let finding = &report.findings()[0];
+    assert_eq!(tainted_parts(&report), ["bob' OR 'x'='x"]);
+    assert_eq!(finding.evidence().tainted[0].kind, MatchKind::Partial);
+}
+
+#[test]
+fn through_a_serde_body_struct() {
+    let report = iast::check(|| {
+        let body = json_body(
+            r#"{"name":"eve' --","age":30,"address":{"city":"Paris') OR 1=1 --"},"tags":["a"]}"#,
+        );
+        query(&format!(
+            "INSERT INTO users VALUES ('{}', {}, '{}')",
+            body.name, body.age, body.address.city
+        ))
+    });
+    assert_eq!(tainted_parts(&report), ["eve' --", "Paris') OR 1=1 --"]);
+    assert_eq!(origins(&report), ["http.body"]);
+}
+
+#[test]
+fn through_re_encodings() {
+    let report = iast::check(|| {
+        query(&format!(
+            "a = '{}'",
+            param("ROBERT'); DROP TABLE students;--").to_lowercase()
+        ))
+    });
+    assert_eq!(
+        report.findings()[0].evidence().tainted[0].kind,
+        MatchKind::CaseChanged
+    );
+
+    let report = iast::check(|| {
+        let raw = param("name%27%20OR%20%271%27%3D%271");
+        let decoded = raw
+            .replace("%27", "'")
+            .replace("%20", " ")
+            .replace("%3D", "=");
+        query(&format!("a = '{decoded}'"))
+    });
+    let f = &report.findings()[0];
+    assert_eq!(f.evidence().tainted[0].kind, MatchKind::UrlDecoded);
+    assert_eq!(
+        f.evidence().tainted_text().collect::<Vec<_>>(),
+        ["name' OR '1'='1"]
+    );
+}
+
+#[test]
+fn two_sources_of_one_flow_are_both_named() {
+    let report = iast::check(|| {
+        let a = param("first-tainted-part");
+        let b = maybe("second-tainted-part").unwrap();
+        query(&format!("SELECT '{a}', '{b}'"))
+    });
+    assert_eq!(report.findings().len(), 1);
+    assert_eq!(origins(&report), ["http.optional", "http.parameter"]);
+    assert_eq!(
+        report.findings()[0].vulnerability(),
+        Vulnerability::SqlInjection
+    );
+}
+
+#[test]
+fn untainted_values_and_outside_context_calls_are_silent() {
+    let report = iast::check(|| query("SELECT * FROM t WHERE a = 'constant'"));
+    iast::assert_no_findings!(report);
+    // Outside any context nothing is recorded or checked, and functions behave as before.
+    assert_eq!(param("abc"), "abc");
+    assert_eq!(query("abc"), 3);
+    let report = iast::check(|| query(&format!("a = '{}'", "x' OR '1'='1")));
+    iast::assert_no_findings!(report);
+}
+
+#[test]
+fn repeated_flows_are_deduplicated() {
+    let report = iast::check(|| {
+        for i in 0..5 {
+            query(&format!("SELECT {i} WHERE a = '{}'", param(PAYLOAD)));
+        }
+    });
+    assert_eq!(report.findings().len(), 1);
+    assert_eq!(report.findings()[0].hits(), 5);
+}
