@@ -132,7 +132,14 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .collect();
         let mut spans: Vec<_> = open.iter().map(|r| r.start..r.end).collect();
         spans.sort_by_key(|r| (r.start, r.end));
-        let confidence = analyzers::analyze(class, bytes, &spans);
+        let confidence = analyzers::analyze(
+            class,
+            &analyzers::Input {
+                text: bytes,
+                tainted: &spans,
+                argument: call.arg,
+            },
+        );
         let evidence = Evidence::new(call.arg, bytes, &evidence_ranges);
         let finding = Finding::new(
             class,

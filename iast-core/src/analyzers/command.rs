@@ -3,9 +3,9 @@
 //! Structural analysis for this class is not built yet: every unsanitized flow is reported
 //! as [`Confidence::Unsanitized`], never as confirmed.
 
+use super::Input;
 use crate::vulnerability::Confidence;
-use std::ops::Range;
 
-pub(super) fn analyze(_text: &[u8], _tainted: &[Range<usize>]) -> Confidence {
+pub(super) fn analyze(_input: &Input<'_>) -> Confidence {
     Confidence::Unsanitized
 }

@@ -4,11 +4,12 @@
 //! (ESC starts ANSI sequences that recolour, move the cursor or retitle a terminal that
 //! shows the log) tamper with how the log is displayed.
 
+use super::Input;
 use super::any_tainted_byte;
 use crate::vulnerability::Confidence;
-use std::ops::Range;
 
-pub(super) fn analyze(text: &[u8], tainted: &[Range<usize>]) -> Confidence {
+pub(super) fn analyze(input: &Input<'_>) -> Confidence {
+    let (text, tainted) = (input.text, input.tainted);
     let control = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f;
     let c1 = tainted.iter().any(|r| {
         text.get(r.clone())
@@ -23,18 +24,19 @@ pub(super) fn analyze(text: &[u8], tainted: &[Range<usize>]) -> Confidence {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::single_range_in_vec_init,
-    reason = "a slice of one tainted range is meant"
-)]
 mod tests {
     use super::*;
+    use crate::analyzers::confidence_of;
 
     #[test]
     fn forged_lines_and_escapes_are_confirmed() {
-        let forged = b"user=a\nINFO admin logged in";
-        assert_eq!(analyze(forged, &[5..forged.len()]), Confidence::Confirmed);
-        assert_eq!(analyze(b"user=\x1b[2J", &[5..9]), Confidence::Confirmed);
-        assert_eq!(analyze(b"user=alice", &[5..10]), Confidence::Unsanitized);
+        let c = |template, tainted| confidence_of(analyze, "line", template, tainted);
+        assert_eq!(
+            c("user={}", "a\nINFO admin logged in"),
+            Confidence::Confirmed
+        );
+        assert_eq!(c("user={}", "\u{1b}[2J"), Confidence::Confirmed);
+        assert_eq!(c("user={}", "\u{9b}2J"), Confidence::Confirmed);
+        assert_eq!(c("user={}\tid=7", "alice"), Confidence::Unsanitized);
     }
 }

@@ -20,9 +20,23 @@ mod ssrf;
 mod xpath;
 mod xss;
 
-/// Asks the analyzer of `class` about `text`, whose `tainted` ranges are non-empty, sorted and
-/// within bounds.
-pub(crate) fn analyze(class: Vulnerability, text: &[u8], tainted: &[Range<usize>]) -> Confidence {
+/// What an analyzer looks at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Input<'a> {
+    /// The sink argument's bytes.
+    pub text: &'a [u8],
+    /// Its tainted, unsanitized ranges: non-empty, sorted by start, within bounds (they may
+    /// overlap when several sources share bytes).
+    pub tainted: &'a [Range<usize>],
+    /// The sink parameter's name. Sinks follow a naming convention where the role of an
+    /// argument matters: for commands, `program` is the program to run, `args`, `argv` and
+    /// `arg` are argument-vector elements passed without a shell, anything else is a shell
+    /// command line.
+    pub argument: &'a str,
+}
+
+/// Asks the analyzer of `class` about a sink argument.
+pub(crate) fn analyze(class: Vulnerability, input: &Input<'_>) -> Confidence {
     let analyze = match class {
         Vulnerability::SqlInjection => sql::analyze,
         Vulnerability::CommandInjection => command::analyze,
@@ -37,7 +51,7 @@ pub(crate) fn analyze(class: Vulnerability, text: &[u8], tainted: &[Range<usize>
         Vulnerability::CodeInjection => code::analyze,
         Vulnerability::LogInjection => log::analyze,
     };
-    analyze(text, tainted)
+    analyze(input)
 }
 
 /// Whether any tainted byte satisfies `pred`.
@@ -49,5 +63,24 @@ pub(crate) fn any_tainted_byte(
     tainted.iter().any(|r| {
         text.get(r.clone())
             .is_some_and(|s| s.iter().any(|&b| pred(b)))
+    })
+}
+
+/// Test support: the confidence `analyze` gives when `tainted` is put in place of the `{}` of
+/// `template` (as the parameter `argument`), the rest of the template being the program's.
+#[cfg(test)]
+pub(crate) fn confidence_of(
+    analyze: fn(&Input<'_>) -> Confidence,
+    argument: &str,
+    template: &str,
+    tainted: &str,
+) -> Confidence {
+    let at = template.find("{}").expect("template has a {} placeholder");
+    let text = template.replacen("{}", tainted, 1);
+    let range = at..at + tainted.len();
+    analyze(&Input {
+        text: text.as_bytes(),
+        tainted: std::slice::from_ref(&range),
+        argument,
     })
 }
