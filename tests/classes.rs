@@ -1,7 +1,16 @@
 //! For every vulnerability class: an unsanitized flow is a finding, the class's sanitizer
 //! and validator make it clean, and a sanitizer of another class does not.
 
-use iast::{Confidence, Vulnerability};
+use iast::{Confidence, MatchKind, Vulnerability};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A JSON request body with one attacker-controlled field.
+#[derive(Serialize, Deserialize)]
+pub struct Body {
+    pub value: String,
+    pub count: u32,
+}
 
 macro_rules! class_suite {
     ($($module:ident: $class:ident => $variant:ident, wrong sanitizer $other:ident, payload $payload:expr, sink text $template:literal;)*) => {$(
@@ -11,6 +20,21 @@ macro_rules! class_suite {
             #[iast::source(origin = "test.input")]
             pub fn input(v: &str) -> String {
                 v.to_owned()
+            }
+
+            #[iast::source(origin = "test.list")]
+            pub fn inputs(v: &str) -> Vec<String> {
+                vec!["first".to_owned(), v.to_owned()]
+            }
+
+            #[iast::source(origin = "test.form")]
+            pub fn form(v: &str) -> HashMap<String, String> {
+                HashMap::from([("field".to_owned(), v.to_owned())])
+            }
+
+            #[iast::source(origin = "test.body")]
+            pub fn body(json: &str) -> Body {
+                serde_json::from_str(json).expect("test bodies are valid")
             }
 
             #[iast::sink($class)]
@@ -56,6 +80,68 @@ macro_rules! class_suite {
                 assert_eq!(f.evidence().value, build(payload));
                 assert_eq!(f.evidence().tainted_text().collect::<Vec<_>>(), [payload]);
                 assert_eq!(report.sinks_reached().len(), 1);
+            }
+
+            /// Asserts one finding of this class whose tainted part is the payload.
+            fn assert_flow(report: &iast::Report) {
+                assert_eq!(report.findings().len(), 1, "{report}");
+                let f = &report.findings()[0];
+                assert_eq!(f.vulnerability(), Vulnerability::$variant);
+                assert_eq!(f.evidence().tainted_text().collect::<Vec<_>>(), [$payload], "{report}");
+            }
+
+            #[test]
+            fn through_push_str() {
+                let (prefix, suffix) = build("\u{0}").split_once('\u{0}').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
+                assert_flow(&iast::check(|| {
+                    let mut text = String::from(prefix.as_str());
+                    text.push_str(&input($payload));
+                    text += &suffix;
+                    sink(&text)
+                }));
+            }
+
+            #[test]
+            fn through_a_struct_field() {
+                struct Holder {
+                    value: String,
+                }
+                assert_flow(&iast::check(|| {
+                    let h = Holder { value: input($payload) };
+                    sink(&build(&h.value))
+                }));
+            }
+
+            #[test]
+            fn through_vec_and_hash_map() {
+                assert_flow(&iast::check(|| sink(&build(&inputs($payload)[1]))));
+                assert_flow(&iast::check(|| sink(&build(&form($payload)["field"]))));
+            }
+
+            #[test]
+            fn through_a_substring() {
+                // A slice of the source's own buffer, handed over as is: certain.
+                let report = iast::check(|| {
+                    let v = input(&format!("prefix§{}", $payload));
+                    sink(&v["prefix§".len()..])
+                });
+                assert_flow(&report);
+                assert_eq!(report.findings()[0].evidence().tainted[0].kind, MatchKind::Buffer);
+                // A piece copied into new text: found as a part of the recorded value.
+                let report = iast::check(|| {
+                    let v = input(&format!("prefix§{}", $payload));
+                    sink(&build(&v["prefix§".len()..]))
+                });
+                assert_flow(&report);
+                assert_eq!(report.findings()[0].evidence().tainted[0].kind, MatchKind::Partial);
+            }
+
+            #[test]
+            fn through_a_serde_body_struct() {
+                let json = serde_json::json!({ "value": $payload, "count": 1 }).to_string();
+                let report = iast::check(|| sink(&build(&body(&json).value)));
+                assert_flow(&report);
+                assert_eq!(report.findings()[0].sources()[0].origin(), Some("test.body"));
             }
 
             #[test]

@@ -306,3 +306,106 @@ fn repeated_flows_are_deduplicated() {
     assert_eq!(report.findings().len(), 1);
     assert_eq!(report.findings()[0].hits(), 5);
 }
+
+mod argument_types {
+    use super::{PAYLOAD, param, tainted_parts};
+    use std::borrow::Cow;
+    use std::ffi::OsStr;
+    use std::path::{Path, PathBuf};
+
+    #[iast::sink(path)]
+    fn by_path(p: &Path) {
+        let _ = p;
+    }
+    #[iast::sink(path)]
+    fn by_path_buf(p: PathBuf) {
+        let _ = p;
+    }
+    #[iast::sink(path)]
+    fn by_os_str(p: &OsStr) {
+        let _ = p;
+    }
+    #[iast::sink(sql)]
+    fn by_string_ref(s: &String) {
+        let _ = s;
+    }
+    #[iast::sink(sql)]
+    fn by_cow(s: Cow<'_, str>) {
+        let _ = s;
+    }
+    #[iast::sink(sql)]
+    fn by_vec_u8(s: Vec<u8>) {
+        let _ = s;
+    }
+    #[iast::sink(sql)]
+    fn by_option(s: Option<&str>) {
+        let _ = s;
+    }
+    #[iast::sink(sql)]
+    fn by_slice(parts: &[&str]) {
+        let _ = parts;
+    }
+    #[iast::sink(sql)]
+    fn by_vec(parts: Vec<String>) {
+        let _ = parts;
+    }
+    #[iast::sink(sql)]
+    fn by_options(parts: &[Option<String>]) {
+        let _ = parts;
+    }
+    #[iast::sink(sql)]
+    fn generic<S: AsRef<str>>(s: S) {
+        let _ = s.as_ref();
+    }
+    #[iast::sink(sql)]
+    fn impl_trait(s: impl AsRef<[u8]>) {
+        let _ = s.as_ref();
+    }
+
+    /// Parameters that are not string-like are ignored, whatever their value.
+    #[derive(serde::Serialize)]
+    struct Options {
+        verbose: bool,
+        label: String,
+    }
+    #[iast::sink(sql)]
+    fn with_others(sql: &str, limit: u32, options: &Options, callback: fn() -> u8) -> u8 {
+        let _ = (sql, limit, options);
+        callback()
+    }
+
+    #[test]
+    fn every_string_like_parameter_type_is_checked() {
+        let reports = [
+            iast::check(|| by_path(Path::new(&param(PAYLOAD)))),
+            iast::check(|| by_path_buf(PathBuf::from(param(PAYLOAD)))),
+            iast::check(|| by_os_str(OsStr::new(&param(PAYLOAD)))),
+            iast::check(|| by_string_ref(&param(PAYLOAD))),
+            iast::check(|| by_cow(Cow::Owned(param(PAYLOAD)))),
+            iast::check(|| by_vec_u8(param(PAYLOAD).into_bytes())),
+            iast::check(|| by_option(Some(&param(PAYLOAD)))),
+            iast::check(|| by_slice(&["SELECT", &param(PAYLOAD)])),
+            iast::check(|| by_vec(vec!["SELECT".into(), param(PAYLOAD)])),
+            iast::check(|| by_options(&[None, Some(param(PAYLOAD))])),
+            iast::check(|| generic(param(PAYLOAD))),
+            iast::check(|| impl_trait(param(PAYLOAD))),
+        ];
+        for report in &reports {
+            assert_eq!(tainted_parts(report), [PAYLOAD], "{report}");
+        }
+    }
+
+    #[test]
+    fn other_parameters_are_ignored() {
+        let report = iast::check(|| {
+            let label = param("label-from-the-request");
+            let options = Options {
+                verbose: true,
+                label,
+            };
+            with_others("SELECT 1", 10, &options, || 7)
+        });
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(report.sinks_reached().len(), 1);
+    }
+}
