@@ -144,9 +144,10 @@ fn through_vec_and_maps() {
         let ids = params(&["1", "2 UNION SELECT password FROM users"]);
         query(&format!("SELECT * FROM t WHERE id IN ({})", ids.join(", ")))
     });
+    // "1" is a number found by value: it could be any constant, so it is not attributed.
     assert_eq!(
         tainted_parts(&report),
-        ["1", "2 UNION SELECT password FROM users"]
+        ["2 UNION SELECT password FROM users"]
     );
 
     let report = iast::check(|| {

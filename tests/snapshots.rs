@@ -21,10 +21,17 @@ fn log_line(line: &str) {
     let _ = line;
 }
 
+#[iast::sink(xss)]
+fn page(html: &str) {
+    let _ = html;
+}
+
 fn scenario() -> iast::Report {
     iast::check(|| {
         let name = param("bob' OR '1'='1");
         let agent = header("curl/8.0\n\u{1b}[31mERROR forged entry");
+        // A benign value reaching HTML unescaped: a flow, but no change of structure.
+        page(&format!("<p>Hello, {}!</p>", param("Mary Ann Smith")));
         log_line(&format!("request from {agent}"));
         query(&format!("SELECT * FROM users WHERE name = '{name}'"));
         query(&format!(

@@ -4,12 +4,14 @@
 use crate::analyzers;
 use crate::context::Context;
 use crate::evidence::Evidence;
+use crate::precision;
 use crate::private::{Recorder, SinkCall, ValidatorArgs};
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Limits, Report, Site};
 #[cfg(test)]
 use crate::taint::MatchKind;
 use crate::taint::{Added, TaintStore};
+use crate::vulnerability::Confidence;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -114,8 +116,20 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .iter()
             .filter(|r| !r.safe_for.contains(class))
             .collect();
-        if open.is_empty() {
+        let (strong, weak) = precision::split(bytes, &open);
+        let weak_confirmed =
+            !weak.is_empty() && analyze(class, call.arg, bytes, &weak) == Confidence::Confirmed;
+        let confidence = if weak_confirmed {
+            Confidence::Confirmed
+        } else if strong.is_empty() {
             continue;
+        } else {
+            analyze(class, call.arg, bytes, &strong)
+        };
+        let mut open = strong;
+        if weak_confirmed {
+            open.extend(weak);
+            open.sort_by_key(|r| (r.start, r.end, r.source));
         }
         let mut source_ids: Vec<u32> = open.iter().map(|r| r.source).collect();
         source_ids.sort_unstable();
@@ -130,16 +144,6 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .iter()
             .map(|r| (r.start..r.end, index_of(r.source), r.kind))
             .collect();
-        let mut spans: Vec<_> = open.iter().map(|r| r.start..r.end).collect();
-        spans.sort_by_key(|r| (r.start, r.end));
-        let confidence = analyzers::analyze(
-            class,
-            &analyzers::Input {
-                text: bytes,
-                tainted: &spans,
-                argument: call.arg,
-            },
-        );
         let evidence = Evidence::new(call.arg, bytes, &evidence_ranges);
         let finding = Finding::new(
             class,
@@ -150,6 +154,25 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
         );
         state.add_finding(finding);
     }
+}
+
+/// The analyzer's answer for `ranges` of a sink argument.
+fn analyze(
+    class: crate::vulnerability::Vulnerability,
+    argument: &str,
+    text: &[u8],
+    ranges: &[&crate::taint::TaintedRange],
+) -> Confidence {
+    let mut spans: Vec<_> = ranges.iter().map(|r| r.start..r.end).collect();
+    spans.sort_by_key(|r| (r.start, r.end));
+    analyzers::analyze(
+        class,
+        &analyzers::Input {
+            text,
+            tainted: &spans,
+            argument,
+        },
+    )
 }
 
 pub(crate) fn record(item: &'static Item, f: impl FnOnce(&mut Recorder)) {
@@ -186,7 +209,7 @@ pub(crate) fn approve(args: ValidatorArgs, approved: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vulnerability::{Confidence, Vulnerability};
+    use crate::vulnerability::Vulnerability;
 
     static SINK: Item = Item {
         kind: ItemKind::Sink {

@@ -9,6 +9,7 @@ mod context;
 mod engine;
 mod evidence;
 mod leaves;
+mod precision;
 mod registry;
 mod report;
 pub mod spec;
@@ -21,6 +22,7 @@ pub mod __private {
 }
 mod private;
 
+pub use analyzers::{SqlDialect, set_sql_dialect, sql_dialect};
 #[cfg(feature = "tokio")]
 pub use context::task::{spawn, spawn_blocking};
 pub use context::{Bound, Context, check, check_async, thread};

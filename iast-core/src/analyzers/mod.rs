@@ -16,6 +16,7 @@ mod nosql;
 mod path;
 mod redirect;
 mod sql;
+pub use sql::{SqlDialect, set_sql_dialect, sql_dialect};
 mod ssrf;
 mod xpath;
 mod xss;
@@ -29,9 +30,14 @@ pub(crate) struct Input<'a> {
     /// overlap when several sources share bytes).
     pub tainted: &'a [Range<usize>],
     /// The sink parameter's name. Sinks follow a naming convention where the role of an
-    /// argument matters: for commands, `program` is the program to run, `args`, `argv` and
-    /// `arg` are argument-vector elements passed without a shell, anything else is a shell
-    /// command line.
+    /// argument matters:
+    /// - commands: `program` is the program to run; `args`, `argv` and `arg` are
+    ///   argument-vector elements passed without a shell; anything else is a shell command
+    ///   line;
+    /// - SSRF: `host`, `hostname`, `addr`, `address`, `authority`, `domain`, `ip` (and names
+    ///   ending in `_host` or `_addr`) are a bare `host[:port]`; anything else is a URL;
+    /// - LDAP: a name containing `filter` is a search filter, as is any text starting with
+    ///   `(`; anything else is a distinguished name.
     pub argument: &'a str,
 }
 

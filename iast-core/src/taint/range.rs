@@ -63,8 +63,15 @@ pub(super) fn assemble(hits: &[Hit], pieces: &[Piece], values: &Values) -> Vec<T
         }
     }
     if !pieces.is_empty() {
+        // A value that arrived whole (or re-encoded, or as its own buffer) explains its own
+        // bytes; pieces of it elsewhere in the argument are the program's text coinciding
+        // with it, like the `https://` of a template and of a URL the user sent.
+        let mut whole: Vec<u32> = hits.iter().map(|h| h.owner).collect();
+        whole.sort_unstable();
+        whole.dedup();
         let by_source = pieces
             .iter()
+            .filter(|p| whole.binary_search(&p.owner).is_err())
             .flat_map(|p| values.sources(p.owner).map(move |s| (s, p.start, p.end)))
             .collect();
         let runs = merge(by_source);

@@ -1,0 +1,128 @@
+//! Which tainted ranges a finding may rest on.
+//!
+//! Matching values invites coincidences: a request that sends `bar` while the program also
+//! uses the constant `bar`, a number that equals some id, a one-letter input that occurs
+//! everywhere. The taint store finds every occurrence; this module decides which ones can be
+//! attributed to the source.
+//!
+//! - **Certain**: the sink received (a slice of) the very buffer the source returned. No
+//!   coincidence is possible, whatever the length.
+//! - **Strong**: 8 bytes or more matched (a whole value, a re-encoding or a piece). Eight
+//!   bytes is where coincidences with a program's own text stop being common: shorter runs
+//!   are SQL keywords, tag and attribute names, path components and identifiers (`select`,
+//!   `script`, `admin`, `users`), and the same threshold keeps short attack strings such as
+//!   `' OR 1=1` and `<script>` in reach.
+//! - **Weak**: a whole value shorter than that, found by value. It counts only when the
+//!   analyzer confirms that it changed the structure of the argument *and* it holds a byte
+//!   that is not a word byte: a bare word such as `name` is what an allow-list maps a
+//!   request to (`match col { "name" => "name", .. }`), and a word equal to a constant is
+//!   the commonest coincidence, while `'`, `1;id` or `../x` are not words a program writes
+//!   by accident next to user input.
+//!
+//! Numbers matched by value are never attributed: a number parsed from the request and
+//! formatted back is the program's own validated value, and numbers coincide with ids,
+//! counts and limits everywhere. A number in the source's own buffer is still certain.
+
+use crate::taint::{MIN_PARTIAL, MatchKind, TaintedRange};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Strength {
+    Weak,
+    Strong,
+    Certain,
+}
+
+pub(crate) fn strength(r: &TaintedRange) -> Strength {
+    if r.kind == MatchKind::Buffer {
+        Strength::Certain
+    } else if r.end - r.start >= MIN_PARTIAL {
+        Strength::Strong
+    } else {
+        Strength::Weak
+    }
+}
+
+/// `-12`, `3.5`, `1e6`, `+44`: a number and nothing else.
+pub(crate) fn is_number(bytes: &[u8]) -> bool {
+    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
+    digits > 0
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+}
+
+/// A byte that can carry structure in some injection class.
+pub(crate) fn has_structural_byte(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b >= 0x80))
+}
+
+/// Splits the unsanitized ranges of an argument into the strong ones (certain or long enough
+/// to stand on their own) and the weak ones that may still count if the analyzer confirms
+/// that they changed the structure. Numbers found by value and weak bare words are dropped.
+pub(crate) fn split<'a>(
+    text: &[u8],
+    open: &[&'a TaintedRange],
+) -> (Vec<&'a TaintedRange>, Vec<&'a TaintedRange>) {
+    let mut strong = Vec::new();
+    let mut weak = Vec::new();
+    for &r in open {
+        let bytes = &text[r.start..r.end];
+        match strength(r) {
+            Strength::Certain => strong.push(r),
+            _ if is_number(bytes) => {}
+            Strength::Strong => strong.push(r),
+            Strength::Weak if has_structural_byte(bytes) => weak.push(r),
+            Strength::Weak => {}
+        }
+    }
+    (strong, weak)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vulnerability::ClassSet;
+
+    fn range(start: usize, end: usize, kind: MatchKind) -> TaintedRange {
+        TaintedRange {
+            start,
+            end,
+            source: 0,
+            kind,
+            safe_for: ClassSet::EMPTY,
+        }
+    }
+
+    #[test]
+    fn numbers_by_value_are_dropped_but_not_the_very_buffer() {
+        let text = b"id = 123456789";
+        let by_value = range(5, 14, MatchKind::Exact);
+        let buffer = range(5, 14, MatchKind::Buffer);
+        assert_eq!(split(text, &[&by_value]), (vec![], vec![]));
+        assert_eq!(split(text, &[&buffer]), (vec![&buffer], vec![]));
+    }
+
+    #[test]
+    fn short_words_are_dropped_and_short_structure_is_weak() {
+        let text = b"ORDER BY name; x' OR '1'='1'";
+        let word = range(9, 13, MatchKind::Exact);
+        let quote = range(16, 17, MatchKind::Exact);
+        let long = range(16, 28, MatchKind::Partial);
+        assert_eq!(
+            split(text, &[&word, &quote, &long]),
+            (vec![&long], vec![&quote])
+        );
+    }
+
+    #[test]
+    fn number_shapes() {
+        for n in ["0", "-7", "3.14", "1e6", "+44"] {
+            assert!(is_number(n.as_bytes()), "{n}");
+        }
+        for n in ["", "-", "1;id", "0x1f", "e"] {
+            assert!(!is_number(n.as_bytes()), "{n}");
+        }
+    }
+}
