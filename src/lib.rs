@@ -119,9 +119,10 @@ pub mod __private {
 
 /// Panics with the text rendering of the report when it holds any finding.
 ///
-/// It also panics when the assertion would hold vacuously: when this binary's registry has
+/// It also panics when the assertion would hold vacuously because this binary's registry has
 /// no sink (the crate defining the annotated functions is not linked in: add
-/// `extern crate that_crate as _;`), or when no registered sink ran inside the check. With
+/// `extern crate that_crate as _;`). A check in which no sink ran passes (the program may
+/// rightly reject input before any sink); `report.sinks_reached()` tells. With
 /// instrumentation turned off (the `enabled` feature) it always passes.
 #[macro_export]
 macro_rules! assert_no_findings {

@@ -127,9 +127,10 @@ fn reports_say_which_sinks_ran_and_which_never_did() {
 }
 
 #[test]
-#[should_panic(expected = "no registered sink ran inside the check")]
-fn asserting_no_findings_when_no_sink_ran_fails() {
+fn a_clean_check_passes_even_when_input_never_reached_a_sink() {
+    // The program rejected the input before any sink: correct, and not a failure.
     let report = iast::check(|| param("x"));
+    assert!(report.sinks_reached().is_empty());
     iast::assert_no_findings!(report);
 }
 

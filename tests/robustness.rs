@@ -65,3 +65,122 @@ fn recorded_values_are_capped_and_the_cap_is_reported() {
     );
     assert!(report.to_string().contains("context limits hit"));
 }
+
+#[iast::sink(log)]
+fn log_line(line: &str) {
+    let _ = line;
+}
+
+/// A value whose serialization calls back into annotated code.
+struct Chatty {
+    name: String,
+}
+
+impl Serialize for Chatty {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        log_line(&format!("serializing {}", self.name));
+        s.serialize_str(&self.name)
+    }
+}
+
+#[iast::source(origin = "test.chatty")]
+fn chatty(v: &str) -> Chatty {
+    Chatty { name: v.to_owned() }
+}
+
+#[test]
+fn annotated_code_reached_from_inside_instrumentation_is_not_instrumented() {
+    let report = iast::check(|| {
+        let c = chatty("nested-call-value' --");
+        query(&format!("x = '{}'", c.name))
+    });
+    // The sink called by the Serialize impl ran (the program is unchanged) but was not
+    // checked: instrumentation is paused while it runs, so it can neither deadlock on the
+    // context nor report on the engine's own work.
+    let reached: Vec<_> = report
+        .sinks_reached()
+        .iter()
+        .map(|s| s.function())
+        .collect();
+    assert_eq!(reached, ["robustness::query"]);
+    assert_eq!(report.findings().len(), 1, "{report}");
+}
+
+#[test]
+fn a_panic_hook_that_calls_a_sink_does_not_hang() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| log_line("panic hook ran")));
+    let report = iast::check(|| explosive("payload").name.len());
+    std::panic::set_hook(previous);
+    assert_eq!(report.limits().internal_errors, 1);
+}
+
+/// A value serialized through `collect_str`, which hands serde a temporary buffer.
+struct Stamp(u32);
+
+impl Serialize for Stamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+#[iast::source(origin = "test.stamp")]
+fn stamp() -> Stamp {
+    Stamp(12)
+}
+
+#[test]
+fn temporary_buffers_of_serialize_impls_are_not_taken_for_the_source() {
+    let report = iast::check(|| {
+        let _ = stamp();
+        // A new allocation may land where the temporary "12" was: same address, same bytes.
+        query(&12.to_string())
+    });
+    assert!(report.is_clean(), "{report}");
+}
+
+#[iast::validator(sql)]
+fn is_quoted(v: &str) -> bool {
+    v.starts_with('\'') && v.ends_with('\'') && v.len() > 2
+}
+
+#[test]
+fn a_validators_copies_do_not_approve_later_values() {
+    let report = iast::check(|| {
+        let ok = input("'abc'");
+        assert!(is_quoted(&ok));
+        // Allocated after the validator's copy of "'abc'" was freed, perhaps in its place.
+        let not_validated = input("'ab");
+        query(&not_validated)
+    });
+    assert_eq!(report.findings().len(), 1, "{report}");
+}
+
+fn first_path(v: &str) {
+    #[iast::sink(sql)]
+    fn run(sql: &str) {
+        let _ = sql;
+    }
+    run(v)
+}
+
+fn second_path(v: &str) {
+    #[iast::sink(sql)]
+    fn run(sql: &str) {
+        let _ = sql;
+    }
+    run(v)
+}
+
+#[test]
+fn same_named_sinks_stay_separate_findings() {
+    // Both sinks are `robustness::run` in this file: only their lines tell them apart.
+    let report = iast::check(|| {
+        let v = input("separate' OR 'flows");
+        first_path(&v);
+        second_path(&v);
+    });
+    assert_eq!(report.findings().len(), 2, "{report}");
+    let lines: Vec<_> = report.findings().iter().map(|f| f.sink().line()).collect();
+    assert_ne!(lines[0], lines[1]);
+}

@@ -28,6 +28,22 @@ pub(crate) fn active() -> bool {
     ACTIVE.with(Cell::get)
 }
 
+/// Turns instrumentation off on this thread until the returned guard drops. Instrumentation
+/// runs under it, so that annotated functions it reaches (through a `Serialize` impl, or a
+/// panic hook that logs while a panic unwinds) neither re-enter the engine nor wait for the
+/// context's lock.
+pub(crate) fn pause() -> Paused {
+    Paused(ACTIVE.with(|a| a.replace(false)))
+}
+
+pub(crate) struct Paused(bool);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.set(self.0));
+    }
+}
+
 /// A handle on one taint context. Cloning it shares the context.
 #[derive(Clone)]
 pub struct Context {

@@ -63,11 +63,13 @@ impl State {
     }
 
     fn add_finding(&mut self, finding: Finding) {
-        if let Some(&i) = self.by_fingerprint.get(finding.fingerprint()) {
+        // The sink's line joins the key: same-named sinks in one file (functions nested in
+        // different bodies) share a fingerprint but are different flows.
+        let key = format!("{}:{}", finding.fingerprint(), finding.sink().line());
+        if let Some(&i) = self.by_fingerprint.get(&key) {
             self.findings[i].merge(finding);
         } else if self.findings.len() < MAX_FINDINGS {
-            self.by_fingerprint
-                .insert(finding.fingerprint().to_string(), self.findings.len());
+            self.by_fingerprint.insert(key, self.findings.len());
             self.findings.push(finding);
         } else {
             self.limits.dropped_findings += 1;
@@ -75,23 +77,28 @@ impl State {
     }
 }
 
-/// Runs instrumentation so that a panic inside it never reaches the program under
-/// observation. The panic is counted in the current context's report.
+/// Runs instrumentation in the current context, if any, so that a panic inside it never
+/// reaches the program under observation (it is counted in the report instead), and with
+/// instrumentation paused on this thread meanwhile.
 #[inline]
-pub(crate) fn guard<R>(f: impl FnOnce() -> R) -> Option<R> {
+pub(crate) fn instrument<R>(f: impl FnOnce(Context) -> R) -> Option<R> {
+    let cx = Context::current()?;
+    instrument_in(cx.clone(), || f(cx))
+}
+
+/// [`instrument`] in a given context.
+pub(crate) fn instrument_in<R>(cx: Context, f: impl FnOnce() -> R) -> Option<R> {
+    let _paused = crate::context::pause();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => Some(r),
         Err(_) => {
-            if let Some(cx) = Context::current() {
-                cx.lock().limits.internal_errors += 1;
-            }
+            cx.lock().limits.internal_errors += 1;
             None
         }
     }
 }
 
-pub(crate) fn sink(item: &'static Item, f: impl FnOnce(&mut SinkCall)) {
-    let Some(cx) = Context::current() else { return };
+pub(crate) fn sink(item: &'static Item, cx: Context, f: impl FnOnce(&mut SinkCall)) {
     {
         let mut state = cx.lock();
         if !state.reached.iter().any(|r| std::ptr::eq(*r, item)) {
@@ -106,11 +113,27 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     let ItemKind::Sink { classes, .. } = call.item.kind else {
         return;
     };
-    let mut state = call.cx.lock();
-    let ranges = state.store.scan(bytes);
-    if ranges.is_empty() {
-        return;
-    }
+    // The lock is held for the scan only: analyzers and evidence run unlocked, so that
+    // threads sharing a context do not wait for each other's analysis.
+    let (ranges, source_items) = {
+        let mut state = call.cx.lock();
+        let ranges = state.store.scan(bytes);
+        if ranges.is_empty() {
+            return;
+        }
+        let items: Vec<(u32, &'static Item)> = ranges
+            .iter()
+            .filter_map(|r| state.sources.get(r.source as usize).map(|i| (r.source, *i)))
+            .collect();
+        (ranges, items)
+    };
+    let site_of = |id: u32| {
+        source_items
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, item)| Site::of(item))
+    };
+    let mut findings = Vec::new();
     for class in classes.iter() {
         let open: Vec<_> = ranges
             .iter()
@@ -136,7 +159,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
         source_ids.dedup();
         let mut sources: Vec<(Site, u32)> = source_ids
             .iter()
-            .filter_map(|&id| state.sources.get(id as usize).map(|i| (Site::of(i), id)))
+            .filter_map(|&id| site_of(id).map(|s| (s, id)))
             .collect();
         sources.sort();
         let index_of = |id: u32| sources.iter().position(|(_, s)| *s == id).unwrap_or(0);
@@ -145,14 +168,19 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .map(|r| (r.start..r.end, index_of(r.source), r.kind))
             .collect();
         let evidence = Evidence::new(call.arg, bytes, &evidence_ranges);
-        let finding = Finding::new(
+        findings.push(Finding::new(
             class,
             confidence,
             Site::of(call.item),
             sources.into_iter().map(|(s, _)| s).collect(),
             evidence,
-        );
-        state.add_finding(finding);
+        ));
+    }
+    if !findings.is_empty() {
+        let mut state = call.cx.lock();
+        for finding in findings {
+            state.add_finding(finding);
+        }
     }
 }
 
@@ -175,34 +203,30 @@ fn analyze(
     )
 }
 
-pub(crate) fn record(item: &'static Item, f: impl FnOnce(&mut Recorder)) {
-    let Some(cx) = Context::current() else { return };
-    f(&mut Recorder { item, cx });
-}
-
 pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
+    let address = rec.lasting(bytes);
     let mut state = rec.cx.lock();
     let _: Added = match rec.item.kind {
         ItemKind::Source { .. } => {
             let id = state.source_id(rec.item);
-            state.store.add_tainted(bytes, id)
+            state.store.add_tainted_at(bytes, id, address)
         }
         ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
-            state.store.add_safe(bytes, classes)
+            state.store.add_safe_at(bytes, classes, address)
         }
         ItemKind::Sink { .. } => return,
     };
 }
 
-pub(crate) fn approve(args: ValidatorArgs, approved: bool) {
+pub(crate) fn approve(args: &ValidatorArgs, approved: bool) {
     if !approved {
         return;
     }
-    let Some(cx) = Context::current() else { return };
     let classes = args.item.classes();
-    let mut state = cx.lock();
+    let mut state = args.cx.lock();
     for value in &args.values {
-        state.store.add_safe(value, classes);
+        // Copies, freed right after: their addresses identify nothing.
+        state.store.add_safe_at(value, classes, false);
     }
 }
 

@@ -1,7 +1,10 @@
 //! The evidence of a finding: the checked argument with its tainted ranges.
 //!
-//! Evidence holds attacker-controlled bytes. It is stored as text in which bytes that are not
-//! UTF-8 are written `\xNN`, so ranges stay exact, and it is escaped again by each rendering.
+//! Evidence holds attacker-controlled bytes. It is stored as text in which `\` is doubled,
+//! bytes that are not UTF-8 are written `\xNN` and invisible or bidirectional formatting
+//! characters `\u{NNNN}` (they can make text read differently from what it is), with the
+//! ranges mapped onto that text. Control characters stay as they are: JSON and YAML escape
+//! them, and the terminal rendering escapes them too.
 
 use crate::taint::MatchKind;
 use serde::Serialize;
@@ -33,7 +36,8 @@ pub struct Tainted {
 pub struct Evidence {
     /// The parameter name.
     pub argument: &'static str,
-    /// The argument's text (cut to a window around the tainted bytes when long).
+    /// The argument's text (cut to a window around the tainted bytes when long), with `\`
+    /// doubled and non-UTF-8 bytes and invisible characters escaped (see the module docs).
     pub value: String,
     /// Whether bytes before / after `value` were cut.
     #[serde(skip_serializing_if = "is_false")]
@@ -55,9 +59,16 @@ impl Evidence {
         bytes: &[u8],
         ranges: &[(Range<usize>, usize, MatchKind)],
     ) -> Evidence {
+        let continuation = |i: usize| bytes.get(i).is_some_and(|b| b & 0xc0 == 0x80);
         let first = ranges.iter().map(|r| r.0.start).min().unwrap_or(0);
-        let start = first.saturating_sub(LEAD);
-        let end = bytes.len().min(start + MAX_EVIDENCE);
+        let mut start = first.saturating_sub(LEAD);
+        while start > 0 && continuation(start) {
+            start -= 1;
+        }
+        let mut end = bytes.len().min(start + MAX_EVIDENCE);
+        while end < bytes.len() && continuation(end) {
+            end += 1;
+        }
         let window = &bytes[start..end];
         let (value, map) = to_text(window);
         let tainted = ranges
@@ -124,11 +135,16 @@ fn to_text(bytes: &[u8]) -> (String, Vec<usize>) {
 }
 
 fn push_valid(text: &mut String, map: &mut Vec<usize>, valid: &str) {
-    for (i, c) in valid.char_indices() {
-        let at = text.len() + i;
-        map.extend(std::iter::repeat_n(at, c.len_utf8()));
+    for c in valid.chars() {
+        map.extend(std::iter::repeat_n(text.len(), c.len_utf8()));
+        match c {
+            '\\' => text.push_str("\\\\"),
+            c if invisible(c) => {
+                let _ = write!(text, "\\u{{{:x}}}", c as u32);
+            }
+            c => text.push(c),
+        }
     }
-    text.push_str(valid);
 }
 
 /// Writes `s` for a terminal: control characters, ANSI escapes, bidirectional overrides and
@@ -160,12 +176,19 @@ pub(crate) fn escape_for_terminal(s: &str) -> (String, Vec<usize>) {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{200b}'..='\u{200f}'   // zero-width spaces and marks
-            | '\u{2028}'..='\u{202e}' // line/paragraph separators, bidi embeddings and overrides
-            | '\u{2060}'..='\u{2069}' // word joiner, invisible operators, bidi isolates
-            | '\u{feff}')
+    c.is_control() || invisible(c)
+}
+
+/// Characters that display as nothing or reorder the text around them.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}'                     // soft hyphen
+        | '\u{61c}'                  // Arabic letter mark
+        | '\u{200b}'..='\u{200f}'   // zero-width spaces and marks
+        | '\u{2028}'..='\u{202e}'   // line/paragraph separators, bidi embeddings and overrides
+        | '\u{2060}'..='\u{2069}'   // word joiner, invisible operators, bidi isolates
+        | '\u{feff}'                 // zero-width no-break space
+        | '\u{e0000}'..='\u{e007f}') // tag characters
 }
 
 #[cfg(test)]
@@ -178,6 +201,31 @@ mod tests {
         let e = Evidence::new("x", bytes, &[(2..4, 0, MatchKind::Exact)]);
         assert_eq!(e.value, "a\\xffbc");
         assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["bc"]);
+    }
+
+    #[test]
+    fn backslashes_and_invisible_characters_are_escaped_in_the_value() {
+        let bytes = "a\\b\u{202e}c\u{1b}d".as_bytes();
+        let tainted = bytes.len() - 3..bytes.len();
+        let e = Evidence::new("x", bytes, &[(tainted, 0, MatchKind::Exact)]);
+        assert_eq!(e.value, "a\\\\b\\u{202e}c\u{1b}d");
+        assert!(!e.value.chars().any(invisible));
+        assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["c\u{1b}d"]);
+    }
+
+    #[test]
+    fn windows_start_and_end_on_character_boundaries() {
+        let mut text = "€".repeat(400);
+        text.push_str("EVIL");
+        text.push_str(&"€".repeat(400));
+        let at = text.find("EVIL").unwrap();
+        let e = Evidence::new("x", text.as_bytes(), &[(at..at + 4, 0, MatchKind::Exact)]);
+        assert!(
+            !e.value.contains("\\x"),
+            "cut inside a character: {}",
+            e.value
+        );
+        assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["EVIL"]);
     }
 
     #[test]

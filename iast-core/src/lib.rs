@@ -45,13 +45,6 @@ pub fn assert_no_findings(report: &Report, what: &str, instrumented: bool) {
              that defines the annotated functions (`extern crate that_crate as _;`)."
         );
     }
-    if report.sinks_reached().is_empty() {
-        panic!(
-            "iast: `{what}` holds vacuously: no registered sink ran inside the check \
-             ({} sink(s) registered).",
-            registry().sinks().count()
-        );
-    }
     if !report.is_clean() {
         panic!("iast: `{what}` found tainted flows:\n\n{report}");
     }

@@ -6,8 +6,11 @@ pub use crate::spec;
 pub use crate::vulnerability::{ClassSet, Vulnerability};
 pub use linkme;
 
+use crate::context::Context;
+use crate::engine::instrument;
 use crate::spec::Visitor;
 use serde::Serialize;
+use std::ops::Range;
 
 /// Whether the current thread runs inside a context. One thread-local read: this is the
 /// whole cost of an annotated function called outside any context.
@@ -20,19 +23,19 @@ pub fn active() -> bool {
 /// then visits it.
 #[inline]
 pub fn sink(item: &'static Item, f: impl FnOnce(&mut SinkCall)) {
-    crate::engine::guard(|| crate::engine::sink(item, f));
+    instrument(|cx| crate::engine::sink(item, cx, f));
 }
 
 /// Records the string leaves of a source's return value as tainted.
 #[inline]
-pub fn source(item: &'static Item, f: impl FnOnce(&mut Recorder)) {
-    crate::engine::guard(|| crate::engine::record(item, f));
+pub fn source<T>(item: &'static Item, value: &T, f: impl FnOnce(&mut Recorder)) {
+    instrument(|cx| f(&mut Recorder::new(item, cx, value)));
 }
 
 /// Records the string leaves of a sanitizer's return value as safe for its classes.
 #[inline]
-pub fn sanitizer(item: &'static Item, f: impl FnOnce(&mut Recorder)) {
-    crate::engine::guard(|| crate::engine::record(item, f));
+pub fn sanitizer<T>(item: &'static Item, value: &T, f: impl FnOnce(&mut Recorder)) {
+    instrument(|cx| f(&mut Recorder::new(item, cx, value)));
 }
 
 /// Copies a validator's arguments before its body runs (the body may consume them).
@@ -41,9 +44,10 @@ pub fn validator_args(
     item: &'static Item,
     f: impl FnOnce(&mut ValidatorArgs),
 ) -> Option<ValidatorArgs> {
-    crate::engine::guard(|| {
+    instrument(|cx| {
         let mut args = ValidatorArgs {
             item,
+            cx,
             values: Vec::new(),
         };
         f(&mut args);
@@ -55,7 +59,7 @@ pub fn validator_args(
 #[inline]
 pub fn validator_verdict(args: Option<ValidatorArgs>, approved: bool) {
     if let Some(args) = args {
-        crate::engine::guard(|| crate::engine::approve(args, approved));
+        crate::engine::instrument_in(args.cx.clone(), || crate::engine::approve(&args, approved));
     }
 }
 
@@ -63,7 +67,7 @@ pub fn validator_verdict(args: Option<ValidatorArgs>, approved: bool) {
 pub struct SinkCall {
     pub(crate) item: &'static Item,
     pub(crate) arg: &'static str,
-    pub(crate) cx: crate::context::Context,
+    pub(crate) cx: Context,
 }
 
 impl SinkCall {
@@ -87,7 +91,31 @@ impl Visitor for SinkCall {
 /// Collects the string leaves of a source's or sanitizer's return value.
 pub struct Recorder {
     pub(crate) item: &'static Item,
-    pub(crate) cx: crate::context::Context,
+    pub(crate) cx: Context,
+    /// Where the returned value itself lies: bytes stored inline in it (an array, a small
+    /// string) are about to move, so their address means nothing later.
+    inline: Range<usize>,
+    /// Whether the leaves being visited lie in buffers the value owns. Leaves produced by a
+    /// `Serialize` impl may be temporaries (`collect_str`, a char encoded on the stack).
+    owned: bool,
+}
+
+impl Recorder {
+    fn new<T>(item: &'static Item, cx: Context, value: &T) -> Recorder {
+        let at = value as *const T as usize;
+        Recorder {
+            item,
+            cx,
+            inline: at..at + size_of::<T>(),
+            owned: true,
+        }
+    }
+
+    /// Whether the address of `bytes` identifies them after the call returns.
+    pub(crate) fn lasting(&self, bytes: &[u8]) -> bool {
+        let at = bytes.as_ptr() as usize;
+        self.owned && !(self.inline.start <= at && at < self.inline.end)
+    }
 }
 
 impl Visitor for Recorder {
@@ -96,13 +124,16 @@ impl Visitor for Recorder {
     }
 
     fn serialize<T: Serialize + ?Sized>(&mut self, value: &T) {
+        let owned = std::mem::replace(&mut self.owned, false);
         crate::leaves::visit_leaves(value, &mut |bytes| crate::engine::record_text(self, bytes));
+        self.owned = owned;
     }
 }
 
 /// Owned copies of a validator's arguments.
 pub struct ValidatorArgs {
     pub(crate) item: &'static Item,
+    pub(crate) cx: Context,
     pub(crate) values: Vec<Vec<u8>>,
 }
 

@@ -86,8 +86,15 @@ impl Item {
         self.kind
     }
 
-    fn key(&self) -> (&'static str, &'static str, u32) {
-        (self.function, self.file, self.line)
+    fn key(&self) -> (&'static str, &'static str, u32, u8) {
+        // The kind breaks ties between stacked attributes on one function.
+        let kind = match self.kind {
+            ItemKind::Source { .. } => 0,
+            ItemKind::Sink { .. } => 1,
+            ItemKind::Sanitizer { .. } => 2,
+            ItemKind::Validator { .. } => 3,
+        };
+        (self.function, self.file, self.line, kind)
     }
 }
 

@@ -144,8 +144,9 @@ impl Finding {
         self.hits
     }
 
-    /// A stable id of the flow: vulnerability, sink function and source origins and functions.
-    /// It does not change with line numbers, evidence or machine, so it can be baselined.
+    /// A stable id of the flow: vulnerability, sink function and file, source origins,
+    /// functions and files. It does not change with line numbers, evidence or machine, so it
+    /// can be baselined.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
@@ -153,7 +154,16 @@ impl Finding {
     /// Folds a repeat of the same flow into this finding, keeping the most telling evidence.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
-        if other.confidence > self.confidence {
+        // The most telling evidence wins, and between equals the smallest, so that the
+        // order in which threads sharing a context arrive does not show in the report.
+        let key = |f: &Finding| {
+            (
+                std::cmp::Reverse(f.confidence),
+                f.evidence.value.len(),
+                f.evidence.value.clone(),
+            )
+        };
+        if key(&other) < key(self) {
             self.confidence = other.confidence;
             self.evidence = other.evidence;
         }
@@ -181,9 +191,13 @@ fn fingerprint(v: Vulnerability, sink: &Site, sources: &[Site]) -> String {
     };
     eat(v.rule_id());
     eat(sink.function);
+    // Files tell apart same-named functions (a method named without its type, functions
+    // nested in different bodies); lines are left out so that edits keep the fingerprint.
+    eat(&sink.file);
     for source in sources {
         eat(source.origin.unwrap_or(""));
         eat(source.function);
+        eat(&source.file);
     }
     format!("{hash:016x}")
 }

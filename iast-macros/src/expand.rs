@@ -154,7 +154,7 @@ fn layer(
                 {
                     #registration
                     if ::iast::__private::active() {
-                        ::iast::__private::#record(&__IAST_ITEM, |#rec| {
+                        ::iast::__private::#record(&__IAST_ITEM, &#ret, |#rec| {
                             #[allow(unused_imports)]
                             use ::iast::__private::spec::*;
                             (&&&&&&::iast::__private::spec::Arg(&#ret)).__iast_visit(#rec);

@@ -63,6 +63,7 @@ impl SafeSet {
         classes: ClassSet,
         max_values: usize,
         max_bytes: usize,
+        address: bool,
     ) -> Added {
         let kept_bytes = &bytes[..kept];
         let hash = self.dedupe.hash(kept_bytes);
@@ -71,7 +72,7 @@ impl SafeSet {
             .dedupe
             .find(hash, kept_bytes, |id| entries.bytes(entries.get(id)))
         {
-            if self.buffers.len() < max_values.saturating_mul(2) {
+            if address && self.buffers.len() < max_values.saturating_mul(2) {
                 self.buffers.add(bytes, kept, id);
             }
             let known = self.classes[id as usize];
@@ -96,7 +97,9 @@ impl SafeSet {
         self.classes.push(classes);
         self.dedupe.insert(hash, id);
         self.bytes += kept;
-        self.buffers.add(bytes, kept, id);
+        if address {
+            self.buffers.add(bytes, kept, id);
+        }
         if kept < SHORT_LEN {
             self.short.insert(&self.entries, id);
         } else {

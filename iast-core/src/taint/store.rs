@@ -142,7 +142,18 @@ impl TaintStore {
     /// `bytes` borrows the value's own buffer: its address range is remembered too (never
     /// dereferenced), so that the very buffer or a slice of it is recognised as `Buffer`.
     /// Values longer than `max_value_len` are kept as their prefix.
+    #[allow(
+        dead_code,
+        reason = "the engine always says whether the address counts"
+    )]
     pub fn add_tainted(&mut self, bytes: &[u8], source: u32) -> Added {
+        self.add_tainted_at(bytes, source, true)
+    }
+
+    /// Like [`TaintStore::add_tainted`]; with `address` false only the content is recorded,
+    /// for bytes in a buffer that does not outlive the call (a temporary, a copy, a value
+    /// about to move), whose address a later, unrelated value may reuse.
+    pub fn add_tainted_at(&mut self, bytes: &[u8], source: u32, address: bool) -> Added {
         if bytes.is_empty() {
             return Added::Empty;
         }
@@ -168,7 +179,7 @@ impl TaintStore {
                 self.recorded += 1;
             }
             // Further copies' addresses are bounded apart from the values they copy.
-            if self.buffers.len() < self.limits.max_values.saturating_mul(2) {
+            if address && self.buffers.len() < self.limits.max_values.saturating_mul(2) {
                 self.buffers.add(bytes, kept, self.values.entry(value));
             }
             return if new_source {
@@ -195,7 +206,9 @@ impl TaintStore {
         self.values.add_source(value, source);
         self.recorded += 1;
         self.value_bytes += kept;
-        self.buffers.add(bytes, kept, entry);
+        if address {
+            self.buffers.add(bytes, kept, entry);
+        }
         self.index(entry);
         let mut pushed = Vec::new();
         variants(kept_bytes, |variant, kind| {
@@ -211,7 +224,17 @@ impl TaintStore {
 
     /// A sanitizer's output or a validator-approved input, safe for `classes`. `bytes` borrows
     /// the value's own buffer, as for [`TaintStore::add_tainted`].
+    #[allow(
+        dead_code,
+        reason = "the engine always says whether the address counts"
+    )]
     pub fn add_safe(&mut self, bytes: &[u8], classes: ClassSet) -> Added {
+        self.add_safe_at(bytes, classes, true)
+    }
+
+    /// Like [`TaintStore::add_safe`]; with `address` false only the content is recorded (see
+    /// [`TaintStore::add_tainted_at`]).
+    pub fn add_safe_at(&mut self, bytes: &[u8], classes: ClassSet, address: bool) -> Added {
         if bytes.is_empty() {
             return Added::Empty;
         }
@@ -226,6 +249,7 @@ impl TaintStore {
             classes,
             self.limits.max_safe_values,
             self.limits.max_bytes / 4,
+            address,
         )
     }
 
