@@ -243,6 +243,8 @@ mod tests {
         function: "app::sink",
         file: "src/app.rs",
         line: 1,
+        package: "app",
+        manifest_dir: "/ws/app",
     };
 
     #[test]
@@ -257,6 +259,8 @@ mod tests {
                 function: name,
                 file: "src/app.rs",
                 line: 2,
+                package: "app",
+                manifest_dir: "/ws/app",
             })));
             let evidence = Evidence::new("sql", b"x", &[(0..1, 0, MatchKind::Exact)]);
             state.add_finding(Finding::new(

@@ -22,6 +22,11 @@ pub struct Item {
     /// `file!()` of the function, as the compiler gives it.
     pub file: &'static str,
     pub line: u32,
+    /// The package defining it, and where its manifest is: absolute `file!()` paths (a path
+    /// dependency outside the workspace, a vendored or registry crate) are shown relative to
+    /// it.
+    pub package: &'static str,
+    pub manifest_dir: &'static str,
 }
 
 /// What an annotated function is.
@@ -74,8 +79,10 @@ impl Item {
         self.function
     }
 
-    pub fn file(&self) -> &'static str {
-        self.file
+    /// Source file: relative to the workspace, or `package/path` for a crate outside it,
+    /// so that it reads the same on every machine.
+    pub fn file(&self) -> String {
+        crate::report::normalize_file(self)
     }
 
     pub fn line(&self) -> u32 {

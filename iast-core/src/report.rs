@@ -25,7 +25,7 @@ impl Site {
     pub(crate) fn of(item: &'static Item) -> Site {
         Site {
             function: item.function,
-            file: normalize_file(item.file),
+            file: normalize_file(item),
             line: item.line,
             origin: match item.kind {
                 ItemKind::Source { .. } => item.origin(),
@@ -60,23 +60,26 @@ impl fmt::Display for Site {
     }
 }
 
-/// Makes `file!()` paths machine-independent: paths of crates from a registry or a git
-/// checkout are absolute, and are cut to start at the package directory.
-pub(crate) fn normalize_file(file: &str) -> String {
-    let file = file.replace('\\', "/");
-    for marker in ["/registry/src/", "/git/checkouts/"] {
-        if let Some(at) = file.find(marker) {
-            // Skip the index (or repository) directory, and for git the revision directory.
-            let rest = &file[at + marker.len()..];
-            let skip = if marker.starts_with("/git") { 2 } else { 1 };
-            let mut parts = rest.splitn(skip + 1, '/');
-            let tail = parts.nth(skip);
-            if let Some(tail) = tail {
-                return tail.to_string();
-            }
-        }
+/// Makes `file!()` paths machine-independent. Paths inside the workspace are relative
+/// already; an absolute one (a path dependency outside the workspace, a vendored, registry or
+/// git crate) is written `package/path-in-package`, which no other package's file can equal.
+pub(crate) fn normalize_file(item: &Item) -> String {
+    let file = item.file.replace('\\', "/");
+    // Checked by hand: a Windows path must read as absolute whatever the host.
+    let bytes = file.as_bytes();
+    let drive =
+        bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    if !(file.starts_with('/') || drive) {
+        return file;
     }
-    file
+    let dir = item.manifest_dir.replace('\\', "/");
+    match file.strip_prefix(dir.trim_end_matches('/')) {
+        Some(rest) if rest.starts_with('/') => format!("{}{rest}", item.package),
+        _ => match file.rsplit_once("/src/") {
+            Some((_, rest)) => format!("{}/src/{rest}", item.package),
+            None => file.rsplit('/').next().unwrap_or_default().to_string(),
+        },
+    }
 }
 
 /// One tainted flow into a sink.
@@ -365,20 +368,43 @@ impl fmt::Display for Report {
 #[cfg(test)]
 mod tests {
     use super::normalize_file;
+    use crate::registry::{Item, ItemKind};
+
+    fn item(file: &'static str, manifest_dir: &'static str) -> Item {
+        Item {
+            kind: ItemKind::Source { origin: None },
+            function: "app::f",
+            file,
+            line: 1,
+            package: "app-db",
+            manifest_dir,
+        }
+    }
 
     #[test]
-    fn registry_and_git_paths_lose_their_machine_part() {
+    fn absolute_paths_lose_their_machine_part() {
+        let registry = "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0";
         assert_eq!(
-            normalize_file(
-                "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/iast-sinks-0.1.0/src/fs.rs"
-            ),
-            "iast-sinks-0.1.0/src/fs.rs"
+            normalize_file(&item(
+                "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0/src/fs.rs",
+                registry
+            )),
+            "app-db/src/fs.rs"
         );
         assert_eq!(
-            normalize_file("/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/src/db.rs"),
-            "src/db.rs"
+            normalize_file(&item(
+                "/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/db/src/db.rs",
+                "/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/db"
+            )),
+            "app-db/src/db.rs"
         );
-        assert_eq!(normalize_file("src\\db.rs"), "src/db.rs");
-        assert_eq!(normalize_file("tests/engine.rs"), "tests/engine.rs");
+        assert_eq!(
+            normalize_file(&item("C:\\work\\db\\src\\lib.rs", "C:\\work\\db")),
+            "app-db/src/lib.rs"
+        );
+        assert_eq!(
+            normalize_file(&item("tests/engine.rs", "/ws")),
+            "tests/engine.rs"
+        );
     }
 }

@@ -234,6 +234,8 @@ fn registration(func: &ItemFn, plan: &Plan, name: &str) -> TokenStream {
             function: ::core::concat!(::core::module_path!(), "::", #name),
             file: #file,
             line: #line,
+            package: ::core::env!("CARGO_PKG_NAME"),
+            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
         };
     }
 }
