@@ -70,6 +70,13 @@ impl Context {
         }
     }
 
+    /// Whether this context's evidence hides secrets (on by default, see
+    /// [`crate::set_redaction_default`]). Turn it off in tests that assert on raw evidence.
+    pub fn with_redaction(self, on: bool) -> Context {
+        self.lock().redact = on;
+        self
+    }
+
     /// The context current on this thread, if any: pass it to code that runs elsewhere.
     pub fn current() -> Option<Context> {
         if !active() {

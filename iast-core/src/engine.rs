@@ -6,11 +6,11 @@ use crate::context::Context;
 use crate::evidence::Evidence;
 use crate::precision;
 use crate::private::{Recorder, SinkCall, ValidatorArgs};
+use crate::redact;
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Limits, Report, Site};
-#[cfg(test)]
-use crate::taint::MatchKind;
-use crate::taint::{Added, TaintStore};
+
+use crate::taint::{Added, MatchKind, TaintStore, TaintedRange};
 use crate::vulnerability::Confidence;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,6 +28,8 @@ pub(crate) struct State {
     by_fingerprint: HashMap<String, usize>,
     reached: Vec<&'static Item>,
     limits: Limits,
+    /// Whether evidence hides secrets (see `redact`).
+    pub(crate) redact: bool,
 }
 
 impl State {
@@ -39,6 +41,7 @@ impl State {
             by_fingerprint: HashMap::new(),
             reached: Vec::new(),
             limits: Limits::default(),
+            redact: crate::redact::default_on(),
         }
     }
 
@@ -115,7 +118,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     };
     // The lock is held for the scan only: analyzers and evidence run unlocked, so that
     // threads sharing a context do not wait for each other's analysis.
-    let (ranges, source_items) = {
+    let (ranges, source_items, redact) = {
         let mut state = call.cx.lock();
         let ranges = state.store.scan(bytes);
         if ranges.is_empty() {
@@ -125,7 +128,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .iter()
             .filter_map(|r| state.sources.get(r.source as usize).map(|i| (r.source, *i)))
             .collect();
-        (ranges, items)
+        (ranges, items, state.redact)
     };
     let site_of = |id: u32| {
         source_items
@@ -147,7 +150,15 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
         } else if strong.is_empty() {
             continue;
         } else {
-            analyze(class, call.arg, bytes, &strong)
+            let confidence = analyze(class, call.arg, bytes, &strong);
+            let by_value = strong.iter().all(|r| r.kind != MatchKind::Buffer);
+            if confidence == Confidence::Unsanitized
+                && by_value
+                && with_input(call.arg, bytes, &strong, |i| analyzers::inert(class, i))
+            {
+                continue;
+            }
+            confidence
         };
         let mut open = strong;
         if weak_confirmed {
@@ -167,7 +178,28 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .iter()
             .map(|r| (r.start..r.end, index_of(r.source), r.kind))
             .collect();
-        let evidence = Evidence::new(call.arg, bytes, &evidence_ranges);
+        let evidence = if redact {
+            let tainted: Vec<_> = open
+                .iter()
+                .map(|r| {
+                    let secret = site_of(r.source).is_some_and(|s| {
+                        redact::secret_name(s.function())
+                            || s.origin().is_some_and(redact::secret_name)
+                    });
+                    (r.start..r.end, secret)
+                })
+                .collect();
+            let spans = redact::secret_spans(&redact::Subject {
+                class,
+                argument: call.arg,
+                text: bytes,
+                tainted: &tainted,
+            });
+            let (hidden, moved) = crate::evidence::hide(bytes, &spans, &evidence_ranges);
+            Evidence::new(call.arg, &hidden, &moved)
+        } else {
+            Evidence::new(call.arg, bytes, &evidence_ranges)
+        };
         findings.push(Finding::new(
             class,
             confidence,
@@ -189,18 +221,25 @@ fn analyze(
     class: crate::vulnerability::Vulnerability,
     argument: &str,
     text: &[u8],
-    ranges: &[&crate::taint::TaintedRange],
+    ranges: &[&TaintedRange],
 ) -> Confidence {
+    with_input(argument, text, ranges, |i| analyzers::analyze(class, i))
+}
+
+/// Calls `f` with what an analyzer is given: the ranges as sorted spans.
+fn with_input<R>(
+    argument: &str,
+    text: &[u8],
+    ranges: &[&TaintedRange],
+    f: impl FnOnce(&analyzers::Input<'_>) -> R,
+) -> R {
     let mut spans: Vec<_> = ranges.iter().map(|r| r.start..r.end).collect();
     spans.sort_by_key(|r| (r.start, r.end));
-    analyzers::analyze(
-        class,
-        &analyzers::Input {
-            text,
-            tainted: &spans,
-            argument,
-        },
-    )
+    f(&analyzers::Input {
+        text,
+        tainted: &spans,
+        argument,
+    })
 }
 
 pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {

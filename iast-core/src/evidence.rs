@@ -54,11 +54,7 @@ fn is_false(b: &bool) -> bool {
 impl Evidence {
     /// Builds evidence from the raw argument and its tainted ranges (as byte ranges of `bytes`,
     /// each with the index of its source in the finding).
-    pub(crate) fn new(
-        argument: &'static str,
-        bytes: &[u8],
-        ranges: &[(Range<usize>, usize, MatchKind)],
-    ) -> Evidence {
+    pub(crate) fn new(argument: &'static str, bytes: &[u8], ranges: &[Marked]) -> Evidence {
         let continuation = |i: usize| bytes.get(i).is_some_and(|b| b & 0xc0 == 0x80);
         let first = ranges.iter().map(|r| r.0.start).min().unwrap_or(0);
         let mut start = first.saturating_sub(LEAD);
@@ -99,6 +95,66 @@ impl Evidence {
     pub fn tainted_text(&self) -> impl Iterator<Item = &str> + '_ {
         self.ranges().map(|r| &self.value[r])
     }
+}
+
+/// A tainted byte range of an argument, the index of its source in the finding, and how it
+/// was recognised.
+pub(crate) type Marked = (Range<usize>, usize, MatchKind);
+
+/// What replaces a secret in evidence.
+pub(crate) const REDACTED: &[u8] = b"[REDACTED]";
+
+/// Replaces each of `spans` (sorted, disjoint) of `bytes` with [`REDACTED`] and moves the
+/// tainted ranges onto the result: a range that starts or ends inside a hidden span starts
+/// or ends at the marker's edge, so a tainted secret shows as a marked `[REDACTED]`.
+pub(crate) fn hide(
+    bytes: &[u8],
+    spans: &[Range<usize>],
+    ranges: &[Marked],
+) -> (Vec<u8>, Vec<Marked>) {
+    if spans.is_empty() {
+        return (bytes.to_vec(), ranges.to_vec());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    // For each input offset: where a range starting there starts, and where one ending
+    // there ends, in the output.
+    let mut starts = vec![0; bytes.len() + 1];
+    let mut ends = vec![0; bytes.len() + 1];
+    let mut at = 0;
+    for span in spans {
+        let (from, to) = (span.start.min(bytes.len()), span.end.min(bytes.len()));
+        if from < at || from >= to {
+            continue;
+        }
+        for i in at..from {
+            starts[i] = out.len();
+            ends[i] = out.len();
+            out.push(bytes[i]);
+        }
+        let marker = out.len();
+        out.extend_from_slice(REDACTED);
+        for i in from..to {
+            starts[i] = marker;
+            ends[i] = out.len();
+        }
+        ends[from] = marker;
+        at = to;
+    }
+    for i in at..bytes.len() {
+        starts[i] = out.len();
+        ends[i] = out.len();
+        out.push(bytes[i]);
+    }
+    starts[bytes.len()] = out.len();
+    ends[bytes.len()] = out.len();
+    let moved = ranges
+        .iter()
+        .map(|(r, source, kind)| {
+            let (start, end) = (r.start.min(bytes.len()), r.end.min(bytes.len()));
+            (starts[start]..ends[end].max(starts[start]), *source, *kind)
+        })
+        .collect();
+    (out, moved)
 }
 
 /// Converts bytes to text, writing each byte of an invalid UTF-8 sequence as `\xNN`.
@@ -194,6 +250,20 @@ fn invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_spans_become_markers_and_ranges_follow() {
+        let bytes = b"user=bob&password=hunter2&q=x' OR 1=1";
+        let (out, moved) = hide(
+            bytes,
+            std::slice::from_ref(&(18..25)),
+            &[(28..38, 0, MatchKind::Exact), (18..25, 1, MatchKind::Exact)],
+        );
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, "user=bob&password=[REDACTED]&q=x' OR 1=1");
+        assert_eq!(&out[moved[0].0.clone()], "x' OR 1=1");
+        assert_eq!(&out[moved[1].0.clone()], "[REDACTED]");
+    }
 
     #[test]
     fn invalid_utf8_is_escaped_and_ranges_follow() {

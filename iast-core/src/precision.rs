@@ -19,11 +19,18 @@
 //!   the commonest coincidence, while `'`, `1;id` or `../x` are not words a program writes
 //!   by accident next to user input.
 //!
+//! A value of 1 to 3 bytes found by value is never attributed: nothing tells the user's `'`
+//! or `<p` from the program's own quotes and paragraphs. It still is when it arrives in the
+//! source's own buffer.
+//!
 //! Numbers matched by value are never attributed: a number parsed from the request and
 //! formatted back is the program's own validated value, and numbers coincide with ids,
 //! counts and limits everywhere. A number in the source's own buffer is still certain.
 
 use crate::taint::{MIN_PARTIAL, MatchKind, TaintedRange};
+
+/// Values shorter than this (1 to 3 bytes) are attributed only through the very buffer.
+const TINY: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Strength {
@@ -77,6 +84,10 @@ pub(crate) fn split<'a>(
             Strength::Weak => {}
         }
     }
+    // A value of 1 to 3 bytes found by value cannot be told from the program's own bytes,
+    // however often it occurs: the user's `'` and the quotes of the program's literals, the
+    // user's `<p` and the program's paragraph.
+    weak.retain(|r| r.end - r.start >= TINY);
     (strong, weak)
 }
 
@@ -105,15 +116,18 @@ mod tests {
     }
 
     #[test]
-    fn short_words_are_dropped_and_short_structure_is_weak() {
-        let text = b"ORDER BY name; x' OR '1'='1'";
+    fn short_words_and_tiny_values_are_dropped_and_short_structure_is_weak() {
+        let text = b"ORDER BY name; 1;id x' OR '1'='1'";
         let word = range(9, 13, MatchKind::Exact);
-        let quote = range(16, 17, MatchKind::Exact);
-        let long = range(16, 28, MatchKind::Partial);
+        let structure = range(15, 19, MatchKind::Exact);
+        let quote = range(21, 22, MatchKind::Exact);
+        let long = range(21, 33, MatchKind::Partial);
         assert_eq!(
-            split(text, &[&word, &quote, &long]),
-            (vec![&long], vec![&quote])
+            split(text, &[&word, &structure, &quote, &long]),
+            (vec![&long], vec![&structure])
         );
+        let tiny_buffer = range(21, 22, MatchKind::Buffer);
+        assert_eq!(split(text, &[&tiny_buffer]), (vec![&tiny_buffer], vec![]));
     }
 
     #[test]

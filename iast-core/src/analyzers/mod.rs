@@ -16,6 +16,7 @@ mod nosql;
 mod path;
 mod redirect;
 mod sql;
+pub(crate) use sql::string_literal_spans;
 pub use sql::{SqlDialect, set_sql_dialect, sql_dialect};
 mod ssrf;
 mod xpath;
@@ -58,6 +59,15 @@ pub(crate) fn analyze(class: Vulnerability, input: &Input<'_>) -> Confidence {
         Vulnerability::LogInjection => log::analyze,
     };
     analyze(input)
+}
+
+/// Whether an unsanitized flow that only coincides in value may be the program's own
+/// allow-listed constant: for SQL, a lone bare word (see `sql::lone_word`).
+pub(crate) fn inert(class: Vulnerability, input: &Input<'_>) -> bool {
+    match class {
+        Vulnerability::SqlInjection => sql::lone_word(input),
+        _ => false,
+    }
 }
 
 /// Whether any tainted byte satisfies `pred`.

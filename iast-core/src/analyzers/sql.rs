@@ -124,6 +124,28 @@ fn analyze_in(dialect: SqlDialect, input: &Input<'_>) -> Confidence {
     }
 }
 
+/// Whether the tainted bytes are exactly one bare word of the query (a column, a table, a
+/// direction): what a program that maps the input through an allow-list
+/// (`match col { "name" => "name", .. }`) writes, indistinguishable by value from the input
+/// itself.
+pub(super) fn lone_word(input: &Input<'_>) -> bool {
+    let runs = Runs::new(input.text.len(), input.tainted);
+    let mut iter = runs.iter();
+    let (Some(run), None) = (iter.next(), iter.next()) else {
+        return false;
+    };
+    let dialect: &dyn Dialect = match sql_dialect() {
+        SqlDialect::Generic => &GenericDialect {},
+        SqlDialect::PostgreSql => &PostgreSqlDialect {},
+        SqlDialect::MySql => &MySqlDialect {},
+        SqlDialect::Sqlite => &SQLiteDialect {},
+    };
+    lex::lex(dialect, input.text)
+        .toks
+        .iter()
+        .any(|t| t.kind == Kind::Word && t.span == *run)
+}
+
 fn changes_structure(dialect: &dyn Dialect, text: &[u8], runs: &Runs) -> bool {
     if runs.is_empty() {
         return false;
@@ -265,4 +287,60 @@ impl Runs {
     pub(super) fn end(&self) -> usize {
         self.0.last().map_or(0, |r| r.end)
     }
+}
+
+/// The insides of the string literals of `text` read in `dialect` (quoted identifiers and
+/// comments are not literals), sorted by start; a literal left open runs to the end of the
+/// text, as it does when evidence is cut inside one. [`SqlDialect::Generic`] gives the literals
+/// of both its readings when the text holds a backslash, so that a literal either reading
+/// sees is reported.
+pub(crate) fn string_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Range<usize>> {
+    fn literals(dialect: &dyn Dialect, text: &[u8], out: &mut Vec<Range<usize>>) {
+        // Comments start with `-`, `/` or `#`, quoted identifiers with a delimiter the dialect
+        // names; literals with a quote, `$` or a prefix letter (`E'`, `N'`, `X'`, `U&'`).
+        let is_literal = |at: usize| match text.get(at) {
+            Some(b'\'' | b'$') => true,
+            Some(b'"') => !dialect.is_delimited_identifier_start('"'),
+            Some(c) => c.is_ascii_alphabetic(),
+            None => false,
+        };
+        let lexed = lex::lex(dialect, text);
+        for tok in &lexed.toks {
+            if let Kind::Quoted { inside, .. } = &tok.kind
+                && is_literal(tok.span.start)
+            {
+                out.push(inside.clone());
+            }
+        }
+        if let Some(at) = lexed.failed_at
+            && is_literal(at)
+        {
+            let rest = text.get(at..).unwrap_or_default();
+            let open = if rest.first() == Some(&b'$') {
+                rest.iter().skip(1).position(|&b| b == b'$').map(|p| p + 2)
+            } else {
+                rest.iter()
+                    .take(4)
+                    .position(|&b| b == b'\'' || b == b'"')
+                    .map(|p| p + 1)
+            };
+            if let Some(open) = open {
+                out.push((at + open).min(text.len())..text.len());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    match dialect {
+        SqlDialect::Generic => {
+            literals(&GenericDialect {}, text, &mut out);
+            if memchr::memchr(b'\\', text).is_some() {
+                literals(&MySqlDialect {}, text, &mut out);
+                out.sort_unstable_by_key(|r| r.start);
+            }
+        }
+        SqlDialect::PostgreSql => literals(&PostgreSqlDialect {}, text, &mut out),
+        SqlDialect::MySql => literals(&MySqlDialect {}, text, &mut out),
+        SqlDialect::Sqlite => literals(&SQLiteDialect {}, text, &mut out),
+    }
+    out
 }

@@ -1,0 +1,141 @@
+//! Which bytes of evidence are secrets, so that every rendering can hide them.
+//!
+//! Evidence goes to reports, CI logs and dashboards, and a sink argument often carries
+//! credentials beside the tainted bytes: a password the program compares, a token in a URL,
+//! a key in a configuration. What is hidden:
+//!
+//! - everything, when the sink parameter's name is secret ([`secret_name`]);
+//! - a tainted range whose source is secret-named (a cookie, a password field);
+//! - values recognised by form anywhere in the text, tainted or not (see `value`):
+//!   `Bearer` / `Basic` credentials (not the scheme word), JSON web tokens, PEM private keys,
+//!   the password of a URL (or a token used as its user name), AWS access key ids, and the
+//!   values of secret-named keys (`password=...`, `"api_key": "..."`, `token: ...`);
+//! - in SQL, the inside of every string literal that no tainted byte touches: the program
+//!   wrote those, and they may hold other users' data or credentials.
+//!
+//! The tainted bytes of a non-secret source stay readable, since they are the evidence of the
+//! flaw, with one exception: a value recognised by form hides the tainted bytes inside it,
+//! because tainted bytes that fill a secret's place are that secret (a password typed into a
+//! login form, a whole request line with its token). Taint that starts inside such a value
+//! and runs past its end broke out of it: it is an injection payload, not a credential, and
+//! from its start on it stays readable (`password='` + `' OR '1'='1`).
+//!
+//! SQL literals are read twice: in the argument as it is, and in the argument with each
+//! tainted byte replaced by a plain letter, which is the query the program meant to build.
+//! The second reading finds the program's literals that an injected quote or comment has
+//! shifted (`name = '' OR 1=1 --' AND pass = 'hunter2'`); a byte either reading puts inside
+//! an untainted literal is hidden.
+
+mod name;
+#[cfg(test)]
+mod tests;
+mod value;
+
+pub(crate) use name::secret_name;
+
+use crate::analyzers::{sql_dialect, string_literal_spans};
+use crate::vulnerability::Vulnerability;
+use std::ops::Range;
+
+/// What the sink call looked like.
+pub(crate) struct Subject<'a> {
+    /// The finding's class.
+    pub class: Vulnerability,
+    /// The sink parameter's name.
+    pub argument: &'a str,
+    /// The argument's bytes.
+    pub text: &'a [u8],
+    /// Tainted ranges (sorted by start) with whether their source is secret-named.
+    pub tainted: &'a [(Range<usize>, bool)],
+}
+
+/// Byte spans of `text` to hide, sorted, non-overlapping, merged (adjacent spans are one).
+pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
+    let len = s.text.len();
+    if len == 0 {
+        return Vec::new();
+    }
+    if secret_name(s.argument) {
+        return std::iter::once(0..len).collect();
+    }
+    let clamp = |r: &Range<usize>| r.start.min(len)..r.end.min(len);
+    let mut hidden: Vec<Range<usize>> = s
+        .tainted
+        .iter()
+        .filter(|(_, secret)| *secret)
+        .map(|(r, _)| clamp(r))
+        .collect();
+    let readable = merge(
+        s.tainted
+            .iter()
+            .filter(|(_, secret)| !*secret)
+            .map(|(r, _)| clamp(r))
+            .collect(),
+    );
+    let mut found = Vec::new();
+    value::spans(s.text, &mut found);
+    hidden.extend(found.into_iter().map(|v| before_breakout(v, &readable)));
+    if s.class == Vulnerability::SqlInjection {
+        let tainted = merge(s.tainted.iter().map(|(r, _)| clamp(r)).collect());
+        hidden.extend(sql_literals(s.text, &tainted));
+    }
+    merge(hidden)
+}
+
+/// `value` up to the start of a readable run that starts inside it and ends after it.
+fn before_breakout(value: Range<usize>, readable: &[Range<usize>]) -> Range<usize> {
+    let i = readable.partition_point(|r| r.end <= value.end);
+    match readable.get(i) {
+        Some(r) if value.start <= r.start && r.start < value.end => value.start..r.start,
+        _ => value,
+    }
+}
+
+/// The insides of the SQL string literals of `text` that no tainted byte touches, in the
+/// argument as it is and in the query the program meant (tainted bytes replaced).
+fn sql_literals(text: &[u8], tainted: &[Range<usize>]) -> Vec<Range<usize>> {
+    let dialect = sql_dialect();
+    let mut literals = string_literal_spans(dialect, text);
+    if !tainted.is_empty() {
+        let mut meant = text.to_vec();
+        for r in tainted {
+            meant[r.clone()].fill(b'x');
+        }
+        literals.extend(string_literal_spans(dialect, &meant));
+    }
+    literals.retain(|l| !l.is_empty() && !overlaps(tainted, l));
+    literals
+}
+
+/// Whether any of the sorted, disjoint `runs` shares a byte with `r`.
+fn overlaps(runs: &[Range<usize>], r: &Range<usize>) -> bool {
+    let i = runs.partition_point(|t| t.end <= r.start);
+    runs.get(i).is_some_and(|t| t.start < r.end)
+}
+
+/// Sorted, disjoint, non-adjacent, non-empty ranges covering the same bytes.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.retain(|r| !r.is_empty());
+    ranges.sort_unstable_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Whether new contexts hide secrets in evidence; on unless turned off.
+static DEFAULT_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Sets whether contexts created from now on hide secrets in evidence (on by default). A
+/// single context can say otherwise: [`crate::Context::with_redaction`].
+pub fn set_default(on: bool) {
+    DEFAULT_ON.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(crate) fn default_on() -> bool {
+    DEFAULT_ON.load(std::sync::atomic::Ordering::Relaxed)
+}

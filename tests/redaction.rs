@@ -1,0 +1,95 @@
+//! Secrets are hidden in evidence by default, while the tainted part stays readable where it
+//! is not a secret itself.
+
+#[iast::source(origin = "http.parameter")]
+fn param(v: &str) -> String {
+    v.to_owned()
+}
+
+#[iast::source(origin = "http.header.authorization")]
+fn authorization(v: &str) -> String {
+    v.to_owned()
+}
+
+#[iast::sink(sql)]
+fn query(sql: &str) -> usize {
+    sql.len()
+}
+
+#[iast::sink(log)]
+fn log_line(line: &str) {
+    let _ = line;
+}
+
+#[iast::sink(command, args(password))]
+fn login(user: &str, password: &str) {
+    let _ = (user, password);
+}
+
+fn evidence(report: &iast::Report) -> (&str, Vec<&str>) {
+    let e = report.findings()[0].evidence();
+    (e.value.as_str(), e.tainted_text().collect())
+}
+
+#[test]
+fn untainted_sql_literals_are_hidden_and_the_injection_stays_readable() {
+    let report = iast::check(|| {
+        let name = param("' OR 1=1 --");
+        query(&format!(
+            "SELECT * FROM users WHERE name = '{name}' AND pass = 'hunter2'"
+        ))
+    });
+    let (value, tainted) = evidence(&report);
+    assert!(!value.contains("hunter2"), "{report}");
+    assert_eq!(tainted, ["' OR 1=1 --"]);
+    assert!(!report.to_string().contains("hunter2"));
+    assert!(!serde_json::to_string(&report).unwrap().contains("hunter2"));
+}
+
+#[test]
+fn values_from_secret_named_sources_are_hidden() {
+    let report = iast::check(|| {
+        let token = authorization(
+            "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl\nINFO forged",
+        );
+        log_line(&format!("auth header: {token}"))
+    });
+    let (value, _) = evidence(&report);
+    assert!(!value.contains("eyJ"), "{report}");
+    assert!(value.contains("[REDACTED]"));
+}
+
+#[test]
+fn tokens_and_credentials_in_values_are_hidden() {
+    let report = iast::check(|| {
+        let q = param("x' UNION SELECT 1 --");
+        query(&format!(
+            "SELECT * FROM jobs WHERE url = 'https://deploy:s3cr3t-pass@ci.example/' AND q = '{q}'"
+        ))
+    });
+    let (value, tainted) = evidence(&report);
+    assert!(!value.contains("s3cr3t-pass"), "{value}");
+    assert_eq!(tainted, ["x' UNION SELECT 1 --"]);
+}
+
+#[test]
+fn a_secret_named_parameter_is_hidden_whole() {
+    let report = iast::check(|| login("alice", &param("hunter2; rm -rf /")));
+    let (value, tainted) = evidence(&report);
+    assert_eq!(value, "[REDACTED]");
+    assert_eq!(tainted, ["[REDACTED]"]);
+}
+
+#[test]
+fn redaction_can_be_turned_off_for_a_context() {
+    let context = iast::Context::new().with_redaction(false);
+    context.enter(|| {
+        let name = param("' OR 1=1 --");
+        query(&format!(
+            "SELECT * FROM users WHERE name = '{name}' AND pass = 'hunter2'"
+        ))
+    });
+    let report = context.report();
+    let (value, _) = evidence(&report);
+    assert!(value.contains("hunter2"));
+}
