@@ -15,6 +15,8 @@ mod registry;
 mod report;
 pub mod spec;
 mod taint;
+#[cfg(test)]
+mod test_rng;
 mod vulnerability;
 
 #[doc(hidden)]

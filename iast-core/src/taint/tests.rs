@@ -405,21 +405,7 @@ fn store_is_send() {
     send::<TaintStore>();
 }
 
-/// A small deterministic generator, so that failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::test_rng::Rng;
 
 /// Whole matches against brute force with many values sharing long prefixes, so that the
 /// whole-match trie splits deep and keys children by tails.

@@ -229,13 +229,8 @@ fn never_panics_on_random_input() {
         b"_",
         b"$",
     ];
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+    let mut next = move |n: usize| rng.below(n);
     for _ in 0..20_000 {
         let mut text = Vec::new();
         for _ in 0..next(24) {

@@ -410,13 +410,8 @@ fn never_panics_on_random_input() {
         b":a",
         b"$1",
     ];
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut next = move |n: usize| rng.below(n);
     for _ in 0..3000 {
         let mut text = Vec::new();
         for _ in 0..next(24) {
