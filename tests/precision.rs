@@ -158,3 +158,18 @@ fn a_benign_flow_is_unsanitized_and_an_attack_is_confirmed() {
     });
     assert_eq!(report.findings()[0].confidence(), Confidence::Confirmed);
 }
+
+#[iast::sink(ssrf)]
+fn fetch(url: &str) -> usize {
+    url.len()
+}
+
+#[test]
+fn an_ip_address_is_not_a_number() {
+    let report = iast::check(|| {
+        let host = param("169.254.169.254");
+        fetch(&format!("http://{host}/latest/meta-data/"))
+    });
+    assert_eq!(report.findings().len(), 1, "{report}");
+    assert_eq!(report.findings()[0].confidence(), Confidence::Confirmed);
+}

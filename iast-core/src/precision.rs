@@ -49,13 +49,30 @@ pub(crate) fn strength(r: &TaintedRange) -> Strength {
     }
 }
 
-/// `-12`, `3.5`, `1e6`, `+44`: a number and nothing else.
+/// `-12`, `3.5`, `1e6`, `+44`: a number and nothing else. An IPv4 address or a version
+/// (`169.254.169.254`, `1.2.3`) has more than one dot and is not one.
 pub(crate) fn is_number(bytes: &[u8]) -> bool {
-    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
-    digits > 0
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+    let body = bytes
+        .strip_prefix(b"-")
+        .or_else(|| bytes.strip_prefix(b"+"))
+        .unwrap_or(bytes);
+    let (mantissa, exponent) = match body.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let digits = |s: &[u8], dots: usize| {
+        s.iter().any(u8::is_ascii_digit)
+            && s.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+            && s.iter().filter(|&&b| b == b'.').count() <= dots
+    };
+    digits(mantissa, 1)
+        && exponent.is_none_or(|e| {
+            let e = e
+                .strip_prefix(b"-")
+                .or_else(|| e.strip_prefix(b"+"))
+                .unwrap_or(e);
+            digits(e, 0)
+        })
 }
 
 /// A byte that can carry structure in some injection class.
@@ -135,7 +152,17 @@ mod tests {
         for n in ["0", "-7", "3.14", "1e6", "+44"] {
             assert!(is_number(n.as_bytes()), "{n}");
         }
-        for n in ["", "-", "1;id", "0x1f", "e"] {
+        for n in [
+            "",
+            "-",
+            "1;id",
+            "0x1f",
+            "e",
+            "169.254.169.254",
+            "1.2.3",
+            "1-2",
+            "--1",
+        ] {
             assert!(!is_number(n.as_bytes()), "{n}");
         }
     }

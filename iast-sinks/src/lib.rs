@@ -1,3 +1,22 @@
 //! Ready-made sinks, sanitizers and sources for std and popular crates.
 //!
-//! Each library will sit behind its own cargo feature. The crate is a placeholder until then.
+//! Each library sits behind its own cargo feature, so an application pays only for what it
+//! uses. The checked functions are marked with iast's own attributes and show up in the
+//! registry like the application's.
+
+#[cfg(feature = "axum")]
+pub mod axum;
+#[cfg(feature = "std")]
+pub mod fs;
+#[cfg(feature = "std")]
+pub mod process;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
+#[cfg(feature = "rusqlite")]
+pub mod rusqlite;
+#[cfg(feature = "std")]
+pub mod sanitize;
+#[cfg(feature = "sqlx")]
+pub mod sqlx;
+#[cfg(feature = "tracing")]
+pub mod tracing;

@@ -1,0 +1,229 @@
+//! Checked file-system calls: the functions of [`std::fs`] (and, with the `tokio` feature,
+//! [`tokio::fs`](::tokio::fs) in [`fs::tokio`](self::tokio)) under the same names and
+//! signatures, each checking its paths for path traversal before doing the real call.
+//!
+//! ```no_run
+//! # fn main() -> std::io::Result<()> {
+//! let base = std::path::Path::new("/srv/files");
+//! let name = "notes.txt";
+//! let text = iast_sinks::fs::read_to_string(base.join(name))?;
+//! # Ok(()) }
+//! ```
+//!
+//! The path analyzer takes the untainted start of a path as the directory the program chose,
+//! so join untrusted names onto a base (`base.join(name)`) rather than checking them alone.
+
+use std::fs::{File, Metadata, ReadDir};
+use std::io;
+use std::path::Path;
+
+/// The sinks, one per operation so that a report names what the path reached. Call them
+/// directly to check a path handed to another API.
+pub mod check {
+    use std::path::Path;
+
+    /// Checks the path of [`File::open`](std::fs::File::open).
+    #[iast::sink(path)]
+    pub fn open(path: &Path) {}
+
+    /// Checks the path of [`File::create`](std::fs::File::create).
+    #[iast::sink(path)]
+    pub fn create(path: &Path) {}
+
+    /// Checks the path of [`read`](std::fs::read).
+    #[iast::sink(path)]
+    pub fn read(path: &Path) {}
+
+    /// Checks the path of [`read_to_string`](std::fs::read_to_string).
+    #[iast::sink(path)]
+    pub fn read_to_string(path: &Path) {}
+
+    /// Checks the path of [`write`](std::fs::write).
+    #[iast::sink(path)]
+    pub fn write(path: &Path) {}
+
+    /// Checks the path of [`read_dir`](std::fs::read_dir).
+    #[iast::sink(path)]
+    pub fn read_dir(path: &Path) {}
+
+    /// Checks the path of [`remove_file`](std::fs::remove_file).
+    #[iast::sink(path)]
+    pub fn remove_file(path: &Path) {}
+
+    /// Checks the path of [`remove_dir_all`](std::fs::remove_dir_all).
+    #[iast::sink(path)]
+    pub fn remove_dir_all(path: &Path) {}
+
+    /// Checks the path of [`create_dir_all`](std::fs::create_dir_all).
+    #[iast::sink(path)]
+    pub fn create_dir_all(path: &Path) {}
+
+    /// Checks both paths of [`copy`](std::fs::copy): a tainted source reads any file, a
+    /// tainted destination overwrites one.
+    #[iast::sink(path)]
+    pub fn copy(from: &Path, to: &Path) {}
+
+    /// Checks both paths of [`rename`](std::fs::rename).
+    #[iast::sink(path)]
+    pub fn rename(from: &Path, to: &Path) {}
+
+    /// Checks the path of [`metadata`](std::fs::metadata): whether a file exists is itself
+    /// information.
+    #[iast::sink(path)]
+    pub fn metadata(path: &Path) {}
+}
+
+/// Checks the path, then [`File::open`].
+pub fn open<P: AsRef<Path>>(path: P) -> io::Result<File> {
+    check::open(path.as_ref());
+    File::open(path)
+}
+
+/// Checks the path, then [`File::create`].
+pub fn create<P: AsRef<Path>>(path: P) -> io::Result<File> {
+    check::create(path.as_ref());
+    File::create(path)
+}
+
+/// Checks the path, then [`std::fs::read`].
+pub fn read<P: AsRef<Path>>(path: P) -> io::Result<Vec<u8>> {
+    check::read(path.as_ref());
+    std::fs::read(path)
+}
+
+/// Checks the path, then [`std::fs::read_to_string`].
+pub fn read_to_string<P: AsRef<Path>>(path: P) -> io::Result<String> {
+    check::read_to_string(path.as_ref());
+    std::fs::read_to_string(path)
+}
+
+/// Checks the path, then [`std::fs::write`].
+pub fn write<P: AsRef<Path>, C: AsRef<[u8]>>(path: P, contents: C) -> io::Result<()> {
+    check::write(path.as_ref());
+    std::fs::write(path, contents)
+}
+
+/// Checks the path, then [`std::fs::read_dir`].
+pub fn read_dir<P: AsRef<Path>>(path: P) -> io::Result<ReadDir> {
+    check::read_dir(path.as_ref());
+    std::fs::read_dir(path)
+}
+
+/// Checks the path, then [`std::fs::remove_file`].
+pub fn remove_file<P: AsRef<Path>>(path: P) -> io::Result<()> {
+    check::remove_file(path.as_ref());
+    std::fs::remove_file(path)
+}
+
+/// Checks the path, then [`std::fs::remove_dir_all`].
+pub fn remove_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
+    check::remove_dir_all(path.as_ref());
+    std::fs::remove_dir_all(path)
+}
+
+/// Checks the path, then [`std::fs::create_dir_all`].
+pub fn create_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
+    check::create_dir_all(path.as_ref());
+    std::fs::create_dir_all(path)
+}
+
+/// Checks both paths, then [`std::fs::copy`].
+pub fn copy<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<u64> {
+    check::copy(from.as_ref(), to.as_ref());
+    std::fs::copy(from, to)
+}
+
+/// Checks both paths, then [`std::fs::rename`].
+pub fn rename<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<()> {
+    check::rename(from.as_ref(), to.as_ref());
+    std::fs::rename(from, to)
+}
+
+/// Checks the path, then [`std::fs::metadata`].
+pub fn metadata<P: AsRef<Path>>(path: P) -> io::Result<Metadata> {
+    check::metadata(path.as_ref());
+    std::fs::metadata(path)
+}
+
+/// The [`tokio::fs`](::tokio::fs) twins: each checks when first polled, as tokio's own
+/// futures touch the file system only then, and returns what tokio returns.
+#[cfg(feature = "tokio")]
+pub mod tokio {
+    use super::check;
+    use ::tokio::fs::{File, ReadDir};
+    use std::fs::Metadata;
+    use std::io;
+    use std::path::Path;
+
+    /// Checks the path, then [`tokio::fs::File::open`](::tokio::fs::File::open).
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        check::open(path.as_ref());
+        File::open(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::File::create`](::tokio::fs::File::create).
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        check::create(path.as_ref());
+        File::create(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::read`](::tokio::fs::read).
+    pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+        check::read(path.as_ref());
+        ::tokio::fs::read(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::read_to_string`](::tokio::fs::read_to_string).
+    pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+        check::read_to_string(path.as_ref());
+        ::tokio::fs::read_to_string(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::write`](::tokio::fs::write).
+    pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
+        check::write(path.as_ref());
+        ::tokio::fs::write(path, contents).await
+    }
+
+    /// Checks the path, then [`tokio::fs::read_dir`](::tokio::fs::read_dir).
+    pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
+        check::read_dir(path.as_ref());
+        ::tokio::fs::read_dir(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::remove_file`](::tokio::fs::remove_file).
+    pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
+        check::remove_file(path.as_ref());
+        ::tokio::fs::remove_file(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::remove_dir_all`](::tokio::fs::remove_dir_all).
+    pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
+        check::remove_dir_all(path.as_ref());
+        ::tokio::fs::remove_dir_all(path).await
+    }
+
+    /// Checks the path, then [`tokio::fs::create_dir_all`](::tokio::fs::create_dir_all).
+    pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
+        check::create_dir_all(path.as_ref());
+        ::tokio::fs::create_dir_all(path).await
+    }
+
+    /// Checks both paths, then [`tokio::fs::copy`](::tokio::fs::copy).
+    pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u64> {
+        check::copy(from.as_ref(), to.as_ref());
+        ::tokio::fs::copy(from, to).await
+    }
+
+    /// Checks both paths, then [`tokio::fs::rename`](::tokio::fs::rename).
+    pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
+        check::rename(from.as_ref(), to.as_ref());
+        ::tokio::fs::rename(from, to).await
+    }
+
+    /// Checks the path, then [`tokio::fs::metadata`](::tokio::fs::metadata).
+    pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
+        check::metadata(path.as_ref());
+        ::tokio::fs::metadata(path).await
+    }
+}

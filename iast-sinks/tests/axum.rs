@@ -1,0 +1,194 @@
+//! The axum layer over real HTTP on loopback: request parts become sources, the response is
+//! checked, and concurrent requests never see each other's taint.
+#![cfg(feature = "axum")]
+
+use axum::extract::Query;
+use axum::response::{Html, Redirect};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use iast::{Confidence, Vulnerability};
+use iast_sinks::axum::{IastLayer, RequestFinding, findings};
+use std::collections::HashMap;
+
+type Params = Query<HashMap<String, String>>;
+
+#[iast::sanitizer(xss)]
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+}
+
+fn app() -> Router {
+    Router::new()
+        .route(
+            "/greet",
+            get(|Query(q): Params| async move {
+                Html(format!(
+                    "<p>Hello, {}!</p>",
+                    q.get("name").cloned().unwrap_or_default()
+                ))
+            }),
+        )
+        .route(
+            "/greet-safe",
+            get(|Query(q): Params| async move {
+                Html(format!(
+                    "<p>Hello, {}!</p>",
+                    escape(q.get("name").map_or("", |s| s))
+                ))
+            }),
+        )
+        .route(
+            "/go",
+            get(|Query(q): Params| async move { Redirect::to(q.get("next").map_or("/", |s| s)) }),
+        )
+        .route(
+            "/profile",
+            post(|Json(body): Json<HashMap<String, String>>| async move {
+                Html(format!(
+                    "<div>{}</div>",
+                    body.get("bio").cloned().unwrap_or_default()
+                ))
+            }),
+        )
+        .layer(IastLayer::new())
+}
+
+/// Serves the app on an ephemeral loopback port for the rest of the test.
+async fn serve() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app()).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The layer's findings for requests whose URI holds `marker`.
+fn findings_for(marker: &str) -> Vec<RequestFinding> {
+    findings()
+        .into_iter()
+        .filter(|f| f.uri.contains(marker))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflected_query_parameter_is_confirmed_xss() {
+    let base = serve().await;
+    let body = client()
+        .get(format!(
+            "{base}/greet?name=%3Cscript%3Ealert(1)%3C/script%3Emark-xss-1"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The handler's response is delivered unchanged.
+    assert_eq!(body, "<p>Hello, <script>alert(1)</script>mark-xss-1!</p>");
+    let found = findings_for("mark-xss-1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0].finding;
+    assert_eq!(f.vulnerability(), Vulnerability::Xss);
+    assert_eq!(f.confidence(), Confidence::Confirmed);
+    assert_eq!(f.sources()[0].origin(), Some("http.query"));
+    assert_eq!(found[0].method, "GET");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escaped_output_is_clean() {
+    let base = serve().await;
+    let body = client()
+        .get(format!("{base}/greet-safe?name=%3Cb%3Emark-safe-1%3C/b%3E"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "<p>Hello, &lt;b&gt;mark-safe-1&lt;/b&gt;!</p>");
+    assert!(findings_for("mark-safe-1").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tainted_location_is_an_open_redirect() {
+    let base = serve().await;
+    let response = client()
+        .get(format!("{base}/go?next=//evil.example/mark-redirect-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "//evil.example/mark-redirect-1"
+    );
+    let found = findings_for("mark-redirect-1");
+    let classes: Vec<_> = found.iter().map(|f| f.finding.vulnerability()).collect();
+    assert!(classes.contains(&Vulnerability::OpenRedirect), "{found:?}");
+    let redirect = found
+        .iter()
+        .find(|f| f.finding.vulnerability() == Vulnerability::OpenRedirect)
+        .unwrap();
+    assert_eq!(redirect.finding.confidence(), Confidence::Confirmed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_body_leaves_are_sources_and_the_body_reaches_the_handler() {
+    let base = serve().await;
+    let body = client()
+        .post(format!("{base}/profile?m=mark-json-1"))
+        .header("content-type", "application/json")
+        .body(r#"{"bio": "<img src=x onerror=alert(1)>"}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "<div><img src=x onerror=alert(1)></div>");
+    let found = findings_for("mark-json-1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].finding.sources()[0].origin(), Some("http.body"));
+    assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_never_share_taint() {
+    let base = serve().await;
+    let client = client();
+    let requests = (0..200).map(|i| {
+        let client = client.clone();
+        let url = format!("{base}/greet?name=%3Cb%3Econcurrent-{i:03}-token%3C/b%3E&m=mark-conc");
+        tokio::spawn(async move { client.get(url).send().await.unwrap().text().await.unwrap() })
+    });
+    for (i, request) in requests.enumerate().collect::<Vec<_>>() {
+        let body = request.await.unwrap();
+        assert!(body.contains(&format!("concurrent-{i:03}-token")));
+    }
+    let found = findings_for("mark-conc");
+    assert_eq!(found.len(), 200, "one finding per request");
+    for f in &found {
+        let tainted: Vec<_> = f.finding.evidence().tainted_text().collect();
+        assert_eq!(tainted.len(), 1, "{f:?}");
+        // The tainted text is this request's own parameter, never another request's.
+        let own = f
+            .uri
+            .split("name=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap();
+        let own = own.replace("%3C", "<").replace("%3E", ">");
+        assert_eq!(tainted[0], own, "{f:?}");
+    }
+}

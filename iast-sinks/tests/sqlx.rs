@@ -1,0 +1,147 @@
+//! The sqlx sinks against a real in-memory SQLite pool: an injection is reported and really
+//! works, the same input bound as a parameter is clean.
+#![cfg(feature = "sqlx")]
+
+use iast::{Confidence, Vulnerability};
+use iast_sinks::sqlx::{query, query_as, query_scalar};
+use sqlx::{AssertSqlSafe, Row, SqlitePool};
+
+const SINK: &str = "iast_sinks::sqlx::check_sql";
+const TAUTOLOGY: &str = "' OR '1'='1";
+const BENIGN: &str = "carol smith";
+
+#[iast::source(origin = "http.parameter")]
+fn param(value: &str) -> String {
+    value.to_owned()
+}
+
+async fn db() -> SqlitePool {
+    // One connection: every connection to `sqlite::memory:` opens a database of its own.
+    let pool = sqlx::pool::PoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+         INSERT INTO users (name) VALUES ('alice'), ('bob'), ('carol');",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool
+}
+
+fn concatenated(name: &str) -> String {
+    format!("SELECT name, id FROM users WHERE name = '{name}' ORDER BY id")
+}
+
+const BOUND: &str = "SELECT name, id FROM users WHERE name = ?1 ORDER BY id";
+
+fn assert_one(report: &iast::Report, confidence: Confidence) {
+    assert_eq!(report.findings().len(), 1, "{report}");
+    let finding = &report.findings()[0];
+    assert_eq!(
+        finding.vulnerability(),
+        Vulnerability::SqlInjection,
+        "{report}"
+    );
+    assert_eq!(finding.confidence(), confidence, "{report}");
+    assert_eq!(finding.sink().function(), SINK, "{report}");
+    assert_eq!(finding.sources()[0].function(), "sqlx::param", "{report}");
+}
+
+/// `fetch(sql, bound)` runs `sql` through one checked constructor, binding `bound` when
+/// given, and returns the names it selected.
+async fn three_cases(fetch: impl AsyncFn(String, Option<String>) -> Vec<String>) {
+    let mut rows = Vec::new();
+    let report = iast::check_async(async {
+        rows = fetch(concatenated(&param(TAUTOLOGY)), None).await;
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+    // The injection really worked: the tautology selected every user.
+    assert_eq!(rows, ["alice", "bob", "carol"]);
+
+    let report = iast::check_async(async {
+        rows = fetch(BOUND.to_owned(), Some(param(TAUTOLOGY))).await;
+    })
+    .await;
+    iast::assert_no_findings!(report);
+    assert_eq!(report.sinks_reached().len(), 1, "{report}");
+    assert!(rows.is_empty(), "{rows:?}");
+
+    let report = iast::check_async(async {
+        rows = fetch(concatenated(&param(BENIGN)), None).await;
+    })
+    .await;
+    assert_one(&report, Confidence::Unsanitized);
+    assert!(rows.is_empty(), "{rows:?}");
+}
+
+#[tokio::test]
+async fn query_is_checked() {
+    let pool = db().await;
+    three_cases(async |sql, bound| {
+        let mut q = query(AssertSqlSafe(sql));
+        if let Some(value) = bound {
+            q = q.bind(value);
+        }
+        let rows = q.fetch_all(&pool).await.unwrap();
+        rows.iter().map(|r| r.get("name")).collect()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn query_as_is_checked() {
+    let pool = db().await;
+    three_cases(async |sql, bound| {
+        let mut q = query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+        if let Some(value) = bound {
+            q = q.bind(value);
+        }
+        let rows = q.fetch_all(&pool).await.unwrap();
+        rows.into_iter().map(|(name, _)| name).collect()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn query_scalar_is_checked() {
+    let pool = db().await;
+    three_cases(async |sql, bound| {
+        let mut q = query_scalar::<_, String>(AssertSqlSafe(sql));
+        if let Some(value) = bound {
+            q = q.bind(value);
+        }
+        q.fetch_all(&pool).await.unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn static_text_is_clean_and_results_are_sqlx_own() {
+    let pool = db().await;
+    let report = iast::check_async(async {
+        let count: i64 = query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 3);
+        let err = query("SELEC nonsense").execute(&pool).await.unwrap_err();
+        assert!(matches!(err, sqlx::Error::Database(_)), "{err:?}");
+    })
+    .await;
+    iast::assert_no_findings!(report);
+    assert_eq!(report.sinks_reached().len(), 1, "{report}");
+}
+
+#[test]
+fn the_checker_is_a_registered_sql_sink() {
+    let sink = iast::registry()
+        .sinks()
+        .find(|i| i.function() == SINK)
+        .expect("check_sql is registered");
+    assert!(sink.is_sink_for(Vulnerability::SqlInjection));
+}
