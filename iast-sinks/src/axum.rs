@@ -17,6 +17,10 @@
 //! is emitted as a `tracing` event (target `iast`) and kept in a process-wide log that tests
 //! and tools read with [`findings`] and [`take_findings`].
 
+/// Spawn a task or blocking closure that stays in the request's context (plain
+/// `tokio::spawn` does not carry it).
+pub use iast::{spawn, spawn_blocking};
+
 use axum::body::{Body, HttpBody};
 use http::{HeaderMap, Request, Response, header};
 use std::future::Future;

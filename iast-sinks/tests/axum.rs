@@ -21,8 +21,30 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#x27;")
 }
 
+#[iast::sink(xss)]
+fn render_fragment(html: &str) -> String {
+    html.to_owned()
+}
+
 fn app() -> Router {
     Router::new()
+        .route(
+            "/spawned",
+            get(|Query(q): Params| async move {
+                let name = q.get("name").cloned().unwrap_or_default();
+                // The fragment is rendered in a task of its own; the helper carries the
+                // request's context into it.
+                let html = iast_sinks::axum::spawn(async move {
+                    render_fragment(&format!("<span>{name}</span>"))
+                })
+                .await
+                .unwrap();
+                let blocking = iast_sinks::axum::spawn_blocking(move || html.len())
+                    .await
+                    .unwrap();
+                format!("{blocking}")
+            }),
+        )
         .route(
             "/greet",
             get(|Query(q): Params| async move {
@@ -191,4 +213,26 @@ async fn concurrent_requests_never_share_taint() {
         let own = own.replace("%3C", "<").replace("%3E", ">");
         assert_eq!(tainted[0], own, "{f:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn taint_follows_the_request_into_spawned_tasks() {
+    let base = serve().await;
+    client()
+        .get(format!(
+            "{base}/spawned?name=%3Cscript%3Emark-spawn-1%3C/script%3E"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let found = findings_for("mark-spawn-1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .finding
+            .sink()
+            .function()
+            .ends_with("render_fragment")
+    );
+    assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
 }
