@@ -99,17 +99,10 @@ impl Service {
     }
 }
 
+/// Percent-encodes a query value, as a client would.
 fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    // Called outside any context: here it is an ordinary function.
+    iast_sinks::sanitize::url_component(value)
 }
 
 /// The layer's findings for requests whose URI holds `marker`.

@@ -57,18 +57,10 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// Percent-encodes a query value (everything but RFC 3986 unreserved bytes).
+/// Percent-encodes a query value, as a client would.
 fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    // Called outside any context: here it is an ordinary function.
+    iast_sinks::sanitize::url_component(value)
 }
 
 /// The path of a request URI, without its query.
