@@ -83,6 +83,9 @@ pub use iast_core::{
 #[cfg(feature = "tokio")]
 pub use iast_core::{spawn, spawn_blocking};
 
+/// Collection of findings across test processes (`IAST_OUTPUT=<dir>`).
+pub use iast_core::collect;
+
 /// Marks a function whose return value is untrusted.
 ///
 /// `#[iast::source]` or `#[iast::source(origin = "http.parameter")]`. Every string leaf of

@@ -65,6 +65,7 @@ impl Default for Context {
 impl Context {
     /// A new, empty context.
     pub fn new() -> Context {
+        crate::collect::start();
         Context {
             shared: Arc::new(Mutex::new(State::new())),
         }

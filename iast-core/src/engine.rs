@@ -66,6 +66,7 @@ impl State {
     }
 
     fn add_finding(&mut self, finding: Finding) {
+        crate::collect::finding(&finding);
         // The sink's line joins the key: same-named sinks in one file (functions nested in
         // different bodies) share a fingerprint but are different flows.
         let key = format!("{}:{}", finding.fingerprint(), finding.sink().line());
@@ -106,6 +107,7 @@ pub(crate) fn sink(item: &'static Item, cx: Context, f: impl FnOnce(&mut SinkCal
         let mut state = cx.lock();
         if !state.reached.iter().any(|r| std::ptr::eq(*r, item)) {
             state.reached.push(item);
+            crate::collect::reached(item);
         }
     }
     let mut call = SinkCall { item, arg: "", cx };

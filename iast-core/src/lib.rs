@@ -5,6 +5,7 @@
 //! are re-exported there.
 
 mod analyzers;
+pub mod collect;
 mod context;
 mod engine;
 mod evidence;

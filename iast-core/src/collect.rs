@@ -1,0 +1,168 @@
+//! Collection across processes: with `IAST_OUTPUT=<dir>` set, every process appends what it
+//! saw to a JSON-lines file of its own in that directory, for a later merge.
+//!
+//! Lines, each one JSON object with a `kind`:
+//! - `process`: once, when the process creates its first context: the binary's name and its
+//!   registry (every annotated function);
+//! - `reached`: the first time a sink runs inside a context;
+//! - `finding`: each new flow (a repeat is written again only when its confidence rises).
+//!
+//! Each line is one `write` to a file opened for appending, so nothing waits in a buffer: a
+//! process that panics or exits early leaves every line it wrote. Parallel processes never
+//! share a file (its name holds the process id and the time), and threads of one process
+//! take turns. Failing to write never disturbs the program under test.
+
+use crate::registry::{Item, ItemKind, registry};
+use crate::report::{Finding, Site};
+use crate::vulnerability::Confidence;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+/// The environment variable naming the output directory.
+pub const OUTPUT_VAR: &str = "IAST_OUTPUT";
+
+struct Collector {
+    file: Mutex<File>,
+    /// Sinks already written, by their item's address (never written out).
+    reached: Mutex<HashSet<usize>>,
+    findings: Mutex<HashMap<String, Confidence>>,
+}
+
+static COLLECTOR: OnceLock<Option<Collector>> = OnceLock::new();
+
+fn collector() -> Option<&'static Collector> {
+    COLLECTOR.get_or_init(open).as_ref()
+}
+
+fn open() -> Option<Collector> {
+    let dir = PathBuf::from(std::env::var_os(OUTPUT_VAR)?);
+    std::fs::create_dir_all(&dir).ok()?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let name = format!("iast-{}-{nanos}.jsonl", std::process::id());
+    let file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(dir.join(name))
+        .ok()?;
+    let collector = Collector {
+        file: Mutex::new(file),
+        reached: Mutex::new(HashSet::new()),
+        findings: Mutex::new(HashMap::new()),
+    };
+    collector.write(&Line::Process {
+        binary: binary_name(),
+        registry: registry().items().into_iter().map(Entry::of).collect(),
+    });
+    Some(collector)
+}
+
+/// The executable's name without the hash cargo appends to test binaries.
+fn binary_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or("unknown");
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name.to_owned()
+        }
+        _ => stem.to_owned(),
+    }
+}
+
+impl Collector {
+    fn write(&self, line: &Line<'_>) {
+        let Ok(mut text) = serde_json::to_vec(line) else {
+            return;
+        };
+        text.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = file.write_all(&text);
+    }
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Line<'a> {
+    Process {
+        binary: String,
+        registry: Vec<Entry>,
+    },
+    Reached {
+        sink: Site,
+    },
+    Finding {
+        #[serde(flatten)]
+        finding: &'a Finding,
+    },
+}
+
+/// A registry item as written to the collection.
+#[derive(Serialize)]
+struct Entry {
+    kind: &'static str,
+    #[serde(flatten)]
+    site: Site,
+    classes: Vec<&'static str>,
+}
+
+impl Entry {
+    fn of(item: &'static Item) -> Entry {
+        Entry {
+            kind: match item.kind {
+                ItemKind::Source { .. } => "source",
+                ItemKind::Sink { .. } => "sink",
+                ItemKind::Sanitizer { .. } => "sanitizer",
+                ItemKind::Validator { .. } => "validator",
+            },
+            site: Site::of(item),
+            classes: item.classes().iter().map(|v| v.word()).collect(),
+        }
+    }
+}
+
+/// Opens the collection when it is asked for, so that the registry is written by every
+/// process that checks anything, findings or not.
+pub(crate) fn start() {
+    let _ = collector();
+}
+
+pub(crate) fn reached(item: &'static Item) {
+    let Some(c) = collector() else { return };
+    let first = c
+        .reached
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(item as *const Item as usize);
+    if first {
+        c.write(&Line::Reached {
+            sink: Site::of(item),
+        });
+    }
+}
+
+pub(crate) fn finding(finding: &Finding) {
+    let Some(c) = collector() else { return };
+    let key = format!("{}:{}", finding.fingerprint(), finding.sink().line());
+    let new = {
+        let mut seen = c.findings.lock().unwrap_or_else(|e| e.into_inner());
+        match seen.get(&key) {
+            Some(&known) if known >= finding.confidence() => false,
+            _ => {
+                seen.insert(key, finding.confidence());
+                true
+            }
+        }
+    };
+    if new {
+        c.write(&Line::Finding { finding });
+    }
+}

@@ -1,0 +1,133 @@
+//! Collection across processes: with `IAST_OUTPUT` set, each process writes its registry,
+//! the sinks it reached and its findings to a JSON-lines file of its own.
+//!
+//! The parent tests run this same test binary again as child processes (the ignored tests
+//! below), in parallel, and read what they wrote.
+#![cfg(feature = "enabled")]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+#[iast::source(origin = "http.parameter")]
+fn param(v: &str) -> String {
+    v.to_owned()
+}
+
+#[iast::sink(sql)]
+fn query(sql: &str) -> usize {
+    sql.len()
+}
+
+#[iast::sink(command)]
+fn never_called(command: &str) {
+    let _ = command;
+}
+
+#[test]
+#[ignore = "run as a child process by the collection tests"]
+fn child_with_a_finding() {
+    for _ in 0..3 {
+        let report = iast::check(|| query(&format!("a = '{}'", param("child' OR '1'='1"))));
+        assert_eq!(report.findings().len(), 1);
+    }
+}
+
+#[test]
+#[ignore = "run as a child process by the collection tests"]
+fn child_that_panics_after_a_finding() {
+    let _ = iast::check(|| query(&format!("a = '{}'", param("panic' OR 'x'='x"))));
+    panic!("the test process fails after its finding");
+}
+
+/// Runs the ignored test `name` of this binary with `IAST_OUTPUT=dir`.
+fn child(name: &str, dir: &Path) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", name, "--test-threads", "1"])
+        .env(iast::collect::OUTPUT_VAR, dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn lines_of(file: &Path) -> Vec<Value> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn parallel_processes_write_files_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| child("child_with_a_finding", dir.path()))
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let files = files(dir.path());
+    assert_eq!(files.len(), 3, "one file per process: {files:?}");
+    for file in &files {
+        let lines = lines_of(file);
+        let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+        // The registry first, the sink once, the repeated flow once.
+        assert_eq!(kinds, ["process", "reached", "finding"], "{lines:?}");
+        assert_eq!(lines[0]["binary"], "collect");
+        let registered: Vec<_> = lines[0]["registry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["function"].as_str().unwrap())
+            .collect();
+        assert!(
+            registered.contains(&"collect::never_called"),
+            "{registered:?}"
+        );
+        assert_eq!(lines[1]["sink"]["function"], "collect::query");
+        assert_eq!(lines[2]["rule"], "SQL_INJECTION");
+        assert_eq!(lines[2]["confidence"], "Confirmed");
+        // Every process saw the same flow: the same fingerprint.
+        assert_eq!(
+            lines[2]["fingerprint"],
+            lines_of(&files[0])[2]["fingerprint"]
+        );
+    }
+}
+
+#[test]
+fn a_crashing_test_process_keeps_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = child("child_that_panics_after_a_finding", dir.path())
+        .wait()
+        .unwrap();
+    assert!(!status.success());
+    let files = files(dir.path());
+    assert_eq!(files.len(), 1);
+    let lines = lines_of(&files[0]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "finding" && l["rule"] == "SQL_INJECTION"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn without_the_variable_nothing_is_written() {
+    // This process has no IAST_OUTPUT: checking works and writes nowhere.
+    assert!(std::env::var_os(iast::collect::OUTPUT_VAR).is_none());
+    let report = iast::check(|| never_called("x"));
+    assert!(report.is_clean());
+}
