@@ -11,6 +11,7 @@ mod engine;
 mod evidence;
 mod leaves;
 mod precision;
+mod ranges;
 pub(crate) mod redact;
 mod registry;
 mod report;

@@ -34,6 +34,7 @@ mod value;
 pub(crate) use name::secret_name;
 
 use crate::analyzers::{sql_dialect, string_literal_spans};
+use crate::ranges::{merge, overlaps};
 use crate::vulnerability::Vulnerability;
 use std::ops::Range;
 
@@ -69,17 +70,17 @@ pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
         s.tainted
             .iter()
             .filter(|(_, secret)| !*secret)
-            .map(|(r, _)| clamp(r))
-            .collect(),
+            .map(|(r, _)| r.clone()),
+        len,
     );
     let mut found = Vec::new();
     value::spans(s.text, &mut found);
     hidden.extend(found.into_iter().map(|v| before_breakout(v, &readable)));
     if s.class == Vulnerability::SqlInjection {
-        let tainted = merge(s.tainted.iter().map(|(r, _)| clamp(r)).collect());
+        let tainted = merge(s.tainted.iter().map(|(r, _)| r.clone()), len);
         hidden.extend(sql_literals(s.text, &tainted));
     }
-    merge(hidden)
+    merge(hidden, len)
 }
 
 /// `value` up to the start of a readable run that starts inside it and ends after it.
@@ -103,28 +104,8 @@ fn sql_literals(text: &[u8], tainted: &[Range<usize>]) -> Vec<Range<usize>> {
         }
         literals.extend(string_literal_spans(dialect, &meant));
     }
-    literals.retain(|l| !l.is_empty() && !overlaps(tainted, l));
+    literals.retain(|l| !l.is_empty() && !overlaps(tainted, l.clone()));
     literals
-}
-
-/// Whether any of the sorted, disjoint `runs` shares a byte with `r`.
-fn overlaps(runs: &[Range<usize>], r: &Range<usize>) -> bool {
-    let i = runs.partition_point(|t| t.end <= r.start);
-    runs.get(i).is_some_and(|t| t.start < r.end)
-}
-
-/// Sorted, disjoint, non-adjacent, non-empty ranges covering the same bytes.
-fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    ranges.retain(|r| !r.is_empty());
-    ranges.sort_unstable_by_key(|r| r.start);
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
 }
 
 /// Whether new contexts hide secrets in evidence; on unless turned off.

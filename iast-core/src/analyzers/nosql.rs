@@ -28,7 +28,7 @@ pub(super) fn analyze(input: &Input<'_>) -> Confidence {
     let text = input.text;
     let tokens = tokenize(text);
     let roles = roles(text, &tokens);
-    let changed = merged(input.tainted)
+    let changed = crate::ranges::merge(input.tainted.iter().cloned(), text.len())
         .iter()
         .any(|r| changes_query(text, &tokens, &roles, r));
     if changed {
@@ -442,19 +442,6 @@ fn splits_a_token(text: &[u8], r: &Range<usize>) -> bool {
         }
     }
     false
-}
-
-/// The tainted ranges as disjoint runs: bytes from different sources that touch are one run
-/// the attacker controls, so an escape begun in one and finished in the next is theirs.
-fn merged(tainted: &[Range<usize>]) -> Vec<Range<usize>> {
-    let mut runs: Vec<Range<usize>> = Vec::with_capacity(tainted.len());
-    for r in tainted {
-        match runs.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => runs.push(r.clone()),
-        }
-    }
-    runs
 }
 
 #[cfg(test)]

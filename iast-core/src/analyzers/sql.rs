@@ -251,22 +251,7 @@ pub(super) struct Runs(Vec<Range<usize>>);
 
 impl Runs {
     pub(super) fn new(len: usize, tainted: &[Range<usize>]) -> Self {
-        let mut ranges: Vec<Range<usize>> = tainted
-            .iter()
-            .map(|r| r.start.min(len)..r.end.min(len))
-            .filter(|r| !r.is_empty())
-            .collect();
-        if !ranges.is_sorted_by_key(|r| r.start) {
-            ranges.sort_unstable_by_key(|r| r.start);
-        }
-        let mut runs: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-        for r in ranges {
-            match runs.last_mut() {
-                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-                _ => runs.push(r),
-            }
-        }
-        Runs(runs)
+        Runs(crate::ranges::merge(tainted.iter().cloned(), len))
     }
 
     pub(super) fn is_empty(&self) -> bool {

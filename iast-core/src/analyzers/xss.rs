@@ -29,6 +29,7 @@
 //! were closed there.
 
 use super::Input;
+use crate::ranges::{merge, overlaps};
 use crate::vulnerability::Confidence;
 use std::ops::Range;
 
@@ -41,36 +42,12 @@ mod markup;
 mod tests;
 
 pub(super) fn analyze(input: &Input<'_>) -> Confidence {
-    let taint = normalize(input.tainted, input.text.len());
+    let taint = merge(input.tainted.iter().cloned(), input.text.len());
     if html::confirmed(input.text, &taint, 0) {
         Confidence::Confirmed
     } else {
         Confidence::Unsanitized
     }
-}
-
-/// Tainted ranges as sorted, disjoint, non-empty ranges within `0..len`.
-fn normalize(tainted: &[Range<usize>], len: usize) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(tainted.len());
-    let mut sorted = tainted.to_vec();
-    sorted.sort_unstable_by_key(|r| r.start);
-    for r in sorted {
-        let r = r.start.min(len)..r.end.min(len);
-        if r.start >= r.end {
-            continue;
-        }
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
-}
-
-/// Whether any byte of `r` is tainted.
-fn overlaps(taint: &[Range<usize>], r: Range<usize>) -> bool {
-    let first = taint.partition_point(|t| t.end <= r.start);
-    taint.get(first).is_some_and(|t| t.start < r.end)
 }
 
 /// The tainted parts of `r`, relative to `r.start`.
