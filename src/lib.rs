@@ -85,6 +85,8 @@ pub use iast_core::{spawn, spawn_blocking};
 
 /// Collection of findings across test processes (`IAST_OUTPUT=<dir>`).
 pub use iast_core::collect;
+/// `iast.toml`: the project's settings.
+pub use iast_core::config;
 
 /// Marks a function whose return value is untrusted.
 ///

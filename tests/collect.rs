@@ -40,13 +40,33 @@ fn child_that_panics_after_a_finding() {
     panic!("the test process fails after its finding");
 }
 
+#[test]
+#[ignore = "run as a child process by the collection tests"]
+fn child_with_a_flow() {
+    let _ = iast::check(|| query(&format!("a = '{}'", param("child' OR '1'='1"))));
+}
+
+/// The command that runs the ignored test `name` of this binary, its output discarded.
+fn child_command(name: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--ignored",
+            "--exact",
+            name,
+            "--test-threads",
+            "1",
+            "--nocapture",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
 /// Runs the ignored test `name` of this binary with `IAST_OUTPUT=dir`.
 fn child(name: &str, dir: &Path) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", name, "--test-threads", "1"])
+    child_command(name)
         .env(iast::collect::OUTPUT_VAR, dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }
@@ -83,7 +103,11 @@ fn parallel_processes_write_files_of_their_own() {
         let lines = lines_of(file);
         let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
         // The registry first, the sink once, the repeated flow once.
-        assert_eq!(kinds, ["process", "reached", "finding"], "{lines:?}");
+        assert_eq!(
+            kinds,
+            ["process", "reached", "exercised", "finding"],
+            "{lines:?}"
+        );
         assert_eq!(lines[0]["binary"], "collect");
         let registered: Vec<_> = lines[0]["registry"]
             .as_array()
@@ -96,12 +120,15 @@ fn parallel_processes_write_files_of_their_own() {
             "{registered:?}"
         );
         assert_eq!(lines[1]["sink"]["function"], "collect::query");
-        assert_eq!(lines[2]["rule"], "SQL_INJECTION");
-        assert_eq!(lines[2]["confidence"], "Confirmed");
+        // The sink ran while a value from `http.parameter` was tracked.
+        assert_eq!(lines[2]["origin"], "http.parameter");
+        assert_eq!(lines[2]["class"], "sql");
+        assert_eq!(lines[3]["rule"], "SQL_INJECTION");
+        assert_eq!(lines[3]["confidence"], "Confirmed");
         // Every process saw the same flow: the same fingerprint.
         assert_eq!(
-            lines[2]["fingerprint"],
-            lines_of(&files[0])[2]["fingerprint"]
+            lines[3]["fingerprint"],
+            lines_of(&files[0])[3]["fingerprint"]
         );
     }
 }
@@ -130,4 +157,74 @@ fn without_the_variable_nothing_is_written() {
     assert!(std::env::var_os(iast::collect::OUTPUT_VAR).is_none());
     let report = iast::check(|| never_called("x"));
     assert!(report.is_clean());
+}
+
+/// Runs `child_with_a_flow` with `iast.toml` holding `config`; returns the collection
+/// directory's lines and the child's stderr.
+fn with_config(config: &str, output_var: bool) -> (Vec<Value>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("iast.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = dir.path().join("out");
+    let mut command = child_command("child_with_a_flow");
+    command
+        .env(iast::config::CONFIG_VAR, &path)
+        .env_remove(iast::collect::OUTPUT_VAR)
+        .stderr(Stdio::piped());
+    if output_var {
+        command.env(iast::collect::OUTPUT_VAR, &out);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "the program under test ran on");
+    let lines = match std::fs::read_dir(&out) {
+        Ok(entries) => entries.flat_map(|e| lines_of(&e.unwrap().path())).collect(),
+        Err(_) => Vec::new(),
+    };
+    (lines, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn findings(lines: &[Value]) -> Vec<&Value> {
+    lines.iter().filter(|l| l["kind"] == "finding").collect()
+}
+
+#[test]
+fn a_config_file_the_program_cannot_read_is_reported_and_the_program_runs_on() {
+    let (lines, stderr) = with_config("[report]\nfail_on = 3\n", true);
+    assert!(stderr.contains("iast.toml:2:"), "{stderr}");
+    assert!(stderr.contains("report.fail_on"), "{stderr}");
+    assert!(
+        stderr.contains("running with the default configuration"),
+        "{stderr}"
+    );
+    // The defaults apply: the flow is found.
+    assert_eq!(findings(&lines).len(), 1, "{lines:?}");
+    let (lines, stderr) = with_config("[repotr]\n", true);
+    assert!(stderr.contains("unknown section `repotr`"), "{stderr}");
+    assert_eq!(findings(&lines).len(), 1);
+}
+
+#[test]
+fn the_config_file_turns_classes_off() {
+    let (lines, stderr) = with_config("[classes]\nsql = false\n", true);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(findings(&lines).is_empty(), "{lines:?}");
+    // The sink still ran: coverage is not a finding.
+    assert!(lines.iter().any(|l| l["kind"] == "reached"));
+}
+
+#[test]
+fn the_config_file_adds_redaction_patterns() {
+    let (lines, _) = with_config("[redaction]\npatterns = ['c(hi)ld']\n", true);
+    let found = findings(&lines);
+    assert_eq!(
+        found[0]["evidence"]["value"],
+        "a = 'c[REDACTED]ld' OR '1'='1'"
+    );
+}
+
+#[test]
+fn the_config_file_can_name_the_collection_directory() {
+    // No IAST_OUTPUT: `collect.output`, relative to the file, is used.
+    let (lines, _) = with_config("[collect]\noutput = \"out\"\n", false);
+    assert_eq!(findings(&lines).len(), 1, "{lines:?}");
 }

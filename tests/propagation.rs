@@ -412,3 +412,52 @@ mod argument_types {
         assert_eq!(report.sinks_reached().len(), 1);
     }
 }
+
+#[iast::sanitizer(xss)]
+fn escape_html(s: &str) -> String {
+    s.replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[iast::validator(path)]
+fn is_file_name(s: &str) -> bool {
+    !s.contains('/')
+}
+
+#[test]
+fn sanitizers_of_another_class_are_named_in_the_flow() {
+    let report = iast::check(|| {
+        let name = escape_html(&param("<b>x</b>' OR '1'='1"));
+        query(&format!("SELECT * FROM t WHERE name = '{name}'"));
+    });
+    let finding = &report.findings()[0];
+    assert_eq!(finding.vulnerability(), Vulnerability::SqlInjection);
+    let passed: Vec<_> = finding.sanitizers().iter().map(|s| s.function()).collect();
+    assert_eq!(passed, ["propagation::escape_html"]);
+    assert!(
+        report
+            .to_string()
+            .contains("= passed `propagation::escape_html` at tests/propagation.rs:"),
+        "{report}"
+    );
+
+    // A validator's approval is named the same way; a sanitizer the value did not pass is not.
+    let report = iast::check(|| {
+        let _unrelated = escape_html("<i>");
+        let file = param("report' OR 'a'='a");
+        if is_file_name(&file) {
+            query(&format!("SELECT * FROM files WHERE name = '{file}'"));
+        }
+    });
+    let passed: Vec<_> = report.findings()[0]
+        .sanitizers()
+        .iter()
+        .map(|s| s.function())
+        .collect();
+    assert_eq!(passed, ["propagation::is_file_name"]);
+
+    // Nothing passed, nothing named.
+    let report = iast::check(|| {
+        query(&format!("SELECT '{}'", param("x' OR '1'='1")));
+    });
+    assert!(report.findings()[0].sanitizers().is_empty());
+}

@@ -5,6 +5,8 @@
 //! - `process`: once, when the process creates its first context: the binary's name and its
 //!   registry (every annotated function);
 //! - `reached`: the first time a sink runs inside a context;
+//! - `exercised`: the first time a sink of a class runs while a value from a source origin is
+//!   recorded in the same context (the monitored flow origin → class ran);
 //! - `finding`: each new flow (a repeat is written again only when its confidence rises).
 //!
 //! Each line is one `write` to a file opened for appending, so nothing waits in a buffer: a
@@ -14,7 +16,7 @@
 
 use crate::registry::{Item, ItemKind, registry};
 use crate::report::{Finding, Site};
-use crate::vulnerability::Confidence;
+use crate::vulnerability::{ClassSet, Confidence, Vulnerability};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -29,6 +31,8 @@ struct Collector {
     file: Mutex<File>,
     /// Sinks already written, by their item's address (never written out).
     reached: Mutex<HashSet<usize>>,
+    /// Flows already written, as (origin, class).
+    exercised: Mutex<HashSet<(&'static str, Vulnerability)>>,
     findings: Mutex<HashMap<String, Confidence>>,
 }
 
@@ -39,7 +43,10 @@ fn collector() -> Option<&'static Collector> {
 }
 
 fn open() -> Option<Collector> {
-    let dir = PathBuf::from(std::env::var_os(OUTPUT_VAR)?);
+    let dir = match std::env::var_os(OUTPUT_VAR) {
+        Some(dir) => PathBuf::from(dir),
+        None => crate::config::active().output.clone()?,
+    };
     std::fs::create_dir_all(&dir).ok()?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -53,6 +60,7 @@ fn open() -> Option<Collector> {
     let collector = Collector {
         file: Mutex::new(file),
         reached: Mutex::new(HashSet::new()),
+        exercised: Mutex::new(HashSet::new()),
         findings: Mutex::new(HashMap::new()),
     };
     collector.write(&Line::Process {
@@ -98,6 +106,10 @@ enum Line<'a> {
     },
     Reached {
         sink: Site,
+    },
+    Exercised {
+        origin: &'a str,
+        class: &'static str,
     },
     Finding {
         #[serde(flatten)]
@@ -145,6 +157,35 @@ pub(crate) fn reached(item: &'static Item) {
     if first {
         c.write(&Line::Reached {
             sink: Site::of(item),
+        });
+    }
+}
+
+/// A sink of `classes` ran while values of `sources` were recorded: the flows from their
+/// origins into those classes were exercised, whatever the values were.
+pub(crate) fn exercised(sources: &[&'static Item], classes: ClassSet) {
+    if sources.is_empty() {
+        return;
+    }
+    let Some(c) = collector() else { return };
+    let mut new = Vec::new();
+    {
+        let mut seen = c.exercised.lock().unwrap_or_else(|e| e.into_inner());
+        for source in sources {
+            let Some(origin) = source.origin() else {
+                continue;
+            };
+            for class in classes.iter() {
+                if seen.insert((origin, class)) {
+                    new.push((origin, class));
+                }
+            }
+        }
+    }
+    for (origin, class) in new {
+        c.write(&Line::Exercised {
+            origin,
+            class: class.word(),
         });
     }
 }

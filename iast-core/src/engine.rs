@@ -30,7 +30,14 @@ pub(crate) struct State {
     limits: Limits,
     /// Whether evidence hides secrets (see `redact`).
     pub(crate) redact: bool,
+    /// Sanitizers and validators that recorded a value here, so that a finding can name the
+    /// ones its tainted bytes passed without being made safe for the sink's class.
+    safe_items: Vec<&'static Item>,
 }
+
+/// Sanitizers and validators remembered per context for the flows of findings; a context
+/// that uses more distinct ones is unusual, and only the naming of flows suffers.
+const MAX_SAFE_ITEMS: usize = 64;
 
 impl State {
     pub(crate) fn new() -> State {
@@ -42,6 +49,7 @@ impl State {
             reached: Vec::new(),
             limits: Limits::default(),
             redact: crate::redact::default_on(),
+            safe_items: Vec::new(),
         }
     }
 
@@ -62,6 +70,14 @@ impl State {
                 self.sources.push(item);
                 (self.sources.len() - 1) as u32
             }
+        }
+    }
+
+    fn safe_item(&mut self, item: &'static Item) {
+        if self.safe_items.len() < MAX_SAFE_ITEMS
+            && !self.safe_items.iter().any(|s| std::ptr::eq(*s, item))
+        {
+            self.safe_items.push(item);
         }
     }
 
@@ -109,6 +125,7 @@ pub(crate) fn sink(item: &'static Item, cx: Context, f: impl FnOnce(&mut SinkCal
             state.reached.push(item);
             crate::collect::reached(item);
         }
+        crate::collect::exercised(&state.sources, item.classes());
     }
     let mut call = SinkCall { item, arg: "", cx };
     f(&mut call);
@@ -120,7 +137,8 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     };
     // The lock is held for the scan only: analyzers and evidence run unlocked, so that
     // threads sharing a context do not wait for each other's analysis.
-    let (ranges, source_items, redact) = {
+    let config = crate::config::active();
+    let (ranges, source_items, redact, safe_items) = {
         let mut state = call.cx.lock();
         let ranges = state.store.scan(bytes);
         if ranges.is_empty() {
@@ -130,7 +148,12 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .iter()
             .filter_map(|r| state.sources.get(r.source as usize).map(|i| (r.source, *i)))
             .collect();
-        (ranges, items, state.redact)
+        let safe_items = if ranges.iter().any(|r| !r.safe_for.is_empty()) {
+            state.safe_items.clone()
+        } else {
+            Vec::new()
+        };
+        (ranges, items, state.redact, safe_items)
     };
     let site_of = |id: u32| {
         source_items
@@ -140,11 +163,14 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     };
     let mut findings = Vec::new();
     for class in classes.iter() {
+        if config.disabled.contains(class) {
+            continue;
+        }
         let open: Vec<_> = ranges
             .iter()
             .filter(|r| !r.safe_for.contains(class))
             .collect();
-        let (strong, weak) = precision::split(bytes, &open);
+        let (strong, weak) = precision::split(bytes, &open, config.min_match_length);
         let weak_confirmed =
             !weak.is_empty() && analyze(class, call.arg, bytes, &weak) == Confidence::Confirmed;
         let confidence = if weak_confirmed {
@@ -202,13 +228,28 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
         } else {
             Evidence::new(call.arg, bytes, &evidence_ranges)
         };
-        findings.push(Finding::new(
-            class,
-            confidence,
-            Site::of(call.item),
-            sources.into_iter().map(|(s, _)| s).collect(),
-            evidence,
-        ));
+        let passed = open
+            .iter()
+            .fold(crate::vulnerability::ClassSet::EMPTY, |c, r| {
+                c.union(r.safe_for)
+            });
+        let mut sanitizers: Vec<Site> = safe_items
+            .iter()
+            .filter(|i| i.classes().iter().any(|c| passed.contains(c)))
+            .map(|i| Site::of(i))
+            .collect();
+        sanitizers.sort();
+        sanitizers.dedup();
+        findings.push(
+            Finding::new(
+                class,
+                confidence,
+                Site::of(call.item),
+                sources.into_iter().map(|(s, _)| s).collect(),
+                evidence,
+            )
+            .with_sanitizers(sanitizers),
+        );
     }
     if !findings.is_empty() {
         let mut state = call.cx.lock();
@@ -253,6 +294,7 @@ pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
             state.store.add_tainted_at(bytes, id, address)
         }
         ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
+            state.safe_item(rec.item);
             state.store.add_safe_at(bytes, classes, address)
         }
         ItemKind::Sink { .. } => return,
@@ -265,6 +307,7 @@ pub(crate) fn approve(args: &ValidatorArgs, approved: bool) {
     }
     let classes = args.item.classes();
     let mut state = args.cx.lock();
+    state.safe_item(args.item);
     for value in &args.values {
         // Copies, freed right after: their addresses identify nothing.
         state.store.add_safe_at(value, classes, false);

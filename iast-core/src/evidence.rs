@@ -203,11 +203,46 @@ fn push_valid(text: &mut String, map: &mut Vec<usize>, valid: &str) {
     }
 }
 
+/// Evidence as a terminal shows it: the escaped value (with `…` where it was cut) and a line
+/// of carets under its tainted byte ranges, trimmed. Ranges past the end of `value` are
+/// clamped, so evidence read back from a damaged collection cannot make this panic.
+pub fn terminal_lines(
+    value: &str,
+    ranges: impl IntoIterator<Item = Range<usize>>,
+    cut_before: bool,
+    cut_after: bool,
+) -> (String, String) {
+    let (text, columns) = escape_for_terminal(value);
+    let before = if cut_before { "…" } else { "" };
+    let after = if cut_after { "…" } else { "" };
+    let shift = before.chars().count();
+    let last = columns.last().copied().unwrap_or(0);
+    let mut marks = vec![' '; last + shift];
+    for r in ranges {
+        let (start, end) = (r.start.min(value.len()), r.end.min(value.len()));
+        if start >= end {
+            continue;
+        }
+        let (from, to) = (columns[start], columns[end].max(columns[start] + 1));
+        if marks.len() < to + shift {
+            marks.resize(to + shift, ' ');
+        }
+        for m in &mut marks[from + shift..to + shift] {
+            *m = '^';
+        }
+    }
+    let marks: String = marks.into_iter().collect();
+    (
+        format!("{before}{text}{after}"),
+        marks.trim_end().to_owned(),
+    )
+}
+
 /// Writes `s` for a terminal: control characters, ANSI escapes, bidirectional overrides and
 /// other invisible formatting characters become visible escapes, so evidence can neither
 /// move the cursor, recolour the screen nor hide text. Returns the display column of each
 /// byte offset of `s` (and of its end) for aligning markers under it.
-pub(crate) fn escape_for_terminal(s: &str) -> (String, Vec<usize>) {
+pub fn escape_for_terminal(s: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(s.len());
     let mut columns = Vec::with_capacity(s.len() + 1);
     let mut column = 0;

@@ -39,10 +39,11 @@ pub(crate) enum Strength {
     Certain,
 }
 
-pub(crate) fn strength(r: &TaintedRange) -> Strength {
+/// `min_match` is `iast.toml`'s `taint.min_match_length`, never below [`MIN_PARTIAL`].
+pub(crate) fn strength(r: &TaintedRange, min_match: usize) -> Strength {
     if r.kind == MatchKind::Buffer {
         Strength::Certain
-    } else if r.end - r.start >= MIN_PARTIAL {
+    } else if r.end - r.start >= min_match.max(MIN_PARTIAL) {
         Strength::Strong
     } else {
         Strength::Weak
@@ -85,17 +86,21 @@ pub(crate) fn has_structural_byte(bytes: &[u8]) -> bool {
 /// Splits the unsanitized ranges of an argument into the strong ones (certain or long enough
 /// to stand on their own) and the weak ones that may still count if the analyzer confirms
 /// that they changed the structure. Numbers found by value and weak bare words are dropped.
+/// Pieces of values (partial matches) shorter than `min_match` are dropped: raising the
+/// setting above the indexed minimum is how a project silences coincidental shared text.
 pub(crate) fn split<'a>(
     text: &[u8],
     open: &[&'a TaintedRange],
+    min_match: usize,
 ) -> (Vec<&'a TaintedRange>, Vec<&'a TaintedRange>) {
     let mut strong = Vec::new();
     let mut weak = Vec::new();
     for &r in open {
         let bytes = &text[r.start..r.end];
-        match strength(r) {
+        match strength(r, min_match) {
             Strength::Certain => strong.push(r),
             _ if is_number(bytes) => {}
+            Strength::Weak if r.kind == MatchKind::Partial => {}
             Strength::Strong => strong.push(r),
             Strength::Weak if has_structural_byte(bytes) => weak.push(r),
             Strength::Weak => {}
@@ -128,8 +133,11 @@ mod tests {
         let text = b"id = 123456789";
         let by_value = range(5, 14, MatchKind::Exact);
         let buffer = range(5, 14, MatchKind::Buffer);
-        assert_eq!(split(text, &[&by_value]), (vec![], vec![]));
-        assert_eq!(split(text, &[&buffer]), (vec![&buffer], vec![]));
+        assert_eq!(split(text, &[&by_value], MIN_PARTIAL), (vec![], vec![]));
+        assert_eq!(
+            split(text, &[&buffer], MIN_PARTIAL),
+            (vec![&buffer], vec![])
+        );
     }
 
     #[test]
@@ -140,11 +148,29 @@ mod tests {
         let quote = range(21, 22, MatchKind::Exact);
         let long = range(21, 33, MatchKind::Partial);
         assert_eq!(
-            split(text, &[&word, &structure, &quote, &long]),
+            split(text, &[&word, &structure, &quote, &long], MIN_PARTIAL),
             (vec![&long], vec![&structure])
         );
         let tiny_buffer = range(21, 22, MatchKind::Buffer);
-        assert_eq!(split(text, &[&tiny_buffer]), (vec![&tiny_buffer], vec![]));
+        assert_eq!(
+            split(text, &[&tiny_buffer], MIN_PARTIAL),
+            (vec![&tiny_buffer], vec![])
+        );
+    }
+
+    #[test]
+    fn a_higher_min_match_length_drops_short_pieces_and_weakens_short_values() {
+        let text = b"x = 'it''s ok'; q = '; DROP TABLE t'";
+        let piece = range(20, 30, MatchKind::Partial);
+        let whole = range(20, 35, MatchKind::Exact);
+        assert_eq!(
+            split(text, &[&piece, &whole], MIN_PARTIAL),
+            (vec![&piece, &whole], vec![])
+        );
+        // With 16: the 10-byte piece is ignored, the 15-byte value must be confirmed.
+        assert_eq!(split(text, &[&piece, &whole], 16), (vec![], vec![&whole]));
+        // A setting below the indexed minimum cannot make shorter matches count.
+        assert_eq!(strength(&range(0, 5, MatchKind::Exact), 2), Strength::Weak);
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
     );
     let mut found = Vec::new();
     value::spans(s.text, &mut found);
+    crate::config::active().pattern_spans(s.text, &mut found);
     hidden.extend(found.into_iter().map(|v| before_breakout(v, &readable)));
     if s.class == Vulnerability::SqlInjection {
         let tainted = merge(s.tainted.iter().map(|(r, _)| r.clone()), len);
@@ -108,15 +109,20 @@ fn sql_literals(text: &[u8], tainted: &[Range<usize>]) -> Vec<Range<usize>> {
     literals
 }
 
-/// Whether new contexts hide secrets in evidence; on unless turned off.
-static DEFAULT_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+/// Whether new contexts hide secrets in evidence: `UNSET` until [`set_default`] is called,
+/// and then `iast.toml`'s `redaction.enabled` decides (on when it says nothing).
+static DEFAULT_ON: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(UNSET);
+const UNSET: u8 = 2;
 
-/// Sets whether contexts created from now on hide secrets in evidence (on by default). A
-/// single context can say otherwise: [`crate::Context::with_redaction`].
+/// Sets whether contexts created from now on hide secrets in evidence (on by default, or as
+/// `iast.toml` says). A single context can say otherwise: [`crate::Context::with_redaction`].
 pub fn set_default(on: bool) {
-    DEFAULT_ON.store(on, std::sync::atomic::Ordering::Relaxed);
+    DEFAULT_ON.store(u8::from(on), std::sync::atomic::Ordering::Relaxed);
 }
 
 pub(crate) fn default_on() -> bool {
-    DEFAULT_ON.load(std::sync::atomic::Ordering::Relaxed)
+    match DEFAULT_ON.load(std::sync::atomic::Ordering::Relaxed) {
+        UNSET => crate::config::active().redaction,
+        on => on == 1,
+    }
 }

@@ -5,7 +5,7 @@
 //! fingerprints hash names rather than addresses, and nothing records time or threads. A
 //! report therefore snapshots the same on every machine and in every test order.
 
-use crate::evidence::{Evidence, escape_for_terminal};
+use crate::evidence::{Evidence, escape_for_terminal, terminal_lines};
 use crate::registry::{Item, ItemKind};
 use crate::vulnerability::{Confidence, Vulnerability};
 use serde::Serialize;
@@ -91,6 +91,10 @@ pub struct Finding {
     confidence: Confidence,
     sink: Site,
     sources: Vec<Site>,
+    /// Sanitizers and validators whose values hold the tainted bytes but which do not cover
+    /// this class (an HTML escaper on the way to SQL), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sanitizers: Vec<Site>,
     evidence: Evidence,
     /// How many sink calls in the context produced this finding.
     hits: u32,
@@ -113,10 +117,16 @@ impl Finding {
             confidence,
             sink,
             sources,
+            sanitizers: Vec::new(),
             evidence,
             hits: 1,
             fingerprint,
         }
+    }
+
+    pub(crate) fn with_sanitizers(mut self, sanitizers: Vec<Site>) -> Finding {
+        self.sanitizers = sanitizers;
+        self
     }
 
     pub fn vulnerability(&self) -> Vulnerability {
@@ -135,6 +145,12 @@ impl Finding {
     /// The sources whose values reached the sink, sorted.
     pub fn sources(&self) -> &[Site] {
         &self.sources
+    }
+
+    /// The sanitizers and validators the tainted bytes passed that do not protect against
+    /// this finding's class, sorted. Not part of the fingerprint.
+    pub fn sanitizers(&self) -> &[Site] {
+        &self.sanitizers
     }
 
     /// The checked argument and its tainted ranges.
@@ -166,6 +182,12 @@ impl Finding {
                 f.evidence.value.clone(),
             )
         };
+        for s in other.sanitizers.iter() {
+            if !self.sanitizers.contains(s) {
+                self.sanitizers.push(s.clone());
+            }
+        }
+        self.sanitizers.sort();
         if key(&other) < key(self) {
             self.confidence = other.confidence;
             self.evidence = other.evidence;
@@ -309,26 +331,22 @@ impl fmt::Display for Finding {
             }
             writeln!(f, " at {}:{}", s.file, s.line)?;
         }
+        for s in &self.sanitizers {
+            writeln!(
+                f,
+                "   = passed `{}` at {}:{}, which does not protect against {}",
+                s.function,
+                s.file,
+                s.line,
+                v.title()
+            )?;
+        }
         let e = &self.evidence;
         writeln!(f, "   = argument `{}`:", e.argument)?;
         writeln!(f, "   |")?;
-        let (text, columns) = escape_for_terminal(&e.value);
-        let before = if e.cut_before { "…" } else { "" };
-        let after = if e.cut_after { "…" } else { "" };
-        writeln!(f, "   | {before}{text}{after}")?;
-        let shift = before.chars().count();
-        let mut marks = vec![' '; columns.last().copied().unwrap_or(0) + shift];
-        for r in e.ranges() {
-            let (from, to) = (columns[r.start], columns[r.end].max(columns[r.start] + 1));
-            if marks.len() < to + shift {
-                marks.resize(to + shift, ' ');
-            }
-            for m in &mut marks[from + shift..to + shift] {
-                *m = '^';
-            }
-        }
-        let marks: String = marks.into_iter().collect();
-        writeln!(f, "   | {}", marks.trim_end())?;
+        let (text, marks) = terminal_lines(&e.value, e.ranges(), e.cut_before, e.cut_after);
+        writeln!(f, "   | {text}")?;
+        writeln!(f, "   | {marks}")?;
         if self.hits > 1 {
             writeln!(f, "   = seen {} times", self.hits)?;
         }

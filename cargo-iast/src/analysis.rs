@@ -1,0 +1,163 @@
+//! A merged collection judged against the configuration: which findings fail the run,
+//! which the baseline accepts, which are below the threshold; and the coverage figures.
+//! Every renderer draws from this one value, so the formats cannot disagree.
+
+use crate::merge::{Collection, Problem};
+use crate::model::{Entry, Finding, FlowKey, Site};
+use iast_core::config::{Config, FailOn};
+use iast_core::{Confidence, Vulnerability};
+use serde::Serialize;
+
+/// What becomes of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Counts against the run.
+    Failing,
+    /// Listed in the baseline, with its reason.
+    Suppressed { reason: String },
+    /// Below `report.fail_on`.
+    BelowThreshold,
+}
+
+/// A finding with its status.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judged {
+    #[serde(flatten)]
+    pub finding: Finding,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// How many findings of one class and confidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub vulnerability: Vulnerability,
+    pub confidence: Confidence,
+    pub findings: usize,
+    pub failing: usize,
+    pub suppressed: usize,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub findings: Vec<Judged>,
+    /// Per class and confidence, in report order (most confident first within a class).
+    pub counts: Vec<Count>,
+    /// Registered sinks, and the ones that ran.
+    pub sinks_registered: Vec<Site>,
+    pub sinks_reached: Vec<Site>,
+    /// Monitored flows (source origin × sink class), and the ones that ran.
+    pub flows_monitored: Vec<FlowKey>,
+    pub flows_exercised: Vec<FlowKey>,
+    /// The registry of every process, merged.
+    pub registry: Vec<Entry>,
+    /// Test binaries that wrote a collection file, with their process counts.
+    pub binaries: Vec<(String, usize)>,
+    /// Baseline entries that matched no finding: fixed flows, or stale entries.
+    pub unused_suppressions: Vec<String>,
+    /// Collection lines that could not be read.
+    #[serde(skip)]
+    pub problems: Vec<Problem>,
+}
+
+impl Analysis {
+    pub fn new(collection: Collection, config: &Config) -> Analysis {
+        let threshold = match config.fail_on {
+            FailOn::Unsanitized => Some(Confidence::Unsanitized),
+            FailOn::Confirmed => Some(Confidence::Confirmed),
+            FailOn::Never => None,
+        };
+        let flows_monitored = collection.monitored_flows();
+        let sinks_registered: Vec<Site> = collection.sinks().map(|e| e.site.clone()).collect();
+        let mut sinks_registered = sinks_registered;
+        sinks_registered.dedup();
+        let findings: Vec<Judged> = collection
+            .findings
+            .into_iter()
+            // A class the configuration turns off is off for processes that did not read it.
+            .filter(|f| !config.disabled.contains(f.vulnerability))
+            .map(|finding| {
+                let status = match config.suppression(&finding.fingerprint) {
+                    Some(s) => Status::Suppressed {
+                        reason: s.reason.clone(),
+                    },
+                    None if threshold.is_some_and(|t| finding.confidence >= t) => Status::Failing,
+                    None => Status::BelowThreshold,
+                };
+                Judged { finding, status }
+            })
+            .collect();
+        let mut counts = Vec::new();
+        for v in Vulnerability::ALL {
+            for c in [Confidence::Confirmed, Confidence::Unsanitized] {
+                let of: Vec<&Judged> = findings
+                    .iter()
+                    .filter(|j| j.finding.vulnerability == v && j.finding.confidence == c)
+                    .collect();
+                if of.is_empty() {
+                    continue;
+                }
+                counts.push(Count {
+                    vulnerability: v,
+                    confidence: c,
+                    findings: of.len(),
+                    failing: of.iter().filter(|j| j.status == Status::Failing).count(),
+                    suppressed: of
+                        .iter()
+                        .filter(|j| matches!(j.status, Status::Suppressed { .. }))
+                        .count(),
+                });
+            }
+        }
+        let unused_suppressions = config
+            .baseline
+            .iter()
+            .filter(|s| {
+                !findings
+                    .iter()
+                    .any(|j| j.finding.fingerprint == s.fingerprint)
+            })
+            .map(|s| s.fingerprint.clone())
+            .collect();
+        Analysis {
+            findings,
+            counts,
+            sinks_registered,
+            sinks_reached: collection.reached,
+            flows_monitored,
+            flows_exercised: collection.exercised,
+            registry: collection.registry,
+            binaries: collection.binaries.into_iter().collect(),
+            unused_suppressions,
+            problems: collection.problems,
+        }
+    }
+
+    /// Findings that fail the run.
+    pub fn failing(&self) -> impl Iterator<Item = &Judged> {
+        self.findings.iter().filter(|j| j.status == Status::Failing)
+    }
+
+    /// Findings the baseline accepts.
+    pub fn suppressed(&self) -> impl Iterator<Item = &Judged> {
+        self.findings
+            .iter()
+            .filter(|j| matches!(j.status, Status::Suppressed { .. }))
+    }
+
+    /// Registered sinks that never ran.
+    pub fn sinks_not_reached(&self) -> impl Iterator<Item = &Site> {
+        self.sinks_registered
+            .iter()
+            .filter(|s| !self.sinks_reached.contains(s))
+    }
+
+    /// Monitored flows that never ran.
+    pub fn flows_not_exercised(&self) -> impl Iterator<Item = &FlowKey> {
+        self.flows_monitored
+            .iter()
+            .filter(|f| !self.flows_exercised.contains(f))
+    }
+}

@@ -1,0 +1,15 @@
+//! `cargo iast`: runs a workspace's tests with iast's collection on, merges what every test
+//! process saw, judges it against `iast.toml` and writes text, JSON, SARIF and HTML reports.
+//!
+//! The binary is a thin shell over this library, which the tests drive directly.
+
+pub mod analysis;
+pub mod html;
+pub mod json;
+pub mod merge;
+pub mod model;
+pub mod sarif;
+pub mod text;
+
+pub use analysis::{Analysis, Judged, Status};
+pub use merge::Collection;

@@ -1,0 +1,234 @@
+//! Reading a collection directory and merging what every process wrote.
+//!
+//! Processes write independently, so the merge has to make one view out of many partial
+//! ones: registries are unioned (each test binary links its own), a flow seen by several
+//! processes becomes one finding whose hits add up and which keeps its most telling
+//! evidence, and everything is sorted so that the result does not depend on file names,
+//! process ids or the order tests ran in. A line that cannot be read (the torn last line of
+//! a process killed mid-write) is skipped and named, never fatal.
+
+use crate::model::{Entry, Finding, FlowKey, Line, Site};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Everything a test run collected.
+#[derive(Debug, Clone, Default)]
+pub struct Collection {
+    /// Names of the binaries that wrote (test binaries without cargo's hash), sorted, with
+    /// how many processes of each.
+    pub binaries: BTreeMap<String, usize>,
+    /// Every annotated function any process had, sorted.
+    pub registry: Vec<Entry>,
+    /// Sinks that ran in some context, sorted.
+    pub reached: Vec<Site>,
+    /// Monitored flows that ran, sorted.
+    pub exercised: Vec<FlowKey>,
+    /// Merged findings, sorted by vulnerability, sink, sources.
+    pub findings: Vec<Finding>,
+    /// Lines that could not be read.
+    pub problems: Vec<Problem>,
+}
+
+/// A collection line that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file's name within the collection directory.
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+    pub message: String,
+}
+
+/// Reading the directory itself failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the collection directory {dir}: {source}")]
+pub struct ReadError {
+    dir: String,
+    source: std::io::Error,
+}
+
+impl Collection {
+    /// Reads and merges every `*.jsonl` file of `dir`.
+    pub fn read(dir: &Path) -> Result<Collection, ReadError> {
+        let error = |source| ReadError {
+            dir: dir.display().to_string(),
+            source,
+        };
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .map_err(error)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        names.sort();
+        let mut merger = Merger::default();
+        for path in names {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match std::fs::read(&path) {
+                Ok(bytes) => merger.file(&name, &bytes),
+                Err(e) => merger.problems.push(Problem {
+                    file: name,
+                    line: 0,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok(merger.finish())
+    }
+
+    /// Merges the contents of collection files, given as (name, bytes).
+    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Collection {
+        let mut merger = Merger::default();
+        for (name, bytes) in files {
+            merger.file(name, bytes);
+        }
+        merger.finish()
+    }
+
+    /// Registered sinks, sorted.
+    pub fn sinks(&self) -> impl Iterator<Item = &Entry> {
+        self.registry.iter().filter(|e| e.kind == "sink")
+    }
+
+    /// Every monitored flow: each source origin with each class some sink is registered
+    /// for, sorted.
+    pub fn monitored_flows(&self) -> Vec<FlowKey> {
+        let origins: BTreeSet<&str> = self
+            .registry
+            .iter()
+            .filter(|e| e.kind == "source")
+            .map(|e| e.site.origin_or_function())
+            .collect();
+        let classes: BTreeSet<&str> = self
+            .sinks()
+            .flat_map(|e| e.classes.iter().map(String::as_str))
+            .collect();
+        let mut flows = Vec::new();
+        for origin in &origins {
+            for class in &classes {
+                flows.push(FlowKey {
+                    origin: (*origin).to_owned(),
+                    class: (*class).to_owned(),
+                });
+            }
+        }
+        flows
+    }
+}
+
+#[derive(Default)]
+struct Merger {
+    binaries: BTreeMap<String, usize>,
+    registry: BTreeSet<Entry>,
+    reached: BTreeSet<Site>,
+    exercised: BTreeSet<FlowKey>,
+    findings: BTreeMap<(String, u32), Finding>,
+    /// The files each flow appeared in.
+    seen_in: BTreeMap<(String, u32), BTreeSet<String>>,
+    problems: Vec<Problem>,
+}
+
+impl Merger {
+    fn file(&mut self, name: &str, bytes: &[u8]) {
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<Line>(line) {
+                Ok(line) => self.line(name, line),
+                Err(e) => self.problems.push(Problem {
+                    file: name.to_owned(),
+                    line: i + 1,
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
+
+    fn line(&mut self, file: &str, line: Line) {
+        match line {
+            Line::Process { binary, registry } => {
+                *self.binaries.entry(binary).or_default() += 1;
+                self.registry.extend(registry);
+            }
+            Line::Reached { sink } => {
+                self.reached.insert(sink);
+            }
+            Line::Exercised { flow } => {
+                self.exercised.insert(flow);
+            }
+            Line::Finding(finding) => {
+                let key = (finding.fingerprint.clone(), finding.sink.line);
+                self.seen_in
+                    .entry(key.clone())
+                    .or_default()
+                    .insert(file.to_owned());
+                match self.findings.get_mut(&key) {
+                    Some(known) => merge(known, *finding),
+                    None => {
+                        self.findings.insert(key, *finding);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Collection {
+        let seen_in = self.seen_in;
+        let mut findings: Vec<Finding> = self
+            .findings
+            .into_iter()
+            .map(|(key, mut f)| {
+                f.hits = seen_in.get(&key).map_or(1, |s| s.len() as u32);
+                f
+            })
+            .collect();
+        findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        Collection {
+            binaries: self.binaries,
+            registry: self.registry.into_iter().collect(),
+            reached: self.reached.into_iter().collect(),
+            exercised: self.exercised.into_iter().collect(),
+            findings,
+            problems: self.problems,
+        }
+    }
+}
+
+/// Folds a repeat of a flow from another process (or a later, more confident line of the
+/// same one) into `known`.
+fn merge(known: &mut Finding, other: Finding) {
+    for s in &other.sanitizers {
+        if !known.sanitizers.contains(s) {
+            known.sanitizers.push(s.clone());
+        }
+    }
+    known.sanitizers.sort();
+    // The same preference as within one context: the higher confidence, then the shorter
+    // evidence, then the smaller text, so the merge does not depend on reading order.
+    let telling = |f: &Finding| {
+        (
+            std::cmp::Reverse(f.confidence),
+            f.evidence.value.len(),
+            f.evidence.value.clone(),
+        )
+    };
+    if telling(&other) < telling(known) {
+        known.confidence = other.confidence;
+        known.evidence = other.evidence;
+        known.sources = other.sources;
+    }
+}
+
+fn sort_key(f: &Finding) -> impl Ord + '_ {
+    (
+        f.vulnerability,
+        &f.sink,
+        &f.sources,
+        std::cmp::Reverse(f.confidence),
+        &f.fingerprint,
+    )
+}

@@ -1,0 +1,597 @@
+//! The SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers.
+//!
+//! Choices, and why:
+//!
+//! - **Every class is a rule**, whether or not it has findings, in [`Vulnerability::ALL`]
+//!   order: `ruleIndex` then means the same in every report, and code scanning can tell "this
+//!   rule ran and found nothing" (close the alert) from "this rule was not run". Each rule
+//!   names its CWE twice: as the `external/cwe/cwe-N` tag code scanning reads, and as a
+//!   relationship to the run's CWE taxonomy for consumers that follow SARIF's taxonomies.
+//! - **Every judged finding is a result**, whatever its status, so that the report shows
+//!   what the run saw and not only what fails it:
+//!   - failing findings get the level of their confidence: `error` for a confirmed flow (the
+//!     input changed the structure of the argument), `warning` for an unsanitized one;
+//!   - findings the baseline accepts keep that level and carry an `external` suppression
+//!     with the baseline's reason, which viewers that honour suppressions show as closed;
+//!   - findings below `report.fail_on` are `note`s: the project decided they do not fail
+//!     the run, and consumers that gate on levels (annotations, problem lists, build
+//!     breakers) should agree. Their confidence stays in the result's properties, and code
+//!     scanning ranks security alerts by the rule's `security-severity` whatever the level.
+//! - **The location is the sink**, where the data does harm; the path from source(s)
+//!   through the sanitizers that did not cover the class to the sink is the result's one
+//!   code flow, which is what code scanning shows as the "path". Every step points at the
+//!   definition of an annotated function: that is what the run knows, not the call sites.
+//! - **Paths are relative to `%SRCROOT%`**, the workspace root, which the report does not
+//!   define: an absolute `file:///` URI would tie the report to one machine, and code
+//!   scanning resolves `%SRCROOT%` to the checkout itself.
+//! - **Nothing from the run's environment**: no times, no invocation, no absolute paths,
+//!   and the output is a function of the analysis alone (which is already sorted), so it can
+//!   be compared and committed.
+//! - **Messages are short and inert.** Viewers render message text with links
+//!   (`[text](target)`) and often as markdown, so names from the application's code go in
+//!   code spans with brackets escaped, and the attacker-controlled evidence never enters a
+//!   message: it is in the result's `properties.evidence`, where it is plain JSON data.
+//! - **The fingerprint** of the collection is `partialFingerprints["iastFingerprint/v1"]`: it
+//!   leaves out line numbers, so an alert follows its flow through edits of the file.
+//!
+//! Objects are serde structs rather than `json!` values so that keys come out in the order
+//! written here whatever serde_json's features are.
+
+use crate::analysis::{Analysis, Judged, Status};
+use crate::model::{Evidence, Finding, Site};
+use iast_core::{Confidence, Vulnerability};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SRCROOT: &str = "%SRCROOT%";
+/// Versioned, so that a change of the fingerprint's recipe does not silently match old
+/// alerts to new flows.
+const FINGERPRINT: &str = "iastFingerprint/v1";
+
+/// The report as pretty-printed SARIF 2.1.0 JSON, ending with a newline.
+pub fn render(analysis: &Analysis) -> String {
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [run(analysis)],
+    };
+    let mut text = serde_json::to_string_pretty(&log)
+        .expect("a SARIF log is strings, numbers and maps with string keys");
+    text.push('\n');
+    text
+}
+
+fn run(analysis: &Analysis) -> Run<'_> {
+    Run {
+        tool: Tool {
+            driver: Driver {
+                name: "iast",
+                full_name: "iast: Interactive Application Security Testing for Rust",
+                information_uri: "https://docs.rs/iast",
+                version: env!("CARGO_PKG_VERSION"),
+                semantic_version: env!("CARGO_PKG_VERSION"),
+                rules: Vulnerability::ALL.into_iter().map(rule).collect(),
+                supported_taxonomies: [ToolComponentReference {
+                    name: "CWE",
+                    index: 0,
+                }],
+            },
+        },
+        taxonomies: [Taxonomy {
+            name: "CWE",
+            organization: "MITRE",
+            short_description: Message {
+                text: "The Common Weakness Enumeration.".to_owned(),
+            },
+            information_uri: "https://cwe.mitre.org/",
+            taxa: cwes()
+                .into_iter()
+                .map(|cwe| Taxon {
+                    id: cwe.to_string(),
+                    help_uri: cwe_uri(cwe),
+                })
+                .collect(),
+        }],
+        // The category GitHub keeps these results under, apart from other tools' uploads.
+        automation_details: AutomationDetails { id: "iast/" },
+        original_uri_base_ids: BTreeMap::from([(
+            SRCROOT,
+            UriBase {
+                description: Message {
+                    text: "The root of the Cargo workspace whose tests ran.".to_owned(),
+                },
+            },
+        )]),
+        results: analysis.findings.iter().map(result).collect(),
+    }
+}
+
+/// The CWE numbers of the classes, each once, in report order: the taxonomy's taxa.
+fn cwes() -> Vec<u32> {
+    let mut cwes: Vec<u32> = Vec::new();
+    for v in Vulnerability::ALL {
+        if !cwes.contains(&v.cwe()) {
+            cwes.push(v.cwe());
+        }
+    }
+    cwes
+}
+
+fn cwe_uri(cwe: u32) -> String {
+    format!("https://cwe.mitre.org/data/definitions/{cwe}.html")
+}
+
+fn rule(v: Vulnerability) -> Rule {
+    let cwe = v.cwe();
+    let cwe_uri = cwe_uri(cwe);
+    let help = v.help();
+    // The help's first sentence says what the flaw is; the rest says how to fix it.
+    let first = help.find(". ").map_or(help, |i| &help[..=i]);
+    Rule {
+        id: v.rule_id(),
+        name: pascal_case(v.title()),
+        short_description: Message {
+            text: capitalized(v.title()),
+        },
+        full_description: Message {
+            text: first.to_owned(),
+        },
+        help: Help {
+            text: format!("{help} See CWE-{cwe}: {cwe_uri}"),
+            markdown: format!("{help}\n\nSee [CWE-{cwe}]({cwe_uri})."),
+        },
+        help_uri: cwe_uri,
+        default_configuration: Configuration { level: "error" },
+        properties: RuleProperties {
+            tags: ["security".to_owned(), format!("external/cwe/cwe-{cwe}")],
+            precision: "high",
+            security_severity: security_severity(v),
+        },
+        // The tag is what code scanning reads; the relationship is the same fact for
+        // consumers that follow SARIF's taxonomies.
+        relationships: [Relationship {
+            target: TaxonReference {
+                id: cwe.to_string(),
+                index: cwes()
+                    .iter()
+                    .position(|&c| c == cwe)
+                    .expect("cwes() holds every class's CWE"),
+                tool_component: ToolComponentReference {
+                    name: "CWE",
+                    index: 0,
+                },
+            },
+            kinds: ["relevant"],
+        }],
+    }
+}
+
+/// CVSS-like base scores in the range GitHub maps to critical (9.0 and up), high (7.0 to
+/// 8.9), medium and low: what the flaw typically allows, close to the scores other
+/// code-scanning tools give the same CWE.
+fn security_severity(v: Vulnerability) -> &'static str {
+    match v {
+        Vulnerability::SqlInjection
+        | Vulnerability::CommandInjection
+        | Vulnerability::CodeInjection => "9.8",
+        Vulnerability::Ssrf => "8.6",
+        Vulnerability::LdapInjection | Vulnerability::NosqlInjection => "8.1",
+        Vulnerability::PathTraversal | Vulnerability::XpathInjection => "7.5",
+        Vulnerability::Xss | Vulnerability::OpenRedirect | Vulnerability::HeaderInjection => "6.1",
+        Vulnerability::LogInjection => "5.3",
+        // A class newer than this table is still a security finding; medium until scored.
+        _ => "5.0",
+    }
+}
+
+fn result(judged: &Judged) -> SarifResult<'_> {
+    let f = &judged.finding;
+    let v = f.vulnerability;
+    let level = match (&judged.status, f.confidence) {
+        (Status::BelowThreshold, _) => "note",
+        (_, Confidence::Confirmed) => "error",
+        (_, Confidence::Unsanitized) => "warning",
+    };
+    let suppressions = match &judged.status {
+        Status::Suppressed { reason } => vec![Suppression {
+            kind: "external",
+            status: "accepted",
+            justification: reason,
+        }],
+        _ => Vec::new(),
+    };
+    let status = match judged.status {
+        Status::Failing => "failing",
+        Status::Suppressed { .. } => "suppressed",
+        Status::BelowThreshold => "below_threshold",
+    };
+    SarifResult {
+        rule_id: v.rule_id(),
+        rule_index: Vulnerability::ALL
+            .iter()
+            .position(|&x| x == v)
+            .expect("ALL holds every class"),
+        level,
+        message: Message { text: message(f) },
+        locations: [Location {
+            physical_location: physical(&f.sink),
+            logical_locations: vec![LogicalLocation {
+                fully_qualified_name: &f.sink.function,
+                kind: "function",
+            }],
+            message: None,
+        }],
+        code_flows: [CodeFlow {
+            thread_flows: [ThreadFlow {
+                locations: thread_flow(f),
+            }],
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT, f.fingerprint.as_str())]),
+        suppressions,
+        properties: ResultProperties {
+            confidence: f.confidence.as_str(),
+            status,
+            hits: f.hits,
+            evidence: &f.evidence,
+        },
+    }
+}
+
+/// "SQL injection: untrusted data from `a::source` (`http.parameter`) reaches `a::sink`
+/// (confirmed)." The evidence stays out: it is the attacker's text.
+fn message(f: &Finding) -> String {
+    let mut text = format!(
+        "{}: untrusted data from {} reaches {} ({}).",
+        capitalized(f.vulnerability.title()),
+        list(f.sources.iter().map(source)),
+        code(&f.sink.function),
+        f.confidence,
+    );
+    if !f.sanitizers.is_empty() {
+        let _ = write!(
+            text,
+            " It passes {}, which {} not protect against {}.",
+            list(f.sanitizers.iter().map(|s| code(&s.function))),
+            if f.sanitizers.len() == 1 {
+                "does"
+            } else {
+                "do"
+            },
+            f.vulnerability.title(),
+        );
+    }
+    text
+}
+
+fn source(s: &Site) -> String {
+    match &s.origin {
+        Some(origin) => format!("{} ({})", code(&s.function), code(origin)),
+        None => code(&s.function),
+    }
+}
+
+/// Source(s), then the sanitizers that did not help, then the sink.
+fn thread_flow(f: &Finding) -> Vec<ThreadFlowLocation<'_>> {
+    let mut steps = Vec::new();
+    for s in &f.sources {
+        steps.push(step(s, "source", format!("Source {}.", source(s))));
+    }
+    for s in &f.sanitizers {
+        let text = format!(
+            "Passes {}, which does not protect against {}.",
+            code(&s.function),
+            f.vulnerability.title(),
+        );
+        steps.push(step(s, "sanitizer", text));
+    }
+    let text = format!(
+        "Sink {}, argument {}.",
+        code(&f.sink.function),
+        code(&f.evidence.argument)
+    );
+    steps.push(step(&f.sink, "sink", text));
+    steps
+}
+
+fn step<'a>(site: &'a Site, kind: &'static str, text: String) -> ThreadFlowLocation<'a> {
+    ThreadFlowLocation {
+        location: Location {
+            physical_location: physical(site),
+            logical_locations: vec![LogicalLocation {
+                fully_qualified_name: &site.function,
+                kind: "function",
+            }],
+            message: Some(Message { text }),
+        },
+        kinds: [kind],
+    }
+}
+
+fn physical(site: &Site) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: ArtifactLocation {
+            uri: relative_uri(&site.file),
+            uri_base_id: SRCROOT,
+        },
+        // SARIF lines start at 1; a site without a known line points at the file's start.
+        region: Region {
+            start_line: site.line.max(1),
+        },
+    }
+}
+
+/// A collection path as a relative URI reference: every byte but unreserved characters and
+/// `/` percent-encoded (spaces, `%`, `#`, `?`, non-ASCII, and a `:` that would read as a
+/// scheme). Sites are relative already; a leading `/` is dropped because a URI under a base
+/// id must not be absolute.
+fn relative_uri(path: &str) -> String {
+    let mut uri = String::with_capacity(path.len());
+    for b in path.trim_start_matches('/').bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            let _ = write!(uri, "%{b:02X}");
+        }
+    }
+    uri
+}
+
+/// A name from the application's code as an inert code span in a message: brackets and
+/// backslashes escaped so that no `[text](target)` link can form, a backtick (which would
+/// end the span) replaced, control characters shown as U+FFFD.
+fn code(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('`');
+    for c in name.chars() {
+        match c {
+            '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '`' => out.push('\''),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out.push('`');
+    out
+}
+
+/// "a", "a and b", "a, b and c".
+fn list(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.split_last() {
+        None => "an unknown source".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// "cross-site scripting" → `CrossSiteScripting`: the title's words, as SARIF's rule names
+/// are written. Not the id's words: a name that equals the id but for case (`Xss`, `XSS`)
+/// is one the validator rejects as no name at all.
+fn pascal_case(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|word| capitalized(&word.to_ascii_lowercase()))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    taxonomies: [Taxonomy; 1],
+    automation_details: AutomationDetails,
+    #[serde(rename = "originalUriBaseIds")]
+    original_uri_base_ids: BTreeMap<&'static str, UriBase>,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    full_name: &'static str,
+    information_uri: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<Rule>,
+    supported_taxonomies: [ToolComponentReference; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolComponentReference {
+    name: &'static str,
+    index: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Taxonomy {
+    name: &'static str,
+    organization: &'static str,
+    short_description: Message,
+    information_uri: &'static str,
+    taxa: Vec<Taxon>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Taxon {
+    id: String,
+    help_uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Relationship {
+    target: TaxonReference,
+    kinds: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TaxonReference {
+    id: String,
+    index: usize,
+    tool_component: ToolComponentReference,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: &'static str,
+}
+
+#[derive(Serialize)]
+struct UriBase {
+    description: Message,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: String,
+    short_description: Message,
+    full_description: Message,
+    help: Help,
+    help_uri: String,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+    relationships: [Relationship; 1],
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: [String; 2],
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    locations: [Location<'a>; 1],
+    code_flows: [CodeFlow<'a>; 1],
+    partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: PhysicalLocation,
+    logical_locations: Vec<LogicalLocation<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Message>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeFlow<'a> {
+    thread_flows: [ThreadFlow<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct ThreadFlow<'a> {
+    locations: Vec<ThreadFlowLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlowLocation<'a> {
+    location: Location<'a>,
+    kinds: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    status: &'static str,
+    justification: &'a str,
+}
+
+/// The words are those of the JSON report, so that tools reading both need one vocabulary.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    confidence: &'static str,
+    status: &'static str,
+    hits: u32,
+    /// The checked argument with its tainted byte ranges, as the collection holds it; a
+    /// range's `source` indexes the sources, which are the code flow's first steps.
+    evidence: &'a Evidence,
+}

@@ -1,0 +1,184 @@
+//! The terminal report: the summary `cargo iast test` prints, then every finding that fails
+//! the run in the compiler-style form of `iast::Report`, then one line per accepted or
+//! below-threshold finding. Names and evidence come from the program under test and are
+//! escaped for the terminal, so no value can move the cursor or recolour the screen.
+
+use crate::analysis::{Analysis, Judged, Status};
+use crate::model::{Finding, Site};
+use iast_core::{escape_for_terminal, terminal_lines};
+use std::fmt::Write;
+
+/// Terminal-safe text.
+fn t(s: &str) -> String {
+    escape_for_terminal(s).0
+}
+
+fn site(s: &Site) -> String {
+    format!("`{}` at {}:{}", t(&s.function), t(&s.file), s.line)
+}
+
+/// The whole report.
+pub fn render(a: &Analysis) -> String {
+    let mut out = String::new();
+    let failing: Vec<&Judged> = a.failing().collect();
+    for j in &failing {
+        finding(&mut out, &j.finding);
+        out.push('\n');
+    }
+    let quiet: Vec<&Judged> = a
+        .findings
+        .iter()
+        .filter(|j| j.status != Status::Failing)
+        .collect();
+    if !quiet.is_empty() {
+        out.push_str("not failing the run:\n");
+        for j in quiet {
+            let f = &j.finding;
+            let why = match &j.status {
+                Status::Suppressed { reason } => format!("suppressed: {}", t(reason)),
+                _ => "below report.fail_on".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} ({}) reaches {} [{}]; {why}",
+                f.rule,
+                f.fingerprint,
+                f.confidence,
+                site(&f.sink),
+                sources(f)
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(a));
+    out
+}
+
+fn sources(f: &Finding) -> String {
+    f.sources
+        .iter()
+        .map(|s| t(s.origin_or_function()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One finding, as `iast::Finding` displays it.
+pub fn finding(out: &mut String, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "error[{}]: {} (CWE-{}) reaches `{}` ({})",
+        f.rule,
+        f.vulnerability.title(),
+        f.cwe,
+        t(&f.sink.function),
+        f.confidence
+    );
+    let _ = writeln!(out, "  --> {}:{}", t(&f.sink.file), f.sink.line);
+    for (i, s) in f.sources.iter().enumerate() {
+        let _ = write!(out, "   = source #{i}: `{}`", t(&s.function));
+        if let Some(origin) = s.origin.as_deref().filter(|o| *o != s.function) {
+            let _ = write!(out, " [{}]", t(origin));
+        }
+        let _ = writeln!(out, " at {}:{}", t(&s.file), s.line);
+    }
+    for s in &f.sanitizers {
+        let _ = writeln!(
+            out,
+            "   = passed {}, which does not protect against {}",
+            site(s),
+            f.vulnerability.title()
+        );
+    }
+    let e = &f.evidence;
+    let (text, marks) = terminal_lines(
+        &e.value,
+        e.tainted.iter().map(|r| r.start..r.end),
+        e.cut_before,
+        e.cut_after,
+    );
+    let _ = writeln!(
+        out,
+        "   = argument `{}`:\n   |\n   | {text}\n   | {marks}",
+        t(&e.argument)
+    );
+    if f.hits > 1 {
+        let _ = writeln!(out, "   = seen in {} test processes", f.hits);
+    }
+    let _ = writeln!(out, "   = fingerprint: {}", f.fingerprint);
+}
+
+/// The closing summary: totals, per class and confidence, coverage.
+pub fn summary(a: &Analysis) -> String {
+    let mut out = String::new();
+    let n = a.findings.len();
+    let failing = a.failing().count();
+    let suppressed = a.suppressed().count();
+    let processes: usize = a.binaries.iter().map(|(_, n)| n).sum();
+    let _ = writeln!(
+        out,
+        "iast: {n} finding{} from {processes} test process{} ({} binar{}): {failing} failing, {suppressed} suppressed, {} below the threshold",
+        plural(n),
+        if processes == 1 { "" } else { "es" },
+        a.binaries.len(),
+        if a.binaries.len() == 1 { "y" } else { "ies" },
+        n - failing - suppressed
+    );
+    for c in &a.counts {
+        let _ = writeln!(
+            out,
+            "  {:<18} {:<11} {:>4}   {} failing, {} suppressed",
+            c.vulnerability.rule_id(),
+            c.confidence.as_str(),
+            c.findings,
+            c.failing,
+            c.suppressed
+        );
+    }
+    let not_reached: Vec<_> = a.sinks_not_reached().collect();
+    let _ = writeln!(
+        out,
+        "sinks: {} of {} registered reached",
+        a.sinks_registered.len() - not_reached.len(),
+        a.sinks_registered.len()
+    );
+    for s in not_reached {
+        let _ = writeln!(out, "  not reached: {}", site(s));
+    }
+    let not_exercised: Vec<_> = a.flows_not_exercised().collect();
+    let _ = writeln!(
+        out,
+        "flows: {} of {} monitored exercised (a sink of the class ran while a value from the origin was tracked)",
+        a.flows_monitored.len() - not_exercised.len(),
+        a.flows_monitored.len()
+    );
+    for f in not_exercised {
+        let _ = writeln!(out, "  not exercised: {} -> {}", t(&f.origin), f.class);
+    }
+    for fp in &a.unused_suppressions {
+        let _ = writeln!(
+            out,
+            "baseline: {fp} matched no finding (fixed, or not exercised by these tests)"
+        );
+    }
+    if !a.problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "collection: {} unreadable line{} skipped (a process ended mid-write?)",
+            a.problems.len(),
+            plural(a.problems.len())
+        );
+        for p in &a.problems {
+            let _ = writeln!(out, "  {}:{}: {}", t(&p.file), p.line, t(&p.message));
+        }
+    }
+    if a.registry.is_empty() {
+        out.push_str(
+            "warning: no process registered an annotated function: nothing was monitored (is the `enabled` feature of iast on, and are contexts created?)\n",
+        );
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

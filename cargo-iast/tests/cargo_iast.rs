@@ -1,0 +1,277 @@
+//! `cargo iast` end to end: the real binary runs the real tests of `tests/workspace`, a small
+//! application with its own workspace and `iast.toml`, and the reports it writes are read
+//! back. The application's tests are built once into a target directory of their own.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/workspace")
+}
+
+fn target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("iast-workspace")
+}
+
+/// Runs are serialized: they share the application's target directory, and cargo would
+/// only make them wait for each other's lock anyway.
+static RUNS: Mutex<()> = Mutex::new(());
+
+fn cargo_iast(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let _one_at_a_time = RUNS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-iast"));
+    command
+        .args(args)
+        .current_dir(workspace())
+        .env("CARGO_TARGET_DIR", target())
+        .env_remove("IAST_OUTPUT")
+        .env_remove("IAST_CONFIG")
+        .env_remove("SHOP_CRASH")
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn finding<'a>(report: &'a Value, sink: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["sink"]["function"] == sink)
+        .unwrap_or_else(|| panic!("no finding at {sink}: {report:#}"))
+}
+
+#[test]
+fn test_runs_the_tests_writes_every_report_and_fails_on_unsuppressed_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cargo_iast(&["test", "--dir", dir.path().to_str().unwrap()], &[]);
+    let err = stderr(&out);
+    // Two flows are neither suppressed nor below `fail_on = "unsanitized"`.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("2 failing, 1 suppressed, 0 below the threshold"),
+        "{err}"
+    );
+    assert!(err.contains("2 findings fail the run"), "{err}");
+
+    let report = json(&dir.path().join("report.json"));
+    assert_eq!(report["summary"]["findings"], 3, "{report:#}");
+    assert_eq!(report["summary"]["failing"], 2);
+    assert_eq!(report["summary"]["suppressed"], 1);
+    // The baseline's entry is listed as suppressed, with its reason.
+    let ping = finding(&report, "shop::run_shell");
+    assert_eq!(ping["status"], "suppressed");
+    assert!(
+        ping["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("the ping endpoint is reachable")
+    );
+    assert_eq!(finding(&report, "shop::run_query")["status"], "failing");
+    // The HTML escaper on the way into SQL is part of the flow.
+    let greet = finding(&report, "shop::record_visit");
+    assert_eq!(greet["confidence"], "Unsanitized");
+    assert_eq!(greet["sanitizers"][0]["function"], "shop::escape_html");
+    // Coverage: the download sink never ran; flows exercised out of those monitored.
+    assert_eq!(report["summary"]["sinks_registered"], 4);
+    assert_eq!(report["summary"]["sinks_reached"], 3);
+    assert_eq!(
+        report["sinks_not_reached"][0]["function"],
+        "shop::read_file"
+    );
+    assert_eq!(report["summary"]["flows_monitored"], 6);
+    assert_eq!(report["summary"]["flows_exercised"], 2);
+
+    // SARIF: every result has a code flow from a source to the sink; the suppressed one says so.
+    let sarif = json(&dir.path().join("report.sarif"));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for r in results {
+        let steps = r["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .unwrap();
+        assert!(steps.len() >= 2, "{r:#}");
+        assert!(
+            r["partialFingerprints"]
+                .as_object()
+                .is_some_and(|p| !p.is_empty())
+        );
+    }
+    let suppressed: Vec<_> = results
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "COMMAND_INJECTION");
+
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("shop::record_visit"));
+    let text = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
+    assert!(text.contains("= passed `shop::escape_html`"), "{text}");
+
+    // `report` renders the kept collection the same way, with the same verdict.
+    let collection = dir.path().join("collection");
+    let again = cargo_iast(
+        &["report", collection.to_str().unwrap(), "--format", "json"],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&again.stdout).unwrap(),
+        report
+    );
+    // A stricter threshold on the command line lets the unsanitized flow pass.
+    let confirmed = cargo_iast(
+        &[
+            "report",
+            collection.to_str().unwrap(),
+            "--fail-on",
+            "confirmed",
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&confirmed.stdout);
+    assert!(
+        text.contains("1 failing, 1 suppressed, 1 below the threshold"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_crashing_test_process_keeps_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cargo_iast(
+        &[
+            "test",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--test",
+            "crash",
+        ],
+        &[("SHOP_CRASH", "1")],
+    );
+    let err = stderr(&out);
+    // cargo test's own failure is passed on, and the reports are written all the same.
+    assert_eq!(out.status.code(), Some(101), "{err}");
+    assert!(err.contains("cargo test failed"), "{err}");
+    let report = json(&dir.path().join("report.json"));
+    let lookup = finding(&report, "shop::run_query");
+    assert_eq!(lookup["sources"][0]["origin"], "http.header");
+    assert_eq!(lookup["confidence"], "Confirmed");
+}
+
+#[test]
+fn parallel_processes_are_merged_into_one_report() {
+    // Build the application's `search` test once, then run it four times at once.
+    let built = {
+        let _one_at_a_time = RUNS.lock().unwrap_or_else(|e| e.into_inner());
+        Command::new(env!("CARGO"))
+            .args([
+                "test",
+                "--no-run",
+                "--message-format=json",
+                "--test",
+                "search",
+            ])
+            .current_dir(workspace())
+            .env("CARGO_TARGET_DIR", target())
+            .stderr(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    assert!(built.status.success());
+    let exe = String::from_utf8_lossy(&built.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|m| {
+            (m["target"]["name"] == "search")
+                .then(|| m["executable"].as_str().map(str::to_owned))
+                .flatten()
+        })
+        .expect("the search test's executable");
+    let dir = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(&exe)
+                .env("IAST_OUTPUT", dir.path())
+                .env("IAST_CONFIG", workspace().join("iast.toml"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+    let out = cargo_iast(
+        &["report", dir.path().to_str().unwrap(), "--format", "json"],
+        &[],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["binaries"], serde_json::json!([["search", 4]]));
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{report:#}");
+    for f in findings {
+        assert_eq!(f["hits"], 4, "each process saw each flow: {f:#}");
+    }
+}
+
+#[test]
+fn configuration_errors_stop_the_run_before_any_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("iast.toml");
+    let cases = [
+        ("[report]\nfail_on = \"sometimes\"\n", 2, "report.fail_on"),
+        ("[reprot]\n", 1, "reprot"),
+        (
+            "[[baseline]]\nfingerprint = \"ed4189cb733eef16\"\n",
+            1,
+            "baseline[0].reason",
+        ),
+        (
+            "[taint]\nmin_match_length = 3\n",
+            2,
+            "taint.min_match_length",
+        ),
+        ("[classes\n", 1, "malformed TOML"),
+    ];
+    for (text, line, what) in cases {
+        std::fs::write(&bad, text).unwrap();
+        let out = cargo_iast(&["test", "--config", bad.to_str().unwrap()], &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("iast.toml:{line}:")), "{err}");
+        assert!(err.contains(what), "{err}");
+        assert!(!err.contains("Running"), "no test ran: {err}");
+    }
+    let out = cargo_iast(&["test", "--fail-on", "often"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--fail-on"));
+}
+
+#[test]
+fn an_empty_collection_fails_instead_of_passing_vacuously() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cargo_iast(&["report", dir.path().to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no test process monitored anything"));
+    let out = cargo_iast(
+        &["report", dir.path().to_str().unwrap(), "--allow-empty"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+}

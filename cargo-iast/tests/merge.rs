@@ -1,0 +1,168 @@
+//! Merging collection files: what several processes wrote becomes one view, whatever the
+//! order of the files, with torn lines skipped and named.
+
+mod common;
+
+use cargo_iast::{Analysis, Collection, Status};
+use common::{finding_line, process_line, reached_line, registry_entry, site, source};
+use iast_core::config::Config;
+use serde_json::json;
+
+fn process(binary: &str, sinks: &[&str]) -> String {
+    let mut registry = vec![registry_entry(
+        "source",
+        source("app::param", "src/http.rs", 3, "http.parameter"),
+        &[],
+    )];
+    for s in sinks {
+        registry.push(registry_entry("sink", site(s, "src/db.rs", 7), &["sql"]));
+    }
+    process_line(binary, registry)
+}
+
+fn finding(fingerprint: &str, confidence: &str, value: &str) -> String {
+    finding_line(
+        "SqlInjection",
+        confidence,
+        site("app::query", "src/db.rs", 7),
+        vec![source("app::param", "src/http.rs", 3, "http.parameter")],
+        vec![],
+        json!({"argument": "sql", "value": value,
+               "tainted": [{"start": 0, "end": 3, "source": 0, "match": "Exact"}]}),
+        fingerprint,
+    )
+}
+
+fn reached(sink: &str) -> String {
+    reached_line(site(sink, "src/db.rs", 7))
+}
+
+fn file(lines: &[String]) -> Vec<u8> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text.into_bytes()
+}
+
+#[test]
+fn flows_of_several_processes_fold_into_one_finding_per_flow() {
+    let a = file(&[
+        process("api", &["app::query", "app::other"]),
+        reached("app::query"),
+        finding("00000000000000aa", "Unsanitized", "abc and more"),
+    ]);
+    let b = file(&[
+        process("api", &["app::query", "app::other"]),
+        reached("app::query"),
+        finding("00000000000000aa", "Confirmed", "abc' OR 1=1 --"),
+        finding("00000000000000bb", "Unsanitized", "xyz"),
+    ]);
+    let c = file(&[process("worker", &["app::query"])]);
+    let merged = Collection::from_files([
+        ("a.jsonl", &a[..]),
+        ("b.jsonl", &b[..]),
+        ("c.jsonl", &c[..]),
+    ]);
+    assert_eq!(
+        merged.binaries.iter().collect::<Vec<_>>(),
+        [(&"api".to_owned(), &2), (&"worker".to_owned(), &1)]
+    );
+    // Registries are unioned: each entry once.
+    assert_eq!(merged.registry.len(), 3);
+    assert_eq!(merged.reached.len(), 1);
+    assert_eq!(merged.findings.len(), 2);
+    let aa = merged
+        .findings
+        .iter()
+        .find(|f| f.fingerprint == "00000000000000aa")
+        .unwrap();
+    // The most telling evidence wins; hits count the processes that saw the flow.
+    assert_eq!(aa.confidence, iast_core::Confidence::Confirmed);
+    assert_eq!(aa.evidence.value, "abc' OR 1=1 --");
+    assert_eq!(aa.hits, 2);
+
+    // The order files are read in does not show.
+    let reversed = Collection::from_files([
+        ("c.jsonl", &c[..]),
+        ("b.jsonl", &b[..]),
+        ("a.jsonl", &a[..]),
+    ]);
+    let config = Config::default();
+    assert_eq!(
+        cargo_iast::json::render(&Analysis::new(merged, &config)),
+        cargo_iast::json::render(&Analysis::new(reversed, &config))
+    );
+}
+
+#[test]
+fn a_torn_last_line_is_skipped_and_named() {
+    let mut torn = file(&[
+        process("api", &["app::query"]),
+        finding("00000000000000aa", "Confirmed", "abc' OR 1=1 --"),
+    ]);
+    let half = finding("00000000000000bb", "Confirmed", "zzz");
+    torn.extend_from_slice(&half.as_bytes()[..half.len() / 2]);
+    let merged = Collection::from_files([("killed.jsonl", &torn[..])]);
+    assert_eq!(merged.findings.len(), 1);
+    assert_eq!(merged.problems.len(), 1);
+    assert_eq!(merged.problems[0].file, "killed.jsonl");
+    assert_eq!(merged.problems[0].line, 3);
+    let analysis = Analysis::new(merged, &Config::default());
+    let text = cargo_iast::text::render(&analysis);
+    assert!(text.contains("1 unreadable line skipped"), "{text}");
+    assert!(text.contains("killed.jsonl:3:"), "{text}");
+}
+
+#[test]
+fn the_baseline_and_the_threshold_decide_what_fails() {
+    let lines = file(&[
+        process("api", &["app::query"]),
+        finding("00000000000000aa", "Confirmed", "abc' OR 1=1 --"),
+        finding("00000000000000bb", "Unsanitized", "xyz"),
+    ]);
+    let config = Config::parse(
+        "iast.toml",
+        "[report]\nfail_on = \"confirmed\"\n\n[[baseline]]\nfingerprint = \"00000000000000AA\"\nreason = \"known\"\n\n[[baseline]]\nfingerprint = \"00000000000000cc\"\nreason = \"fixed since\"\n",
+    )
+    .unwrap();
+    let analysis = Analysis::new(Collection::from_files([("a.jsonl", &lines[..])]), &config);
+    let status: Vec<_> = analysis.findings.iter().map(|j| &j.status).collect();
+    assert_eq!(
+        status,
+        [
+            &Status::Suppressed {
+                reason: "known".to_owned()
+            },
+            &Status::BelowThreshold
+        ]
+    );
+    assert_eq!(analysis.failing().count(), 0);
+    assert_eq!(analysis.unused_suppressions, ["00000000000000cc"]);
+
+    // A class the configuration turns off is dropped even if a process reported it.
+    let off = Config::parse("iast.toml", "[classes]\nsql = false\n").unwrap();
+    let analysis = Analysis::new(Collection::from_files([("a.jsonl", &lines[..])]), &off);
+    assert!(analysis.findings.is_empty());
+}
+
+#[test]
+fn reading_a_directory_merges_only_collection_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("iast-1-1.jsonl"),
+        file(&[
+            process("api", &["app::query"]),
+            finding("00000000000000aa", "Confirmed", "q"),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a collection").unwrap();
+    let merged = Collection::read(dir.path()).unwrap();
+    assert_eq!(merged.findings.len(), 1);
+    assert!(merged.problems.is_empty());
+    let missing = Collection::read(&dir.path().join("none")).unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("cannot read the collection directory")
+    );
+}
