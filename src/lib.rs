@@ -77,8 +77,8 @@
 
 pub use iast_core::{
     Bound, ClassSet, Confidence, Context, Evidence, Finding, Flow, Item, ItemKind, Limits,
-    MatchKind, Registry, Report, Site, SqlDialect, Tainted, Vulnerability, check, check_async,
-    registry, set_redaction_default, set_sql_dialect, sql_dialect, thread,
+    MatchKind, Memory, Registry, Report, Site, SqlDialect, Tainted, Vulnerability, check,
+    check_async, registry, set_redaction_default, set_sql_dialect, sql_dialect, thread,
 };
 #[cfg(feature = "tokio")]
 pub use iast_core::{spawn, spawn_blocking};

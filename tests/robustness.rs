@@ -66,6 +66,38 @@ fn recorded_values_are_capped_and_the_cap_is_reported() {
     assert!(report.to_string().contains("context limits hit"));
 }
 
+#[test]
+fn a_contexts_memory_grows_with_its_values_and_stops_at_the_caps() {
+    let cx = iast::Context::new();
+    let empty = cx.memory();
+    assert_eq!((empty.values, empty.findings), (0, 0));
+    cx.enter(|| {
+        for i in 0..1_000 {
+            input(&format!("value-number-{i:06}"));
+        }
+    });
+    let thousand = cx.memory();
+    assert_eq!(thousand.values, 1_000);
+    assert_eq!(thousand.value_bytes, 1_000 * 19);
+    assert!(thousand.heap_bytes > empty.heap_bytes);
+    cx.enter(|| {
+        for i in 0..60_000 {
+            input(&format!("value-number-{i:06}"));
+        }
+        // 64 KiB values: the byte cap, not the count, stops these.
+        for i in 0..100 {
+            input(&format!("{i:04}{}", "x".repeat(70_000)));
+        }
+    });
+    let full = cx.memory();
+    assert_eq!(full.values, 16_384, "the value cap");
+    assert!(full.value_bytes <= 2 << 20, "the byte cap: {full:?}");
+    // Indexes included, a full context stays within a few tens of MiB.
+    assert!(full.heap_bytes < 64 << 20, "{full:?}");
+    cx.enter(|| query("x = 'value-number-000001'"));
+    assert_eq!(cx.memory().findings, 1);
+}
+
 #[iast::sink(log)]
 fn log_line(line: &str) {
     let _ = line;

@@ -61,6 +61,12 @@ impl AppState {
 
 /// The routes, each under `/vulnerable/` and `/fixed/`, behind the iast layer.
 pub fn app(state: AppState) -> Router {
+    routes(state).layer(IastLayer::new())
+}
+
+/// The routes without the iast layer: no request gets a context, so every annotated function
+/// takes its one-thread-local-read path (the load benchmark's baseline).
+pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/vulnerable/search", get(search_vulnerable))
         .route("/fixed/search", get(search_fixed))
@@ -77,7 +83,6 @@ pub fn app(state: AppState) -> Router {
         .route("/vulnerable/audit", get(audit_vulnerable))
         .route("/fixed/audit", get(audit_fixed))
         .with_state(state)
-        .layer(IastLayer::new())
 }
 
 fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> &'a str {

@@ -106,6 +106,13 @@ impl Context {
         self.lock().report()
     }
 
+    /// What the context holds in memory: recorded values and their indexes, findings and
+    /// their evidence. Approximate (allocator overhead is not counted), and bounded by the
+    /// context's caps whatever the program records.
+    pub fn memory(&self) -> Memory {
+        self.lock().memory()
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic inside instrumentation is caught and must not disable the context for the
         // rest of the scope, so a poisoned lock is simply taken over.
@@ -135,6 +142,22 @@ impl Drop for Entered {
         CURRENT.with(|c| *c.borrow_mut() = previous);
         ACTIVE.with(|a| a.set(self.was_active));
     }
+}
+
+/// What a context holds in memory: see [`Context::memory`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Memory {
+    /// Distinct tainted values recorded.
+    pub values: usize,
+    /// Their bytes.
+    pub value_bytes: usize,
+    /// Distinct safe values (sanitizer outputs, validated inputs) recorded.
+    pub safe_values: usize,
+    /// Findings kept.
+    pub findings: usize,
+    /// Approximate heap bytes of all of it, indexes included.
+    pub heap_bytes: usize,
 }
 
 /// A future that runs inside a context: see [`Context::bind`].

@@ -63,6 +63,26 @@ impl State {
         Report::new(self.findings.clone(), self.reached.iter().copied(), limits)
     }
 
+    pub(crate) fn memory(&self) -> crate::context::Memory {
+        let stats = self.store.stats();
+        let findings: usize = self
+            .findings
+            .iter()
+            .map(|f| size_of::<Finding>() + f.heap_bytes())
+            .sum();
+        crate::context::Memory {
+            values: stats.values,
+            value_bytes: stats.value_bytes,
+            safe_values: stats.safe_values,
+            findings: self.findings.len(),
+            heap_bytes: stats.heap_bytes
+                + findings
+                + self.by_fingerprint.capacity() * (size_of::<String>() + size_of::<usize>() + 24)
+                + (self.sources.capacity() + self.reached.capacity() + self.safe_items.capacity())
+                    * size_of::<usize>(),
+        }
+    }
+
     fn source_id(&mut self, item: &'static Item) -> u32 {
         match self.sources.iter().position(|s| std::ptr::eq(*s, item)) {
             Some(i) => i as u32,

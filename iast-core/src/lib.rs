@@ -31,7 +31,7 @@ mod private;
 pub use analyzers::{SqlDialect, set_sql_dialect, sql_dialect};
 #[cfg(feature = "tokio")]
 pub use context::task::{spawn, spawn_blocking};
-pub use context::{Bound, Context, check, check_async, thread};
+pub use context::{Bound, Context, Memory, check, check_async, thread};
 pub use evidence::{Evidence, Tainted, escape_for_terminal, terminal_lines};
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};

@@ -170,6 +170,17 @@ impl Finding {
         &self.fingerprint
     }
 
+    /// Heap bytes held by the finding, approximately.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let site = |s: &Site| size_of::<Site>() + s.file.capacity();
+        site(&self.sink)
+            + self.sources.iter().map(site).sum::<usize>()
+            + self.sanitizers.iter().map(site).sum::<usize>()
+            + self.evidence.value.capacity()
+            + self.evidence.tainted.capacity() * size_of::<crate::evidence::Tainted>()
+            + self.fingerprint.capacity()
+    }
+
     /// Folds a repeat of the same flow into this finding, keeping the most telling evidence.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
