@@ -106,6 +106,12 @@ impl Context {
         self.lock().report()
     }
 
+    /// Whether the context found anything yet: far cheaper than building a [`Report`], for
+    /// callers that check every request and report only the few with findings.
+    pub fn has_findings(&self) -> bool {
+        self.lock().has_findings()
+    }
+
     /// What the context holds in memory: recorded values and their indexes, findings and
     /// their evidence. Approximate (allocator overhead is not counted), and bounded by the
     /// context's caps whatever the program records.

@@ -12,6 +12,7 @@ use crate::report::{Finding, Limits, Report, Site};
 
 use crate::taint::{Added, MatchKind, TaintStore, TaintedRange};
 use crate::vulnerability::Confidence;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -21,7 +22,7 @@ const MAX_FINDINGS: usize = 1000;
 
 /// The taint state of one context.
 pub(crate) struct State {
-    store: TaintStore,
+    store: PooledStore,
     /// Source sites; a recorded value's source id is its index here.
     sources: Vec<&'static Item>,
     findings: Vec<Finding>,
@@ -42,7 +43,7 @@ const MAX_SAFE_ITEMS: usize = 64;
 impl State {
     pub(crate) fn new() -> State {
         State {
-            store: TaintStore::new(Default::default()),
+            store: PooledStore::take(),
             sources: Vec::new(),
             findings: Vec::new(),
             by_fingerprint: HashMap::new(),
@@ -61,6 +62,10 @@ impl State {
             ..self.limits.clone()
         };
         Report::new(self.findings.clone(), self.reached.iter().copied(), limits)
+    }
+
+    pub(crate) fn has_findings(&self) -> bool {
+        !self.findings.is_empty()
     }
 
     pub(crate) fn memory(&self) -> crate::context::Memory {
@@ -114,6 +119,78 @@ impl State {
         } else {
             self.limits.dropped_findings += 1;
         }
+    }
+}
+
+/// Heap a store may hold and still be kept for a later context. A typical request's store
+/// holds a few tens of KiB; past this, one unusual request would pin its memory in the thread
+/// for good, and every later context would pay to clear its big tables.
+const MAX_POOLED_HEAP: usize = 256 << 10;
+
+/// Stores kept per thread. A thread creates and drops contexts in turn (requests, tests, tasks;
+/// many may be alive on an async worker, but they end about as often as they start), so a
+/// couple serve it, and an idle thread keeps at most this many.
+const POOLED_STORES: usize = 2;
+
+thread_local! {
+    /// Cleared stores of this thread's dropped contexts, for its next ones.
+    #[allow(clippy::vec_box, reason = "a store moves in and out as a pointer, not as its 2 KiB")]
+    static POOL: RefCell<Vec<Box<TaintStore>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A context's store, taken from this thread's pool when it has one and given back cleared
+/// when the context is dropped: a new store's tables, maps and arenas cost some hundred
+/// allocations as they grow to a request's values, a reused one none.
+///
+/// A reused store keeps its hashing seed: like a `HashMap`'s `RandomState`, the seed protects
+/// against values precomputed to collide, which reuse within a thread does not help.
+struct PooledStore(Option<Box<TaintStore>>);
+
+impl PooledStore {
+    fn take() -> PooledStore {
+        let pooled = POOL
+            .try_with(|pool| pool.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten();
+        PooledStore(Some(
+            pooled.unwrap_or_else(|| Box::new(TaintStore::new(Default::default()))),
+        ))
+    }
+}
+
+impl std::ops::Deref for PooledStore {
+    type Target = TaintStore;
+
+    fn deref(&self) -> &TaintStore {
+        self.0.as_deref().expect("the store is taken only on drop")
+    }
+}
+
+impl std::ops::DerefMut for PooledStore {
+    fn deref_mut(&mut self) -> &mut TaintStore {
+        self.0
+            .as_deref_mut()
+            .expect("the store is taken only on drop")
+    }
+}
+
+impl Drop for PooledStore {
+    fn drop(&mut self) {
+        let Some(mut store) = self.0.take() else {
+            return;
+        };
+        if store.stats().heap_bytes > MAX_POOLED_HEAP {
+            return;
+        }
+        // Fails quietly while the thread's locals are being destroyed: the store is freed.
+        let _ = POOL.try_with(|pool| {
+            if let Ok(mut pool) = pool.try_borrow_mut()
+                && pool.len() < POOLED_STORES
+            {
+                store.clear();
+                pool.push(store);
+            }
+        });
     }
 }
 
@@ -377,5 +454,167 @@ mod tests {
         }
         assert_eq!(state.findings.len(), MAX_FINDINGS);
         assert_eq!(state.report().limits().dropped_findings, 5);
+    }
+
+    static QUERY: Item = Item {
+        kind: ItemKind::Sink {
+            classes: crate::vulnerability::ClassSet::of(&[Vulnerability::SqlInjection]),
+            args: &["sql"],
+        },
+        function: "app::query",
+        file: "src/app.rs",
+        line: 3,
+        package: "app",
+        manifest_dir: "/ws/app",
+    };
+
+    static PARAM: Item = Item {
+        kind: ItemKind::Source { origin: None },
+        function: "app::param",
+        file: "src/app.rs",
+        line: 4,
+        package: "app",
+        manifest_dir: "/ws/app",
+    };
+
+    static ESCAPE: Item = Item {
+        kind: ItemKind::Sanitizer {
+            classes: crate::vulnerability::ClassSet::of(&[Vulnerability::Xss]),
+        },
+        function: "app::escape",
+        file: "src/app.rs",
+        line: 5,
+        package: "app",
+        manifest_dir: "/ws/app",
+    };
+
+    fn param(value: &str) {
+        use crate::spec::Visitor;
+        crate::private::source(&PARAM, &value, |r| r.text(value.as_bytes()));
+    }
+
+    fn escape(value: &str) {
+        use crate::spec::Visitor;
+        crate::private::sanitizer(&ESCAPE, &value, |r| r.text(value.as_bytes()));
+    }
+
+    fn query(sql: &str) {
+        use crate::spec::Visitor;
+        crate::private::sink(&QUERY, |call| {
+            call.arg("sql");
+            call.text(sql.as_bytes());
+        });
+    }
+
+    fn pooled() -> usize {
+        POOL.with(|pool| pool.borrow().len())
+    }
+
+    fn store_of(cx: &Context) -> *const TaintStore {
+        &*cx.lock().store
+    }
+
+    /// A context's store is reused by the next context of its thread, and that context sees
+    /// nothing of the first one: no values, safe values, findings, counts or buffer addresses.
+    #[test]
+    fn a_later_context_on_the_thread_sees_nothing_of_an_earlier_one() {
+        // A thread of its own, so that the pool starts empty whatever ran before.
+        std::thread::spawn(|| {
+            let sql = |v: &str| format!("SELECT * FROM users WHERE name = '{v}'");
+            let first = Context::new().with_redaction(false);
+            let secret = String::from("alice' OR '1'='1");
+            let short = String::from("42");
+            first.enter(|| {
+                param(&secret);
+                param(&short);
+                escape(&secret);
+                param(&"x".repeat(300));
+                query(&sql(&secret));
+            });
+            let report = first.report();
+            let tainted: Vec<&str> = report
+                .findings()
+                .iter()
+                .flat_map(|f| f.evidence().tainted_text())
+                .collect();
+            assert_eq!(tainted, [secret.as_str()], "{report:?}");
+            let used = first.memory();
+            assert!(used.values == 3 && used.safe_values == 1, "{used:?}");
+            let store = store_of(&first);
+            drop(first);
+            assert_eq!(pooled(), 1, "the store was kept");
+
+            let second = Context::new().with_redaction(false);
+            assert_eq!(pooled(), 0);
+            assert!(std::ptr::eq(store_of(&second), store), "and reused");
+            let fresh = second.memory();
+            assert_eq!(
+                (
+                    fresh.values,
+                    fresh.value_bytes,
+                    fresh.safe_values,
+                    fresh.findings
+                ),
+                (0, 0, 0, 0)
+            );
+            let report = second.report();
+            assert!(report.findings().is_empty() && !second.has_findings());
+            assert_eq!(report.limits(), &Limits::default());
+            {
+                let mut state = second.lock();
+                assert_eq!(state.store.stats().dropped_values, 0);
+                // Neither the values nor their buffers are known any more.
+                assert!(state.store.scan(secret.as_bytes()).is_empty());
+                assert!(state.store.scan(&secret.as_bytes()[2..]).is_empty());
+                assert!(state.store.scan(b"name = '42'").is_empty());
+            }
+            // The first context's flows are not reported again in the second.
+            second.enter(|| {
+                query(&sql(&secret));
+            });
+            assert!(!second.has_findings(), "{:?}", second.report());
+            // Its own are, with only its own values in the evidence.
+            let other = String::from("bob' --");
+            second.enter(|| {
+                param(&other);
+                query(&format!("{} AND x = '{secret}'", sql(&other)));
+            });
+            let report = second.report();
+            assert_eq!(report.findings().len(), 1, "{report:?}");
+            let tainted: Vec<&str> = report.findings()[0].evidence().tainted_text().collect();
+            assert_eq!(tainted, [other.as_str()], "{report:?}");
+            assert_eq!(second.memory().values, 1);
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// The pool keeps at most `POOLED_STORES` stores per thread, and none that grew past
+    /// `MAX_POOLED_HEAP`.
+    #[test]
+    fn the_pool_keeps_few_and_modest_stores() {
+        std::thread::spawn(|| {
+            let contexts: Vec<Context> = (0..POOLED_STORES + 2).map(|_| Context::new()).collect();
+            for (i, cx) in contexts.iter().enumerate() {
+                cx.enter(|| param(&format!("value-{i}")));
+            }
+            drop(contexts);
+            assert_eq!(pooled(), POOLED_STORES);
+
+            let big = Context::new();
+            let store = store_of(&big);
+            big.enter(|| {
+                for i in 0..2_000 {
+                    param(&format!("a-value-of-some-length-{i:05}"));
+                }
+            });
+            assert!(big.memory().heap_bytes > MAX_POOLED_HEAP);
+            drop(big);
+            assert_eq!(pooled(), POOLED_STORES - 1, "the big store was freed");
+            let next = Context::new();
+            assert!(!std::ptr::eq(store_of(&next), store));
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -102,8 +102,9 @@ where
         let max_body = self.max_body;
         Box::pin(async move {
             let context = iast::Context::new();
-            let method = request.method().to_string();
-            let uri = request.uri().to_string();
+            // Cheap clones (the URI shares its bytes); text only for a request with findings.
+            let method = request.method().clone();
+            let uri = request.uri().clone();
             let result = context
                 .bind(async move {
                     let request = record_request(request, max_body).await;
@@ -112,7 +113,9 @@ where
                 })
                 .await;
             // Outside the context: the layer's own log lines are not the application's.
-            publish(&method, &uri, &context.report());
+            if context.has_findings() {
+                publish(method.as_str(), &uri.to_string(), &context.report());
+            }
             result
         })
     }

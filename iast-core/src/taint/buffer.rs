@@ -43,6 +43,10 @@ impl BufferIndex {
         if len == 0 {
             return;
         }
+        if self.recent.capacity() == 0 {
+            // The most it holds, so that it never regrows.
+            self.recent.reserve_exact(RECENT + 1);
+        }
         self.recent.push(Record {
             addr: bytes.as_ptr() as usize,
             len,
@@ -132,6 +136,18 @@ impl BufferIndex {
         for node in (1..leaves).rev() {
             self.tree[node] = self.tree[2 * node].max(self.tree[2 * node + 1]);
         }
+    }
+
+    /// Forgets every record, keeping the allocations.
+    pub(super) fn clear(&mut self) {
+        self.sorted.clear();
+        self.tree.clear();
+        self.recent.clear();
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.sorted.is_empty() && self.tree.is_empty() && self.recent.is_empty()
     }
 
     pub(super) fn heap_bytes(&self) -> usize {

@@ -31,6 +31,12 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
     if value.is_empty() || value.len() > MAX_VARIANT_LEN {
         return;
     }
+    // Most values (ids, words, numbers) have no other form: no escape to decode, nothing
+    // either encoding changes, no case beyond ASCII. Said without allocating.
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    if value.iter().all(plain) {
+        return;
+    }
     let mut seen: Vec<Vec<u8>> = Vec::new();
     let mut offer = |bytes: Vec<u8>, kind: MatchKind| {
         if bytes.is_empty()
@@ -54,13 +60,16 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
         offer(percent_decode(&spaced).collect(), MatchKind::UrlDecoded);
     }
     offer(encode(value, COMPONENT), MatchKind::UrlEncoded);
-    let mut form = encode(value, FORM);
-    for b in &mut form {
-        if *b == b' ' {
-            *b = b'+';
+    // The two encodings differ only on space, `*` and `~`.
+    if value.iter().any(|b| matches!(b, b' ' | b'*' | b'~')) {
+        let mut form = encode(value, FORM);
+        for b in &mut form {
+            if *b == b' ' {
+                *b = b'+';
+            }
         }
+        offer(form, MatchKind::UrlEncoded);
     }
-    offer(form, MatchKind::UrlEncoded);
 
     if !value.is_ascii()
         && let Ok(text) = std::str::from_utf8(value)

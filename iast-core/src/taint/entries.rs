@@ -47,10 +47,20 @@ struct Arena {
     list: Vec<Entry>,
 }
 
+/// What an arena reserves on its first push: a request's few parameters and headers fit
+/// without the vectors regrowing several times over (and a context that records nothing
+/// allocates nothing).
+const FIRST_BYTES: usize = 256;
+const FIRST_ENTRIES: usize = 16;
+
 impl Arena {
     fn push(&mut self, bytes: &[u8], owner: u32, kind: MatchKind) -> Option<u32> {
         if bytes.len() > MAX_ARENA - self.bytes.len() {
             return None;
+        }
+        if self.list.capacity() == 0 {
+            self.list.reserve(FIRST_ENTRIES);
+            self.bytes.reserve(bytes.len().max(FIRST_BYTES));
         }
         let id = u32::try_from(self.list.len())
             .ok()
@@ -63,6 +73,11 @@ impl Arena {
         });
         self.bytes.extend_from_slice(bytes);
         Some(id)
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.list.clear();
     }
 
     fn heap_bytes(&self) -> usize {
@@ -109,6 +124,21 @@ impl Entries {
     pub(super) fn at(&self, pos: u32) -> u32 {
         let after = self.values.list.partition_point(|e| e.start <= pos);
         after.saturating_sub(1) as u32
+    }
+
+    /// Forgets every entry, keeping the arenas' allocations.
+    pub(super) fn clear(&mut self) {
+        self.values.clear();
+        self.variants.clear();
+    }
+
+    /// Whether it holds nothing, as a new one (capacity aside).
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.values.list.is_empty()
+            && self.values.bytes.is_empty()
+            && self.variants.list.is_empty()
+            && self.variants.bytes.is_empty()
     }
 
     pub(super) fn heap_bytes(&self) -> usize {

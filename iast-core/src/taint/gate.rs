@@ -28,9 +28,20 @@ impl Gate {
         }
     }
 
+    /// Forgets every first byte, keeping the fold: as new.
+    pub(super) fn clear(&mut self) {
+        *self = Gate::new(self.fold);
+    }
+
     pub(super) fn add(&mut self, first: u8) {
         self.lo = self.lo.min(first);
         self.hi = self.hi.max(first);
+    }
+
+    /// Whether no first byte was added.
+    #[cfg(test)]
+    pub(super) fn is_vacant(self) -> bool {
+        (self.lo, self.hi) == (u8::MAX, 0)
     }
 
     /// Whether testing words is worth it.

@@ -39,6 +39,10 @@ pub(super) const STOP_COUNT: u32 = 32;
 pub(super) const NIL: u32 = u32::MAX;
 const FOLD: u32 = 0x2020_2020;
 const MIN_BITS: u32 = 8;
+/// Room made on the first root and the first chained position: a request's values fit
+/// without the map rehashing or the chain regrowing on the way.
+const FIRST_ROOTS: usize = 32;
+const FIRST_POSITIONS: usize = 256;
 /// The filter has `2^FILTER_EXTRA_BITS` bits per cell; cells are at most three quarters full,
 /// so at most about one probe in eleven of text that is not stored gets past it by chance.
 const FILTER_EXTRA_BITS: u32 = 3;
@@ -180,6 +184,37 @@ impl GramIndex {
         self.keys == 0
     }
 
+    /// Forgets every gram, chain and root, keeping the allocations and the hash multiplier:
+    /// the table keeps its size, its cells vacant again, so that it refills without regrowing.
+    pub(super) fn clear(&mut self) {
+        // Cells, their metadata and filter bits are only ever set along with a new key.
+        if self.keys > 0 {
+            self.cells.fill(VACANT);
+            self.meta.fill(0);
+            self.filter.fill(0);
+            self.keys = 0;
+        }
+        self.roots.clear();
+        self.prev.clear();
+        self.min_len = usize::MAX;
+        self.gate.clear();
+    }
+
+    /// Whether it holds nothing, as a new one (capacity and table size aside).
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.cells.iter().all(|c| c.key == 0 && c.head == NIL)
+            && self.meta.iter().all(|&m| m == 0)
+            && self.roots.is_empty()
+            && self.keys == 0
+            && self.filter.iter().all(|&w| w == 0)
+            && self.prev.is_empty()
+            && self.min_len == usize::MAX
+            && self.gate.is_vacant()
+            && self.cells.len() == self.meta.len()
+            && (self.cells.is_empty() || self.cells.len() == 1 << self.bits)
+    }
+
     /// Notes an entry of `len >= GRAM` bytes that whole matches must find, which bounds the
     /// stride.
     pub(super) fn note_len(&mut self, len: usize) {
@@ -207,6 +242,9 @@ impl GramIndex {
     pub(super) fn set_root(&mut self, gram: u32, node: u32) {
         let i = self.cell(gram);
         self.meta[i] |= ROOT;
+        if self.roots.capacity() == 0 {
+            self.roots.reserve(FIRST_ROOTS);
+        }
         self.roots.insert(key(gram), node);
     }
 
@@ -236,6 +274,9 @@ impl GramIndex {
     /// unless the entry already has `REPEAT_CAP` copies of it.
     pub(super) fn chain(&mut self, arena: &[u8], start: u32, pos: u32) {
         if self.prev.len() < arena.len() {
+            if self.prev.capacity() == 0 {
+                self.prev.reserve(arena.len().max(FIRST_POSITIONS));
+            }
             self.prev.resize(arena.len(), NIL);
         }
         let gram = load(arena, pos as usize);

@@ -64,6 +64,16 @@ impl Partials {
         self.cover.clear();
     }
 
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.pieces.is_empty() && self.cover.is_empty()
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.pieces.capacity() * size_of::<Piece>()
+            + self.cover.capacity() * (size_of::<(u32, (usize, usize))>() + 1)
+    }
+
     /// Considers the seed "the window `arg[p..p + 4]` equals `value[q..q + 4]`" for the value
     /// `owner` whose stored bytes are `value`.
     pub(super) fn seed(

@@ -34,6 +34,10 @@ pub(super) struct SafeSet {
     buffers: BufferIndex,
     pub(super) bytes: usize,
     pub(super) dropped: usize,
+    /// Per-mark working state, kept to reuse its allocations: the safe buffers overlapping
+    /// the argument, and the occurrences already compared.
+    spans: Vec<(usize, usize, ClassSet)>,
+    verified: MixMap<(u32, usize), bool>,
 }
 
 impl SafeSet {
@@ -48,7 +52,37 @@ impl SafeSet {
             buffers: BufferIndex::default(),
             bytes: 0,
             dropped: 0,
+            spans: Vec::new(),
+            verified: MixMap::default(),
         }
+    }
+
+    /// Forgets every safe value and the dropped count, keeping the allocations and the
+    /// hashing seeds.
+    pub(super) fn clear(&mut self) {
+        self.entries.clear();
+        self.grams.clear();
+        self.short.clear();
+        self.classes.clear();
+        self.dedupe.clear();
+        self.buffers.clear();
+        self.bytes = 0;
+        self.dropped = 0;
+        self.spans.clear();
+        self.verified.clear();
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.entries.is_vacant()
+            && self.grams.is_vacant()
+            && self.short.is_vacant()
+            && self.classes.is_empty()
+            && self.dedupe.is_vacant()
+            && self.buffers.is_vacant()
+            && (self.bytes, self.dropped) == (0, 0)
+            && self.spans.is_empty()
+            && self.verified.is_empty()
     }
 
     pub(super) fn len(&self) -> usize {
@@ -116,12 +150,14 @@ impl SafeSet {
         if self.classes.is_empty() || ranges.is_empty() {
             return;
         }
-        let mut spans: Vec<(usize, usize, ClassSet)> = Vec::new();
+        let mut spans = std::mem::take(&mut self.spans);
+        let mut verified = std::mem::take(&mut self.verified);
+        spans.clear();
+        verified.clear();
         let (entries, classes) = (&self.entries, &self.classes);
         self.buffers.overlaps(arg, entries, |start, end, id| {
             spans.push((start, end, classes[entries.get(id).owner as usize]));
         });
-        let mut verified: MixMap<(u32, usize), bool> = MixMap::default();
         let mut last: Option<(usize, usize, ClassSet)> = None;
         for range in ranges {
             let safe_for = match last {
@@ -131,6 +167,8 @@ impl SafeSet {
             range.safe_for = safe_for;
             last = Some((range.start, range.end, safe_for));
         }
+        self.spans = spans;
+        self.verified = verified;
     }
 
     fn covering(
@@ -201,5 +239,7 @@ impl SafeSet {
             + self.classes.capacity() * size_of::<ClassSet>()
             + self.dedupe.heap_bytes()
             + self.buffers.heap_bytes()
+            + self.spans.capacity() * size_of::<(usize, usize, ClassSet)>()
+            + self.verified.capacity() * (size_of::<((u32, usize), bool)>() + 1)
     }
 }

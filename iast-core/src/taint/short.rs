@@ -8,6 +8,9 @@ use super::hash::MixMap;
 
 const NIL: u32 = u32::MAX;
 
+/// Room made on the first insert, for a request's few short values.
+const FIRST_SHORT: usize = 8;
+
 /// Entries shorter than this are short. Below a gram they cannot be seeded by the gram index,
 /// and below it too a value coincides with pieces of unrelated text ("1" in "10", "id" in
 /// "width") so often that it only counts where it stands on its own (see [`isolated`]).
@@ -85,6 +88,9 @@ impl ShortIndex {
         };
         if self.seen.is_empty() {
             self.seen = vec![0; 1 << 10];
+            self.heads.reserve(FIRST_SHORT);
+            self.links.reserve(FIRST_SHORT);
+            self.needles.reserve(FIRST_SHORT);
         }
         let k = key(bytes);
         let bit = seen_bit(k);
@@ -104,6 +110,35 @@ impl ShortIndex {
 
     pub(super) fn is_empty(&self) -> bool {
         self.links.is_empty()
+    }
+
+    /// Forgets every entry, keeping the allocations. Only the bits and bytes set for the
+    /// entries held are reset, not the whole 8 KiB bit set: every set `seen` bit is that of a
+    /// key in `heads`, and every byte with `first` bits is in `needles`.
+    pub(super) fn clear(&mut self) {
+        for &k in self.heads.keys() {
+            let bit = seen_bit(k);
+            if let Some(w) = self.seen.get_mut(bit >> 6) {
+                *w &= !(1 << (bit & 63));
+            }
+        }
+        for &raw in &self.needles {
+            self.first[raw as usize] = 0;
+        }
+        self.needles.clear();
+        self.gate.clear();
+        self.heads.clear();
+        self.links.clear();
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.first.iter().all(|&b| b == 0)
+            && self.needles.is_empty()
+            && self.gate.is_vacant()
+            && self.seen.iter().all(|&w| w == 0)
+            && self.heads.is_empty()
+            && self.links.is_empty()
     }
 
     /// Calls `visit(start, len, id)` for every occurrence, ignoring ASCII case, of a short entry.

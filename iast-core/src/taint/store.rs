@@ -116,6 +116,26 @@ struct Scratch {
     hits: Vec<Hit>,
     wholes: Wholes,
     partials: Partials,
+    /// The variant entries of the value being added.
+    variants: Vec<u32>,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.hits.clear();
+        self.wholes.clear();
+        self.partials.clear();
+        self.variants.clear();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * size_of::<(usize, Slot)>()
+            + self.hits.capacity() * size_of::<Hit>()
+            + self.wholes.heap_bytes()
+            + self.partials.heap_bytes()
+            + self.variants.capacity() * size_of::<u32>()
+    }
 }
 
 impl TaintStore {
@@ -136,6 +156,50 @@ impl TaintStore {
             safe: SafeSet::new(),
             scratch: Scratch::default(),
         }
+    }
+
+    /// Forgets every value, safe value and count, as if new, but keeps the allocations (tables
+    /// keep their size, vacant again), the limits and the hashing seeds, so that a store
+    /// reused for the next context records its first values without allocating.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.grams.clear();
+        self.medium.clear();
+        self.trie.clear();
+        self.short.clear();
+        self.values.clear();
+        self.buffers.clear();
+        self.recorded = 0;
+        self.value_bytes = 0;
+        self.dropped = 0;
+        self.safe.clear();
+        self.scratch.clear();
+    }
+
+    /// Whether it holds nothing, as a new store (capacity aside).
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        let Scratch {
+            slots,
+            hits,
+            wholes,
+            partials,
+            variants,
+        } = &self.scratch;
+        self.entries.is_vacant()
+            && self.grams.is_vacant()
+            && self.medium.is_vacant()
+            && self.trie.is_vacant()
+            && self.short.is_vacant()
+            && self.values.is_vacant()
+            && self.buffers.is_vacant()
+            && (self.recorded, self.value_bytes, self.dropped) == (0, 0, 0)
+            && self.safe.is_vacant()
+            && slots.is_empty()
+            && hits.is_empty()
+            && wholes.is_empty()
+            && partials.is_empty()
+            && variants.is_empty()
     }
 
     /// A value a source returned. `source` is an opaque id the caller maps to its source site.
@@ -210,15 +274,17 @@ impl TaintStore {
             self.buffers.add(bytes, kept, entry);
         }
         self.index(entry);
-        let mut pushed = Vec::new();
+        let mut pushed = std::mem::take(&mut self.scratch.variants);
+        pushed.clear();
         variants(kept_bytes, |variant, kind| {
             if let Some(id) = self.entries.push(variant, value, kind) {
                 pushed.push(id);
             }
         });
-        for id in pushed {
+        for &id in &pushed {
             self.index(id);
         }
+        self.scratch.variants = pushed;
         Added::Recorded
     }
 
@@ -267,6 +333,7 @@ impl TaintStore {
             hits,
             wholes,
             partials,
+            ..
         } = &mut self.scratch;
         hits.clear();
         wholes.clear();
@@ -345,7 +412,8 @@ impl TaintStore {
                 + self.short.heap_bytes()
                 + self.values.heap_bytes()
                 + self.buffers.heap_bytes()
-                + self.safe.heap_bytes(),
+                + self.safe.heap_bytes()
+                + self.scratch.heap_bytes(),
         }
     }
 

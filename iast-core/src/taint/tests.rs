@@ -597,3 +597,224 @@ fn agrees_with_brute_force() {
         assert_eq!(keys, sorted);
     }
 }
+
+/// One step of the reuse test, applied alike to a reused and a new store.
+enum Op {
+    /// A value (index into the round's values) recorded from a source, its address counting
+    /// or not.
+    Tainted(usize, u32, bool),
+    Safe(usize, ClassSet, bool),
+    /// An argument (index into the round's arguments).
+    Scan(usize),
+}
+
+/// Values of many shapes: with URL escapes, `+` and spaces (variants), short ones (the short
+/// index), sharing long prefixes (trie splits), non-ASCII (case variants), random bytes, and
+/// repeats of earlier ones (duplicates, further sources and addresses).
+fn reuse_values(rng: &mut Rng, count: usize) -> Vec<Vec<u8>> {
+    const ALPHABET: &[u8] = b"abAB%27+ -";
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..count {
+        let v = match rng.below(7) {
+            0 => (0..1 + rng.below(30))
+                .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+                .collect(),
+            1 => (0..1 + rng.below(3))
+                .map(|_| b"1aZ'x"[rng.below(5)])
+                .collect(),
+            2 => {
+                let mut v = b"prefix-".to_vec();
+                v.extend((0..rng.below(14)).map(|_| b"aB"[rng.below(2)]));
+                v
+            }
+            3 => format!("Ärger-{}-straße", rng.below(100)).into_bytes(),
+            4 => (0..1 + rng.below(300)).map(|_| rng.next() as u8).collect(),
+            5 if !values.is_empty() => values[rng.below(values.len())].clone(),
+            _ => format!("user-{:05}-{}", rng.below(100_000), rng.below(1000)).into_bytes(),
+        };
+        values.push(v);
+    }
+    values
+}
+
+/// Arguments mixing whole values, pieces of them and of their variants in changed case, and
+/// filler.
+fn reuse_args(rng: &mut Rng, values: &[Vec<u8>], count: usize) -> Vec<Vec<u8>> {
+    let mut forms: Vec<Vec<u8>> = values.to_vec();
+    for v in values {
+        super::encodings::variants(v, |b, _| forms.push(b.to_vec()));
+    }
+    (0..count)
+        .map(|_| {
+            let mut arg = Vec::new();
+            let len = rng.below(200);
+            while arg.len() < len {
+                let form = &forms[rng.below(forms.len())];
+                match rng.below(4) {
+                    0 if !form.is_empty() => {
+                        let a = rng.below(form.len());
+                        let b = a + 1 + rng.below(form.len() - a);
+                        for &c in &form[a..b] {
+                            let flip = rng.below(4) == 0;
+                            arg.push(if flip { c.to_ascii_uppercase() } else { c });
+                        }
+                    }
+                    1 => arg.extend_from_slice(form),
+                    _ => arg.extend_from_slice(&b" = 'x' -- a1 ,"[..rng.below(15)]),
+                }
+            }
+            arg
+        })
+        .collect()
+}
+
+fn stats_but_heap(s: &TaintStore) -> Stats {
+    Stats {
+        heap_bytes: 0,
+        ..s.stats()
+    }
+}
+
+/// Applies `ops` to `reused` and to a new store with the same limits, and checks that every
+/// add and scan has the same outcome in both. Arguments that are slices of the values' own
+/// buffers (and of the previous round's, still alive) give `Buffer` matches, and a stale
+/// address left behind by `clear` would show as one.
+fn same_as_new(
+    reused: &mut TaintStore,
+    limits: Limits,
+    values: &[Vec<u8>],
+    args: &[Vec<u8>],
+    ops: &[Op],
+    earlier: &[Vec<u8>],
+    round: usize,
+) {
+    let mut new = TaintStore::new(limits);
+    for (step, op) in ops.iter().enumerate() {
+        let at = format!("round {round} step {step}");
+        match *op {
+            Op::Tainted(i, source, address) => {
+                let (a, b) = (
+                    reused.add_tainted_at(&values[i], source, address),
+                    new.add_tainted_at(&values[i], source, address),
+                );
+                assert_eq!(a, b, "{at}: tainted {:?}", values[i]);
+            }
+            Op::Safe(i, classes, address) => {
+                let (a, b) = (
+                    reused.add_safe_at(&values[i], classes, address),
+                    new.add_safe_at(&values[i], classes, address),
+                );
+                assert_eq!(a, b, "{at}: safe {:?}", values[i]);
+            }
+            Op::Scan(i) => {
+                let arg = &args[i];
+                assert_eq!(reused.scan(arg), new.scan(arg), "{at}: {arg:?}");
+            }
+        }
+        assert_eq!(stats_but_heap(reused), stats_but_heap(&new), "{at}");
+    }
+    // The very buffers, and slices of them: this round's and the previous round's.
+    for v in values
+        .iter()
+        .chain(earlier)
+        .step_by(values.len().div_ceil(100))
+    {
+        for (a, b) in [(0, v.len()), (v.len() / 3, v.len()), (0, v.len() / 2)] {
+            let slice = &v[a..b];
+            assert_eq!(
+                reused.scan(slice),
+                new.scan(slice),
+                "round {round}: {slice:?}"
+            );
+        }
+    }
+}
+
+/// A store cleared and refilled answers every add and scan as a new store given the same adds
+/// does (whole, partial, buffer and safe matches, and the counts and limits), round after
+/// round, also after rounds that grew its tables well past their first size; `clear` keeps
+/// every allocation, and refilling it with what it held before needs no more.
+#[test]
+fn a_cleared_store_answers_as_a_new_one() {
+    let classes = [
+        ClassSet::of(&[Vulnerability::SqlInjection]),
+        ClassSet::of(&[Vulnerability::Xss]),
+        ClassSet::of(&[Vulnerability::SqlInjection, Vulnerability::CommandInjection]),
+    ];
+    let small = Limits {
+        max_values: 6,
+        max_bytes: 120,
+        max_value_len: 24,
+        max_safe_values: 3,
+    };
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    for limits in [Limits::default(), small] {
+        let mut reused = TaintStore::new(limits);
+        let mut earlier: Vec<Vec<u8>> = Vec::new();
+        for round in 0..300 {
+            // Now and then a round of thousands of values, which grows every table.
+            let count = if round % 25 == 24 {
+                500 + rng.below(1_000)
+            } else {
+                1 + rng.below(40)
+            };
+            let values = reuse_values(&mut rng, count);
+            let arg_count = 1 + rng.below(12);
+            let args = reuse_args(&mut rng, &values, arg_count);
+            let mut ops: Vec<Op> = Vec::new();
+            for i in 0..values.len() {
+                let address = rng.below(4) != 0;
+                if rng.below(4) == 0 {
+                    ops.push(Op::Safe(i, classes[rng.below(classes.len())], address));
+                } else {
+                    ops.push(Op::Tainted(i, rng.below(5) as u32, address));
+                }
+                if rng.below(6) == 0 {
+                    ops.push(Op::Scan(rng.below(args.len())));
+                }
+            }
+            // Safe values cut from tainted ones, so that ranges are covered.
+            for _ in 0..rng.below(4) {
+                let i = rng.below(values.len());
+                ops.push(Op::Safe(i, classes[rng.below(classes.len())], false));
+            }
+            ops.extend((0..args.len()).map(Op::Scan));
+            same_as_new(&mut reused, limits, &values, &args, &ops, &earlier, round);
+
+            let heap = reused.stats().heap_bytes;
+            reused.clear();
+            assert!(reused.is_vacant(), "round {round}");
+            assert_eq!(stats_but_heap(&reused), Stats::default(), "round {round}");
+            assert_eq!(
+                reused.stats().heap_bytes,
+                heap,
+                "round {round}: allocations kept"
+            );
+            assert!(reused.scan(&args[0]).is_empty());
+            if round % 10 == 0 {
+                // The same adds again fit in what the store kept.
+                same_as_new(&mut reused, limits, &values, &args, &ops, &earlier, round);
+                assert_eq!(reused.stats().heap_bytes, heap, "round {round}: no growth");
+                reused.clear();
+            }
+            earlier = values;
+        }
+    }
+}
+
+/// Clearing a store that holds nothing, or one cleared already, is harmless.
+#[test]
+fn clearing_an_empty_store() {
+    let mut s = store();
+    s.clear();
+    assert!(s.is_vacant());
+    s.clear();
+    let value = String::from("first-value");
+    s.add_tainted(value.as_bytes(), 1);
+    s.clear();
+    s.clear();
+    assert!(s.is_vacant());
+    assert_eq!(scan(&mut s, "first-value"), []);
+    s.add_tainted(b"1", 2);
+    assert_eq!(scan(&mut s, "id = 1"), [(5, 6, 2, MatchKind::Exact)]);
+}

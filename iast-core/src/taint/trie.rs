@@ -50,7 +50,14 @@ pub(super) struct Trie {
     /// `(parent, symbol)` to child. A symbol is a folded window (tagged with its length, so that
     /// tails differ from full windows).
     children: MixMap<(u32, u64), u32>,
+    /// Links waiting to be placed while a split node hands its links down, kept to reuse its
+    /// allocation.
+    pending: Vec<(u32, u32)>,
 }
+
+/// Room made on the first node and link: a request's values fit without regrowing.
+const FIRST_NODES: usize = 32;
+const FIRST_LINKS: usize = 64;
 
 fn symbol(bytes: &[u8]) -> u64 {
     let mut word = [0u8; 4];
@@ -72,15 +79,37 @@ impl Trie {
         if link == NIL {
             return;
         }
+        if self.links.capacity() == 0 {
+            self.links.reserve(FIRST_LINKS);
+        }
         self.links.push(Link {
             entry: id,
             offset,
             next: NIL,
         });
-        let mut pending = vec![(root, link)];
+        // Nothing is pending unless a node splits.
+        let mut pending = std::mem::take(&mut self.pending);
+        self.place(entries, root, link, &mut pending);
         while let Some((node, link)) = pending.pop() {
             self.place(entries, node, link, &mut pending);
         }
+        self.pending = pending;
+    }
+
+    /// Forgets every node and link, keeping the allocations.
+    pub(super) fn clear(&mut self) {
+        self.nodes.clear();
+        self.links.clear();
+        self.children.clear();
+        self.pending.clear();
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.nodes.is_empty()
+            && self.links.is_empty()
+            && self.children.is_empty()
+            && self.pending.is_empty()
     }
 
     /// Calls `visit(entry, offset)` for the positions whose windows agree with `arg` from `p`
@@ -126,6 +155,9 @@ impl Trie {
         let id = u32::try_from(self.nodes.len())
             .ok()
             .filter(|&id| id != NIL)?;
+        if self.nodes.capacity() == 0 {
+            self.nodes.reserve(FIRST_NODES);
+        }
         self.nodes.push(Node {
             head: NIL,
             count: 0,
@@ -192,6 +224,7 @@ impl Trie {
         self.nodes.capacity() * size_of::<Node>()
             + self.links.capacity() * size_of::<Link>()
             + self.children.capacity() * (size_of::<((u32, u64), u32)>() + 1)
+            + self.pending.capacity() * size_of::<(u32, u32)>()
     }
 }
 

@@ -5,6 +5,11 @@ use std::hash::{BuildHasher, RandomState};
 
 const NIL: u32 = u32::MAX;
 
+/// Room made on the first insert: a request's parameters and headers fit without the map
+/// rehashing and the vectors regrowing on the way (and a context recording nothing allocates
+/// nothing).
+const FIRST_VALUES: usize = 16;
+
 /// Finds a stored byte string by its bytes without keeping a second copy of them as a key: a
 /// keyed hash of the bytes maps to the latest id with that hash, and ids with equal hashes are
 /// chained. The hash is keyed per store so that chosen values cannot be made to collide.
@@ -39,9 +44,24 @@ impl Dedupe {
 
     /// Registers the next id, which must equal the number registered so far.
     pub(super) fn insert(&mut self, hash: u64, id: u32) {
+        if self.next.capacity() == 0 {
+            self.heads.reserve(FIRST_VALUES);
+            self.next.reserve(FIRST_VALUES);
+        }
         let head = self.heads.entry(hash).or_insert(NIL);
         self.next.push(*head);
         *head = id;
+    }
+
+    /// Forgets every id, keeping the allocations and the hash key.
+    pub(super) fn clear(&mut self) {
+        self.heads.clear();
+        self.next.clear();
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.heads.is_empty() && self.next.is_empty()
     }
 
     /// A seed for other per-store hashing.
@@ -89,6 +109,10 @@ impl Values {
 
     /// Adds the value with id `next_id()`, without sources.
     pub(super) fn push(&mut self, hash: u64, entry: u32) {
+        if self.list.capacity() == 0 {
+            self.list.reserve(FIRST_VALUES);
+            self.links.reserve(FIRST_VALUES);
+        }
         let id = self.list.len() as u32;
         self.list.push(Value {
             entry,
@@ -122,6 +146,18 @@ impl Values {
             link = next;
             Some(source)
         })
+    }
+
+    /// Forgets every value, keeping the allocations and the dedupe hash key.
+    pub(super) fn clear(&mut self) {
+        self.list.clear();
+        self.links.clear();
+        self.dedupe.clear();
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_vacant(&self) -> bool {
+        self.list.is_empty() && self.links.is_empty() && self.dedupe.is_vacant()
     }
 
     pub(super) fn heap_bytes(&self) -> usize {

@@ -44,6 +44,15 @@ impl Wholes {
         self.latest.clear();
     }
 
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.latest.is_empty()
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.latest.capacity() * (size_of::<(u32, (usize, u32))>() + 1)
+    }
+
     /// The whole occurrence, if any, that the gram index candidate "`arg[p..p + 4]` is the gram
     /// at offset `q` of entry `id`" reveals.
     ///

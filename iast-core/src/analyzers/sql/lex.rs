@@ -10,6 +10,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 use std::borrow::Cow;
 use std::ops::Range;
+use std::rc::Rc;
 
 /// Stands in for each byte that is not valid UTF-8. One ASCII byte per invalid byte keeps every
 /// offset in place; SUB is no quote, operator, identifier or blank to any dialect, so outside a
@@ -60,8 +61,47 @@ pub(super) struct Lexed {
     pub failed_at: Option<usize>,
 }
 
+/// Texts up to this long are remembered with their tokens.
+const CACHED_LEN: usize = 256 * 1024;
+
+/// A remembered text: the dialect it was read in, its bytes and its tokens.
+type Remembered = (std::any::TypeId, Vec<u8>, Rc<Lexed>);
+
+thread_local! {
+    /// The last texts tokenized on this thread, per dialect: one sink check asks for the tokens
+    /// of the same argument up to three times (the analyzer, the lone-word test, redaction),
+    /// and sqlparser's tokenizer is most of a finding's cost. Two entries, for the generic
+    /// dialect's second reading of a text with a backslash.
+    static RECENT: std::cell::RefCell<Vec<Remembered>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Tokenizes `text` with `dialect`.
-pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
+pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Rc<Lexed> {
+    if text.len() > CACHED_LEN {
+        return Rc::new(lex_uncached(dialect, text));
+    }
+    let id = dialect.dialect();
+    let known = RECENT.with_borrow(|recent| {
+        recent
+            .iter()
+            .find(|(d, t, _)| *d == id && t == text)
+            .map(|(_, _, lexed)| Rc::clone(lexed))
+    });
+    if let Some(lexed) = known {
+        return lexed;
+    }
+    let lexed = Rc::new(lex_uncached(dialect, text));
+    RECENT.with_borrow_mut(|recent| {
+        if recent.len() >= 2 {
+            recent.remove(0);
+        }
+        recent.push((id, text.to_vec(), Rc::clone(&lexed)));
+    });
+    lexed
+}
+
+fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
     let src = prepare(text);
     let mut raw = Vec::new();
     let failed = Tokenizer::new(dialect, &src)
@@ -282,8 +322,8 @@ mod tests {
     fn spans(dialect: &dyn Dialect, text: &[u8]) -> Vec<(Range<usize>, Kind)> {
         lex(dialect, text)
             .toks
-            .into_iter()
-            .map(|t| (t.span, t.kind))
+            .iter()
+            .map(|t| (t.span.clone(), t.kind.clone()))
             .collect()
     }
 
