@@ -229,6 +229,11 @@ pub(crate) fn sink(item: &'static Item, cx: Context, f: impl FnOnce(&mut SinkCal
 }
 
 pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
+    check_ranges(call, bytes);
+    analyzers::forget_tokens();
+}
+
+fn check_ranges(call: &SinkCall, bytes: &[u8]) {
     let ItemKind::Sink { classes, .. } = call.item.kind else {
         return;
     };

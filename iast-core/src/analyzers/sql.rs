@@ -46,6 +46,8 @@
 //! MySQL's reading, where backslashes escape quotes.
 
 mod lex;
+
+pub(crate) use lex::forget as forget_tokens;
 #[cfg(test)]
 mod tests;
 

@@ -68,12 +68,19 @@ const CACHED_LEN: usize = 256 * 1024;
 type Remembered = (std::any::TypeId, Vec<u8>, Rc<Lexed>);
 
 thread_local! {
-    /// The last texts tokenized on this thread, per dialect: one sink check asks for the tokens
-    /// of the same argument up to three times (the analyzer, the lone-word test, redaction),
-    /// and sqlparser's tokenizer is most of a finding's cost. Two entries, for the generic
-    /// dialect's second reading of a text with a backslash.
+    /// The texts tokenized during the current sink check, per dialect: one check asks for the
+    /// tokens of the same argument up to three times (the analyzer, the lone-word test,
+    /// redaction), and sqlparser's tokenizer is most of a finding's cost. Two entries, for the
+    /// generic dialect's second reading of a text with a backslash. Emptied after every check
+    /// ([`forget`]), so that nothing is held between checks and a later check of the same
+    /// text pays for its tokens as any other would.
     static RECENT: std::cell::RefCell<Vec<Remembered>> =
         const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Drops the tokens kept for the current check.
+pub(crate) fn forget() {
+    let _ = RECENT.try_with(|recent| recent.borrow_mut().clear());
 }
 
 /// Tokenizes `text` with `dialect`.
