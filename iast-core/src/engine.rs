@@ -309,20 +309,25 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             .map(|r| (r.start..r.end, index_of(r.source), r.kind))
             .collect();
         let evidence = if redact {
+            // Redaction reads only as far as the evidence can show: on a long argument the
+            // SQL literals past the window would cost a tokenization for nothing.
+            let first = open.iter().map(|r| r.start).min().unwrap_or(0);
+            let cut = crate::evidence::window_end(bytes.len(), first);
             let tainted: Vec<_> = open
                 .iter()
+                .filter(|r| r.start < cut)
                 .map(|r| {
                     let secret = site_of(r.source).is_some_and(|s| {
                         redact::secret_name(s.function())
                             || s.origin().is_some_and(redact::secret_name)
                     });
-                    (r.start..r.end, secret)
+                    (r.start..r.end.min(cut), secret)
                 })
                 .collect();
             let spans = redact::secret_spans(&redact::Subject {
                 class,
                 argument: call.arg,
-                text: bytes,
+                text: &bytes[..cut],
                 tainted: &tainted,
             });
             let (hidden, moved) = crate::evidence::hide(bytes, &spans, &evidence_ranges);

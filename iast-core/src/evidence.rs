@@ -18,6 +18,15 @@ pub(crate) const MAX_EVIDENCE: usize = 1024;
 /// Bytes kept before the first tainted range when an argument is cut.
 const LEAD: usize = 256;
 
+/// Where the evidence of an argument of `len` bytes whose first tainted byte is at `first`
+/// ends at the latest: bytes past it are never shown, so nothing past it needs redacting.
+pub(crate) fn window_end(len: usize, first: usize) -> usize {
+    // The window starts at most `LEAD` bytes before `first` and moves back (never forward)
+    // to a character boundary, then ends `MAX_EVIDENCE` bytes later plus at most the three
+    // continuation bytes of a character.
+    len.min(first.saturating_sub(LEAD) + MAX_EVIDENCE + 3)
+}
+
 /// One tainted range of the evidence, tied to one of the finding's sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tainted {

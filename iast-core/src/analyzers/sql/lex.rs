@@ -61,9 +61,6 @@ pub(super) struct Lexed {
     pub failed_at: Option<usize>,
 }
 
-/// Texts up to this long are remembered with their tokens.
-const CACHED_LEN: usize = 256 * 1024;
-
 /// A remembered text: the dialect it was read in, its bytes and its tokens.
 type Remembered = (std::any::TypeId, Vec<u8>, Rc<Lexed>);
 
@@ -85,9 +82,6 @@ pub(crate) fn forget() {
 
 /// Tokenizes `text` with `dialect`.
 pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Rc<Lexed> {
-    if text.len() > CACHED_LEN {
-        return Rc::new(lex_uncached(dialect, text));
-    }
     let id = dialect.dialect();
     let known = RECENT.with_borrow(|recent| {
         recent
