@@ -111,6 +111,11 @@ fn long_arguments_are_redacted_as_far_as_their_evidence_shows() {
     assert!(e.cut_before && e.cut_after, "{e:?}");
     assert!(!e.value.contains("hunter2"), "{}", e.value);
     assert!(!e.value.contains("opening"), "{}", e.value);
-    assert!(e.value.contains("name = '' OR 1=1 --' AND pass = '[REDACTED]'"), "{}", e.value);
+    assert!(
+        e.value
+            .contains("name = '' OR 1=1 --' AND pass = '[REDACTED]'"),
+        "{}",
+        e.value
+    );
     assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["' OR 1=1 --"]);
 }
