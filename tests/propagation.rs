@@ -418,6 +418,11 @@ fn escape_html(s: &str) -> String {
     s.replace('<', "&lt;").replace('>', "&gt;")
 }
 
+#[iast::sanitizer(sql, xss)]
+fn quote_both(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''").replace('<', "&lt;"))
+}
+
 #[iast::validator(path)]
 fn is_file_name(s: &str) -> bool {
     !s.contains('/')
@@ -454,6 +459,20 @@ fn sanitizers_of_another_class_are_named_in_the_flow() {
         .map(|s| s.function())
         .collect();
     assert_eq!(passed, ["propagation::is_file_name"]);
+
+    // A sanitizer that covers the sink's class cannot be one the bytes passed: it would have
+    // made them safe. Only the HTML escaper is named, not the quoting that ran elsewhere.
+    let report = iast::check(|| {
+        let _unrelated = quote_both("other");
+        let name = escape_html(&param("<b>y</b>' OR '2'='2"));
+        query(&format!("SELECT * FROM t WHERE name = '{name}'"));
+    });
+    let passed: Vec<_> = report.findings()[0]
+        .sanitizers()
+        .iter()
+        .map(|s| s.function())
+        .collect();
+    assert_eq!(passed, ["propagation::escape_html"]);
 
     // Nothing passed, nothing named.
     let report = iast::check(|| {

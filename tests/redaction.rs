@@ -119,3 +119,38 @@ fn long_arguments_are_redacted_as_far_as_their_evidence_shows() {
     );
     assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["' OR 1=1 --"]);
 }
+
+#[iast::sink(command, args(password))]
+fn run_with_password(password: &str) {
+    let _ = password;
+}
+
+#[test]
+fn nothing_past_what_redaction_read_is_shown() {
+    // A secret-named argument longer than the evidence window: all of what is shown is hidden.
+    let report = iast::check(|| {
+        let v = param("x; rm -rf /");
+        run_with_password(&format!(
+            "{v}{}TOPSECRET-TAIL{}",
+            "A".repeat(1100),
+            "B".repeat(50)
+        ))
+    });
+    let e = report.findings()[0].evidence();
+    assert!(!e.value.contains("TOPSECRET"), "{}", e.value);
+    assert_eq!(e.value, "[REDACTED]");
+    assert!(e.cut_after);
+    // A long untainted literal before the injection shrinks to its marker: the window must
+    // not then reach bytes that were never read for secrets.
+    let report = iast::check(|| {
+        let name = param("' OR 1=1 --");
+        query(&format!(
+            "SELECT '{}', x FROM users WHERE name = '{name}' AND {} pass = 'hunter2'",
+            "L".repeat(600),
+            "flag = 1 AND ".repeat(60)
+        ))
+    });
+    let e = report.findings()[0].evidence();
+    assert!(!e.value.contains("hunter2"), "{}", e.value);
+    assert!(e.cut_after);
+}

@@ -22,7 +22,8 @@ report.sarif, report.html, or as `report.formats` says) into the report director
 report renders an existing collection directory.
 
 OPTIONS:
-    --config <FILE>       iast.toml to use (default: iast.toml at the workspace root, if any)
+    --iast-config <FILE>  iast.toml to use (default: $IAST_CONFIG, else iast.toml at the
+                          workspace root or above, if any); `--config` is cargo's own
     --dir <DIR>           report directory (test) or output directory (report)
     --format <FORMAT>     text, json, sarif or html; repeatable (report: default text on stdout)
     --fail-on <LEVEL>     unsanitized, confirmed or never (overrides report.fail_on)
@@ -103,8 +104,14 @@ fn options(args: Vec<OsString>, pass_through: bool) -> Result<Options, String> {
                 .ok_or_else(|| format!("`{name}` needs a value"))
         };
         match flag {
-            "--config" => o.config = Some(PathBuf::from(value("--config")?)),
-            "--dir" => o.dir = Some(PathBuf::from(value("--dir")?)),
+            "--iast-config" => o.config = Some(PathBuf::from(value("--iast-config")?)),
+            "--dir" => {
+                let dir = value("--dir")?;
+                if dir.is_empty() {
+                    return Err("`--dir` needs a directory".to_owned());
+                }
+                o.dir = Some(PathBuf::from(dir));
+            }
             "--format" => {
                 let v = value("--format")?;
                 let word = v.to_string_lossy();
@@ -167,12 +174,15 @@ fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-/// The configuration: the one named, or `iast.toml` in `dir` (or its parents), or defaults.
-/// Read strictly: a mistake stops the run before any test does.
+/// The configuration: the one named, or `IAST_CONFIG`'s (as the tests would read it), or
+/// `iast.toml` in `dir` or its parents, or defaults. Read strictly: a mistake stops the run
+/// before any test does.
 fn config(o: &Options, dir: &Path) -> Result<Config, String> {
     let path = match &o.config {
         Some(p) => Some(p.clone()),
-        None => Config::find(dir),
+        None => std::env::var_os(iast_core::config::CONFIG_VAR)
+            .map(PathBuf::from)
+            .or_else(|| Config::find(dir)),
     };
     let mut config = match path {
         Some(p) => Config::load(&absolute(&p)).map_err(|e| e.to_string())?,
@@ -201,14 +211,9 @@ fn test(o: Options) -> Result<ExitCode, String> {
             .unwrap_or_else(|| target.join("iast")),
     );
     let collection = dir.join("collection");
-    // A fresh collection: findings of an earlier run must not be merged into this one.
-    match std::fs::remove_dir_all(&collection) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot clear {}: {e}", collection.display())),
-    }
     std::fs::create_dir_all(&collection)
         .map_err(|e| format!("cannot create {}: {e}", collection.display()))?;
+    clear_collection(&collection)?;
     let mut cargo_test = Command::new(cargo());
     cargo_test
         .arg("test")
@@ -238,7 +243,13 @@ fn test(o: Options) -> Result<ExitCode, String> {
         eprintln!(
             "iast: cargo test failed ({status}); the findings are those of the tests that ran"
         );
-        return Ok(ExitCode::from(status.code().map_or(101, |c| c as u8)));
+        // A status that does not fit an exit code, or would read as success, is cargo's 101.
+        let code = status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .filter(|&c| c != 0)
+            .unwrap_or(101);
+        return Ok(ExitCode::from(code));
     }
     Ok(verdict(&analysis, &o))
 }
@@ -277,6 +288,22 @@ fn report(o: Options) -> Result<ExitCode, String> {
     Ok(verdict(&analysis, &o))
 }
 
+/// Removes the collection files of an earlier run, and nothing else: the directory may be
+/// one the user named, holding files of their own.
+fn clear_collection(dir: &Path) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("iast-") && name.ends_with(".jsonl") {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn analyze(collection: &Path, config: &Config) -> Result<Analysis, String> {
     let merged = Collection::read(collection).map_err(|e| e.to_string())?;
     Ok(Analysis::new(merged, config))
@@ -287,6 +314,14 @@ fn verdict(a: &Analysis, o: &Options) -> ExitCode {
         eprintln!(
             "iast: no test process monitored anything, so no finding means nothing; \
              pass --allow-empty if that is expected"
+        );
+        return ExitCode::from(1);
+    }
+    if a.sinks_registered.is_empty() && !o.allow_empty {
+        eprintln!(
+            "iast: the test processes registered no sink, so no finding means nothing (is the \
+             crate that defines them linked? `extern crate that_crate as _;`); pass \
+             --allow-empty if that is expected"
         );
         return ExitCode::from(1);
     }

@@ -208,15 +208,17 @@ fn merge(known: &mut Finding, other: Finding) {
     }
     known.sanitizers.sort();
     // The same preference as within one context: the higher confidence, then the shorter
-    // evidence, then the smaller text, so the merge does not depend on reading order.
-    let telling = |f: &Finding| {
-        (
-            std::cmp::Reverse(f.confidence),
-            f.evidence.value.len(),
-            f.evidence.value.clone(),
-        )
-    };
-    if telling(&other) < telling(known) {
+    // evidence, then a total order over everything a repeat replaces, so that the merge does
+    // not depend on the order files are read in.
+    let more_telling = other
+        .confidence
+        .cmp(&known.confidence)
+        .reverse()
+        .then(other.evidence.value.len().cmp(&known.evidence.value.len()))
+        .then_with(|| other.evidence.cmp(&known.evidence))
+        .then_with(|| other.sources.cmp(&known.sources))
+        .is_lt();
+    if more_telling {
         known.confidence = other.confidence;
         known.evidence = other.evidence;
         known.sources = other.sources;

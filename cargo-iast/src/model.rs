@@ -25,7 +25,7 @@ impl Site {
 }
 
 /// One tainted range of the evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Tainted {
     /// Byte offsets into [`Evidence::value`], on character boundaries.
     pub start: usize,
@@ -39,7 +39,7 @@ pub struct Tainted {
 
 /// The checked argument of a finding. `value` holds attacker-controlled text (with secrets
 /// already replaced by `[REDACTED]`): every rendering must escape it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Evidence {
     pub argument: String,
     pub value: String,

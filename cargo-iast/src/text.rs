@@ -41,8 +41,8 @@ pub fn render(a: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} ({}) reaches {} [{}]; {why}",
-                f.rule,
-                f.fingerprint,
+                t(&f.rule),
+                t(&f.fingerprint),
                 f.confidence,
                 site(&f.sink),
                 sources(f)
@@ -67,7 +67,7 @@ pub fn finding(out: &mut String, f: &Finding) {
     let _ = writeln!(
         out,
         "error[{}]: {} (CWE-{}) reaches `{}` ({})",
-        f.rule,
+        t(&f.rule),
         f.vulnerability.title(),
         f.cwe,
         t(&f.sink.function),
@@ -104,7 +104,7 @@ pub fn finding(out: &mut String, f: &Finding) {
     if f.hits > 1 {
         let _ = writeln!(out, "   = seen in {} test processes", f.hits);
     }
-    let _ = writeln!(out, "   = fingerprint: {}", f.fingerprint);
+    let _ = writeln!(out, "   = fingerprint: {}", t(&f.fingerprint));
 }
 
 /// The closing summary: totals, per class and confidence, coverage.
@@ -152,12 +152,13 @@ pub fn summary(a: &Analysis) -> String {
         a.flows_monitored.len()
     );
     for f in not_exercised {
-        let _ = writeln!(out, "  not exercised: {} -> {}", t(&f.origin), f.class);
+        let _ = writeln!(out, "  not exercised: {} -> {}", t(&f.origin), t(&f.class));
     }
     for fp in &a.unused_suppressions {
         let _ = writeln!(
             out,
-            "baseline: {fp} matched no finding (fixed, or not exercised by these tests)"
+            "baseline: {} matched no finding (fixed, or not exercised by these tests)",
+            t(fp)
         );
     }
     if !a.problems.is_empty() {

@@ -56,8 +56,17 @@ fn finding<'a>(report: &'a Value, sink: &str) -> &'a Value {
 #[test]
 fn test_runs_the_tests_writes_every_report_and_fails_on_unsuppressed_findings() {
     let dir = tempfile::tempdir().unwrap();
+    // The collection of an earlier run is cleared, and nothing else in the directory.
+    std::fs::create_dir_all(dir.path().join("collection")).unwrap();
+    std::fs::write(dir.path().join("collection/iast-1-1.jsonl"), "not json\n").unwrap();
+    std::fs::write(dir.path().join("collection/keep.txt"), "mine").unwrap();
     let out = cargo_iast(&["test", "--dir", dir.path().to_str().unwrap()], &[]);
     let err = stderr(&out);
+    assert!(dir.path().join("collection/keep.txt").exists());
+    assert!(
+        !err.contains("unreadable line"),
+        "the old file was cleared: {err}"
+    );
     // Two flows are neither suppressed nor below `fail_on = "unsanitized"`.
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -251,7 +260,7 @@ fn configuration_errors_stop_the_run_before_any_test() {
     ];
     for (text, line, what) in cases {
         std::fs::write(&bad, text).unwrap();
-        let out = cargo_iast(&["test", "--config", bad.to_str().unwrap()], &[]);
+        let out = cargo_iast(&["test", "--iast-config", bad.to_str().unwrap()], &[]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains(&format!("iast.toml:{line}:")), "{err}");
@@ -261,6 +270,9 @@ fn configuration_errors_stop_the_run_before_any_test() {
     let out = cargo_iast(&["test", "--fail-on", "often"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--fail-on"));
+    let out = cargo_iast(&["test", "--dir="], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`--dir` needs a directory"));
 }
 
 #[test]

@@ -94,6 +94,27 @@ fn flows_of_several_processes_fold_into_one_finding_per_flow() {
 }
 
 #[test]
+fn ties_in_confidence_and_length_are_broken_the_same_way_in_any_order() {
+    // The same flow from two processes, equally confident, evidence of the same length: one
+    // found by the very buffer, one by value. Whichever file is read first, one report.
+    let buffer = file(&[
+        process("api", &["app::query"]),
+        finding("00000000000000aa", "Confirmed", "abc' OR 1=1 --").replace("Exact", "Buffer"),
+    ]);
+    let value = file(&[
+        process("api", &["app::query"]),
+        finding("00000000000000aa", "Confirmed", "abc' OR 1=1 --"),
+    ]);
+    let config = Config::default();
+    let one = Collection::from_files([("a.jsonl", &buffer[..]), ("b.jsonl", &value[..])]);
+    let other = Collection::from_files([("a.jsonl", &value[..]), ("b.jsonl", &buffer[..])]);
+    assert_eq!(
+        cargo_iast::json::render(&Analysis::new(one, &config)),
+        cargo_iast::json::render(&Analysis::new(other, &config))
+    );
+}
+
+#[test]
 fn a_torn_last_line_is_skipped_and_named() {
     let mut torn = file(&[
         process("api", &["app::query"]),

@@ -7,7 +7,9 @@
 //! - `reached`: the first time a sink runs inside a context;
 //! - `exercised`: the first time a sink of a class runs while a value from a source origin is
 //!   recorded in the same context (the monitored flow origin → class ran);
-//! - `finding`: each new flow (a repeat is written again only when its confidence rises).
+//! - `finding`: each new flow, and a repeat again when it is more telling (higher confidence,
+//!   shorter evidence, then a fixed order), so that the merge can keep the same finding
+//!   whichever thread or process came first.
 //!
 //! Each line is one `write` to a file opened for appending, so nothing waits in a buffer: a
 //! process that panics or exits early leaves every line it wrote. Parallel processes never
@@ -16,7 +18,7 @@
 
 use crate::registry::{Item, ItemKind, registry};
 use crate::report::{Finding, Site};
-use crate::vulnerability::{ClassSet, Confidence, Vulnerability};
+use crate::vulnerability::{ClassSet, Vulnerability};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -33,7 +35,8 @@ struct Collector {
     reached: Mutex<HashSet<usize>>,
     /// Flows already written, as (origin, class).
     exercised: Mutex<HashSet<(&'static str, Vulnerability)>>,
-    findings: Mutex<HashMap<String, Confidence>>,
+    /// The most telling finding written per flow.
+    findings: Mutex<HashMap<String, Finding>>,
 }
 
 static COLLECTOR: OnceLock<Option<Collector>> = OnceLock::new();
@@ -196,9 +199,9 @@ pub(crate) fn finding(finding: &Finding) {
     let new = {
         let mut seen = c.findings.lock().unwrap_or_else(|e| e.into_inner());
         match seen.get(&key) {
-            Some(&known) if known >= finding.confidence() => false,
+            Some(known) if !finding.more_telling(known) => false,
             _ => {
-                seen.insert(key, finding.confidence());
+                seen.insert(key, finding.clone());
                 true
             }
         }

@@ -229,8 +229,16 @@ pub(crate) fn sink(item: &'static Item, cx: Context, f: impl FnOnce(&mut SinkCal
 }
 
 pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
+    // Dropped on every way out, a caught panic included: the tokens kept for this check
+    // must not outlive it.
+    struct Forget;
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            analyzers::forget_tokens();
+        }
+    }
+    let _forget = Forget;
     check_ranges(call, bytes);
-    analyzers::forget_tokens();
 }
 
 fn check_ranges(call: &SinkCall, bytes: &[u8]) {
@@ -309,8 +317,11 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             .map(|r| (r.start..r.end, index_of(r.source), r.kind))
             .collect();
         let evidence = if redact {
-            // Redaction reads only as far as the evidence can show: on a long argument the
-            // SQL literals past the window would cost a tokenization for nothing.
+            // Redaction reads only as far as the evidence can show, and the evidence is then
+            // taken from that prefix alone: on a long argument the SQL literals past the
+            // window would cost a tokenization for nothing, and bytes never read for secrets
+            // must never be shown (a hidden span longer or shorter than its marker moves the
+            // window, so reading up to where the window would have ended is not enough).
             let first = open.iter().map(|r| r.start).min().unwrap_or(0);
             let cut = crate::evidence::window_end(bytes.len(), first);
             let tainted: Vec<_> = open
@@ -330,8 +341,15 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
                 text: &bytes[..cut],
                 tainted: &tainted,
             });
-            let (hidden, moved) = crate::evidence::hide(bytes, &spans, &evidence_ranges);
-            Evidence::new(call.arg, &hidden, &moved)
+            let in_prefix: Vec<_> = evidence_ranges
+                .iter()
+                .filter(|(r, _, _)| r.start < cut)
+                .map(|(r, source, kind)| (r.start..r.end.min(cut), *source, *kind))
+                .collect();
+            let (hidden, moved) = crate::evidence::hide(&bytes[..cut], &spans, &in_prefix);
+            let mut evidence = Evidence::new(call.arg, &hidden, &moved);
+            evidence.cut_after |= cut < bytes.len();
+            evidence
         } else {
             Evidence::new(call.arg, bytes, &evidence_ranges)
         };
@@ -340,9 +358,15 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             .fold(crate::vulnerability::ClassSet::EMPTY, |c, r| {
                 c.union(r.safe_for)
             });
+        // Named: the sanitizers and validators of the context whose classes the tainted
+        // bytes were found safe for, but not this one; one that covers this class would have
+        // made them safe had they passed it, so they did not.
         let mut sanitizers: Vec<Site> = safe_items
             .iter()
-            .filter(|i| i.classes().iter().any(|c| passed.contains(c)))
+            .filter(|i| {
+                let classes = i.classes();
+                !classes.contains(class) && classes.iter().any(|c| passed.contains(c))
+            })
             .map(|i| Site::of(i))
             .collect();
         sanitizers.sort();

@@ -28,7 +28,7 @@ pub(crate) fn window_end(len: usize, first: usize) -> usize {
 }
 
 /// One tainted range of the evidence, tied to one of the finding's sources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Tainted {
     /// Byte offsets into [`Evidence::value`].
     pub start: usize,
@@ -41,7 +41,7 @@ pub struct Tainted {
 }
 
 /// The checked argument of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Evidence {
     /// The parameter name.
     pub argument: &'static str,

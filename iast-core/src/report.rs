@@ -181,27 +181,32 @@ impl Finding {
             + self.fingerprint.capacity()
     }
 
+    /// Whether `self` tells more than `other`, a repeat of the same flow: the higher
+    /// confidence, then the shorter evidence, then a total order over everything a repeat
+    /// replaces, so that the order in which threads or processes arrive never shows.
+    pub(crate) fn more_telling(&self, other: &Finding) -> bool {
+        other
+            .confidence
+            .cmp(&self.confidence)
+            .then(self.evidence.value.len().cmp(&other.evidence.value.len()))
+            .then_with(|| self.evidence.cmp(&other.evidence))
+            .then_with(|| self.sources.cmp(&other.sources))
+            .is_lt()
+    }
+
     /// Folds a repeat of the same flow into this finding, keeping the most telling evidence.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
-        // The most telling evidence wins, and between equals the smallest, so that the
-        // order in which threads sharing a context arrive does not show in the report.
-        let key = |f: &Finding| {
-            (
-                std::cmp::Reverse(f.confidence),
-                f.evidence.value.len(),
-                f.evidence.value.clone(),
-            )
-        };
         for s in other.sanitizers.iter() {
             if !self.sanitizers.contains(s) {
                 self.sanitizers.push(s.clone());
             }
         }
         self.sanitizers.sort();
-        if key(&other) < key(self) {
+        if other.more_telling(self) {
             self.confidence = other.confidence;
             self.evidence = other.evidence;
+            self.sources = other.sources;
         }
     }
 

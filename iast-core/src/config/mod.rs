@@ -306,6 +306,15 @@ impl Parser<'_> {
                                     ),
                                 )
                             })?;
+                            if re.is_match("") {
+                                return Err(self.error(
+                                    p.span(),
+                                    Some(&key),
+                                    format!(
+                                        "`{key}` matches the empty text, so it would hide nothing"
+                                    ),
+                                ));
+                            }
                             config.redaction_patterns.push(re);
                         }
                         Ok(true)
@@ -528,10 +537,12 @@ impl Parser<'_> {
     }
 
     fn integer(&self, key: &str, v: &Value<'_>) -> Result<i64, ConfigError> {
-        v.get_ref()
+        let i = v
+            .get_ref()
             .as_integer()
-            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
-            .ok_or_else(|| self.mistyped(key, v, "an integer"))
+            .ok_or_else(|| self.mistyped(key, v, "an integer"))?;
+        i64::from_str_radix(i.as_str(), i.radix())
+            .map_err(|_| self.error(v.span(), Some(key), format!("`{key}` is out of range")))
     }
 
     fn array<'v, 'i>(&self, key: &str, v: &'v Value<'i>) -> Result<&'v [Value<'i>], ConfigError> {

@@ -152,6 +152,12 @@ fn bad_values_name_the_key() {
     let e = err("[taint]\nmin_match_length = 4\n");
     at(&e, 2, "taint.min_match_length");
     assert!(e.message.contains("between 8 and"), "{e}");
+    let e = err("[redaction]\npatterns = ['a*']\n");
+    at(&e, 2, "redaction.patterns[0]");
+    assert!(e.message.contains("matches the empty text"), "{e}");
+    let e = err("[taint]\nmin_match_length = 99999999999999999999\n");
+    at(&e, 2, "taint.min_match_length");
+    assert!(e.message.contains("out of range"), "{e}");
     let e = err("[redaction]\npatterns = [\n  'ok',\n  '(unclosed',\n]\n");
     at(&e, 4, "redaction.patterns[1]");
     assert!(e.message.contains("not a valid pattern"), "{e}");
