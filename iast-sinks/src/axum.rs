@@ -23,6 +23,7 @@ pub use iast::{spawn, spawn_blocking};
 
 use axum::body::{Body, HttpBody};
 use http::{HeaderMap, Request, Response, header};
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -121,24 +122,28 @@ where
     }
 }
 
+// The sources hand back what they are given, borrowed: the layer only needs the values
+// recorded (the handler reads the request itself), and a copy per value would be an
+// allocation per parameter and header of every request.
+
 #[iast::source(origin = "http.path")]
-fn path_segment(segment: &str) -> String {
-    segment.to_owned()
+fn path_segment(segment: &str) -> &str {
+    segment
 }
 
 #[iast::source(origin = "http.query")]
-fn query_parameter(name: &str, value: &str) -> (String, String) {
-    (name.to_owned(), value.to_owned())
+fn query_parameter<'a>(name: &'a str, value: &'a str) -> (&'a str, &'a str) {
+    (name, value)
 }
 
 #[iast::source(origin = "http.header")]
-fn header_value(value: &[u8]) -> Vec<u8> {
-    value.to_vec()
+fn header_value(value: &[u8]) -> &[u8] {
+    value
 }
 
 #[iast::source(origin = "http.cookie")]
-fn cookie_value(value: &str) -> String {
-    value.to_owned()
+fn cookie_value(value: &str) -> &str {
+    value
 }
 
 #[iast::source(origin = "http.body")]
@@ -147,8 +152,8 @@ fn json_body(body: serde_json::Value) -> serde_json::Value {
 }
 
 #[iast::source(origin = "http.form")]
-fn form_field(name: &str, value: &str) -> (String, String) {
-    (name.to_owned(), value.to_owned())
+fn form_field<'a>(name: &'a str, value: &'a str) -> (&'a str, &'a str) {
+    (name, value)
 }
 
 #[iast::sink(xss)]
@@ -264,22 +269,28 @@ fn fits(body: &Body, max_body: usize) -> bool {
 }
 
 /// `a=1&b=x+y` as decoded pairs.
-fn pairs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+fn pairs(text: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> + '_ {
     text.split('&').filter(|p| !p.is_empty()).map(|p| {
         let (k, v) = p.split_once('=').unwrap_or((p, ""));
         (decode(k, true), decode(v, true))
     })
 }
 
-fn decode(text: &str, plus_is_space: bool) -> String {
+fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
+    let encoded = text.contains('%') || (plus_is_space && text.contains('+'));
+    if !encoded {
+        return Cow::Borrowed(text);
+    }
     let text = if plus_is_space {
-        text.replace('+', " ")
+        Cow::Owned(text.replace('+', " "))
     } else {
-        text.to_owned()
+        Cow::Borrowed(text)
     };
-    percent_encoding::percent_decode_str(&text)
-        .decode_utf8_lossy()
-        .into_owned()
+    Cow::Owned(
+        percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// A finding made while serving one request.
