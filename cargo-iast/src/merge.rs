@@ -67,13 +67,14 @@ impl Collection {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match std::fs::read(&path) {
-                Ok(bytes) => merger.file(&name, &bytes),
-                Err(e) => merger.problems.push(Problem {
+            let read = std::fs::File::open(&path)
+                .and_then(|f| merger.stream(&name, std::io::BufReader::new(f)));
+            if let Err(e) = read {
+                merger.problems.push(Problem {
                     file: name,
                     line: 0,
                     message: e.to_string(),
-                }),
+                });
             }
         }
         Ok(merger.finish())
@@ -83,7 +84,8 @@ impl Collection {
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Collection {
         let mut merger = Merger::default();
         for (name, bytes) in files {
-            merger.file(name, bytes);
+            // Reading from memory cannot fail.
+            let _ = merger.stream(name, bytes);
         }
         merger.finish()
     }
@@ -119,6 +121,11 @@ impl Collection {
     }
 }
 
+/// The longest collection line read. A finding is a few kilobytes (its evidence is capped at
+/// 1 KiB); a process line lists the binary's registry, a few hundred bytes per annotated
+/// function.
+const MAX_LINE: usize = 16 << 20;
+
 #[derive(Default)]
 struct Merger {
     binaries: BTreeMap<String, usize>,
@@ -132,16 +139,53 @@ struct Merger {
 }
 
 impl Merger {
-    fn file(&mut self, name: &str, bytes: &[u8]) {
-        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    /// Reads a file line by line, so that a huge or damaged file costs memory for one line
+    /// at a time; a line longer than [`MAX_LINE`] is skipped and named.
+    fn stream(&mut self, name: &str, mut reader: impl std::io::BufRead) -> std::io::Result<()> {
+        let mut line = Vec::new();
+        let mut number = 0;
+        loop {
+            line.clear();
+            let (mut started, mut too_long) = (false, false);
+            loop {
+                let chunk = reader.fill_buf()?;
+                if chunk.is_empty() {
+                    break;
+                }
+                started = true;
+                let end = chunk.iter().position(|&b| b == b'\n');
+                let take = end.map_or(chunk.len(), |i| i + 1);
+                if line.len() + take > MAX_LINE {
+                    too_long = true;
+                    line.clear();
+                } else if !too_long {
+                    line.extend_from_slice(&chunk[..take]);
+                }
+                reader.consume(take);
+                if end.is_some() {
+                    break;
+                }
+            }
+            if !started {
+                return Ok(());
+            }
+            number += 1;
+            if too_long {
+                self.problems.push(Problem {
+                    file: name.to_owned(),
+                    line: number,
+                    message: format!("longer than {} MiB", MAX_LINE >> 20),
+                });
+                continue;
+            }
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_slice::<Line>(line) {
-                Ok(line) => self.line(name, line),
+            match serde_json::from_slice::<Line>(&line) {
+                Ok(parsed) => self.line(name, parsed),
                 Err(e) => self.problems.push(Problem {
                     file: name.to_owned(),
-                    line: i + 1,
+                    line: number,
                     message: e.to_string(),
                 }),
             }

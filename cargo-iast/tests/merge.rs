@@ -187,3 +187,16 @@ fn reading_a_directory_merges_only_collection_files() {
             .contains("cannot read the collection directory")
     );
 }
+
+#[test]
+fn an_overlong_line_is_skipped_without_losing_the_lines_after_it() {
+    let mut bytes = file(&[process("api", &["app::query"])]);
+    bytes.extend(std::iter::repeat_n(b'x', 17 << 20));
+    bytes.push(b'\n');
+    bytes.extend(file(&[finding("00000000000000aa", "Confirmed", "q' OR 1=1 --")]));
+    let merged = Collection::from_files([("big.jsonl", &bytes[..])]);
+    assert_eq!(merged.findings.len(), 1);
+    assert_eq!(merged.problems.len(), 1);
+    assert_eq!(merged.problems[0].line, 2);
+    assert!(merged.problems[0].message.contains("longer than 16 MiB"));
+}
