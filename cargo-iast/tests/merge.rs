@@ -193,7 +193,11 @@ fn an_overlong_line_is_skipped_without_losing_the_lines_after_it() {
     let mut bytes = file(&[process("api", &["app::query"])]);
     bytes.extend(std::iter::repeat_n(b'x', 17 << 20));
     bytes.push(b'\n');
-    bytes.extend(file(&[finding("00000000000000aa", "Confirmed", "q' OR 1=1 --")]));
+    bytes.extend(file(&[finding(
+        "00000000000000aa",
+        "Confirmed",
+        "q' OR 1=1 --",
+    )]));
     let merged = Collection::from_files([("big.jsonl", &bytes[..])]);
     assert_eq!(merged.findings.len(), 1);
     assert_eq!(merged.problems.len(), 1);

@@ -36,8 +36,9 @@ pub(crate) struct State {
     safe_items: Vec<&'static Item>,
 }
 
-/// Sanitizers and validators remembered per context for the flows of findings; a context
-/// that uses more distinct ones is unusual, and only the naming of flows suffers.
+/// Sanitizers and validators remembered per context for the flows of findings, one bit of a
+/// safe value's `by` each; a context that uses more distinct ones is unusual, and only the
+/// naming of flows suffers.
 const MAX_SAFE_ITEMS: usize = 64;
 
 impl State {
@@ -98,12 +99,17 @@ impl State {
         }
     }
 
-    fn safe_item(&mut self, item: &'static Item) {
-        if self.safe_items.len() < MAX_SAFE_ITEMS
-            && !self.safe_items.iter().any(|s| std::ptr::eq(*s, item))
-        {
-            self.safe_items.push(item);
-        }
+    /// The bit that marks the safe values `item` gives (0 past the first `MAX_SAFE_ITEMS`).
+    fn safe_item(&mut self, item: &'static Item) -> u64 {
+        let index = match self.safe_items.iter().position(|s| std::ptr::eq(*s, item)) {
+            Some(i) => i,
+            None if self.safe_items.len() < MAX_SAFE_ITEMS => {
+                self.safe_items.push(item);
+                self.safe_items.len() - 1
+            }
+            None => return 0,
+        };
+        1 << index
     }
 
     fn add_finding(&mut self, finding: Finding) {
@@ -353,20 +359,15 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
         } else {
             Evidence::new(call.arg, bytes, &evidence_ranges)
         };
-        let passed = open
-            .iter()
-            .fold(crate::vulnerability::ClassSet::EMPTY, |c, r| {
-                c.union(r.safe_for)
-            });
-        // Named: the sanitizers and validators of the context whose classes the tainted
-        // bytes were found safe for, but not this one; one that covers this class would have
-        // made them safe had they passed it, so they did not.
+        // Named: the sanitizers and validators whose own values hold the tainted bytes (the
+        // store keeps which gave each safe value), but not one that covers this class: had
+        // the bytes passed it for this class, they would be safe.
+        let passed = open.iter().fold(0u64, |bits, r| bits | r.safe_by);
         let mut sanitizers: Vec<Site> = safe_items
             .iter()
-            .filter(|i| {
-                let classes = i.classes();
-                !classes.contains(class) && classes.iter().any(|c| passed.contains(c))
-            })
+            .enumerate()
+            .filter(|(i, item)| passed & (1 << i) != 0 && !item.classes().contains(class))
+            .map(|(_, i)| i)
             .map(|i| Site::of(i))
             .collect();
         sanitizers.sort();
@@ -425,8 +426,8 @@ pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
             state.store.add_tainted_at(bytes, id, address)
         }
         ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
-            state.safe_item(rec.item);
-            state.store.add_safe_at(bytes, classes, address)
+            let by = state.safe_item(rec.item);
+            state.store.add_safe_by(bytes, classes, by, address)
         }
         ItemKind::Sink { .. } => return,
     };
@@ -438,10 +439,10 @@ pub(crate) fn approve(args: &ValidatorArgs, approved: bool) {
     }
     let classes = args.item.classes();
     let mut state = args.cx.lock();
-    state.safe_item(args.item);
+    let by = state.safe_item(args.item);
     for value in &args.values {
         // Copies, freed right after: their addresses identify nothing.
-        state.store.add_safe_at(value, classes, false);
+        state.store.add_safe_by(value, classes, by, false);
     }
 }
 

@@ -125,6 +125,7 @@ mod tests {
             source: 0,
             kind,
             safe_for: ClassSet::EMPTY,
+            safe_by: 0,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct TaintedRange {
     /// The classes this range is safe for: it lies within one occurrence of a value a sanitizer
     /// or validator approved for them.
     pub safe_for: ClassSet,
+    /// Which of the store's callers' sanitizers and validators gave those safe values, one
+    /// bit each (see [`super::TaintStore::add_safe_by`]).
+    pub safe_by: u64,
 }
 
 /// A whole-value (or buffer) occurrence, before it is expanded to the value's sources.
@@ -59,6 +62,7 @@ pub(super) fn assemble(hits: &[Hit], pieces: &[Piece], values: &Values) -> Vec<T
                 source,
                 kind: hit.kind,
                 safe_for: ClassSet::EMPTY,
+                safe_by: 0,
             });
         }
     }
@@ -96,6 +100,7 @@ pub(super) fn assemble(hits: &[Hit], pieces: &[Piece], values: &Values) -> Vec<T
                     source,
                     kind: MatchKind::Partial,
                     safe_for: ClassSet::EMPTY,
+                    safe_by: 0,
                 });
             }
         }

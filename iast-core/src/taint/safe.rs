@@ -30,13 +30,15 @@ pub(super) struct SafeSet {
     short: ShortIndex,
     /// Per safe value (the value id is its entry id).
     classes: Vec<ClassSet>,
+    /// Per safe value: which of the caller's sanitizers and validators gave it, one bit each.
+    by: Vec<u64>,
     dedupe: Dedupe,
     buffers: BufferIndex,
     pub(super) bytes: usize,
     pub(super) dropped: usize,
     /// Per-mark working state, kept to reuse its allocations: the safe buffers overlapping
     /// the argument, and the occurrences already compared.
-    spans: Vec<(usize, usize, ClassSet)>,
+    spans: Vec<(usize, usize, ClassSet, u64)>,
     verified: MixMap<(u32, usize), bool>,
 }
 
@@ -48,6 +50,7 @@ impl SafeSet {
             grams: GramIndex::new(dedupe.seed()),
             short: ShortIndex::default(),
             classes: Vec::new(),
+            by: Vec::new(),
             dedupe,
             buffers: BufferIndex::default(),
             bytes: 0,
@@ -64,6 +67,7 @@ impl SafeSet {
         self.grams.clear();
         self.short.clear();
         self.classes.clear();
+        self.by.clear();
         self.dedupe.clear();
         self.buffers.clear();
         self.bytes = 0;
@@ -78,6 +82,7 @@ impl SafeSet {
             && self.grams.is_vacant()
             && self.short.is_vacant()
             && self.classes.is_empty()
+            && self.by.is_empty()
             && self.dedupe.is_vacant()
             && self.buffers.is_vacant()
             && (self.bytes, self.dropped) == (0, 0)
@@ -89,12 +94,13 @@ impl SafeSet {
         self.classes.len()
     }
 
-    /// `kept` is the prefix of `bytes` the limits keep.
+    /// `kept` is the prefix of `bytes` the limits keep; the value is safe for `classes`, given
+    /// by the callers' `by` bits.
     pub(super) fn add(
         &mut self,
         bytes: &[u8],
         kept: usize,
-        classes: ClassSet,
+        (classes, by): (ClassSet, u64),
         max_values: usize,
         max_bytes: usize,
         address: bool,
@@ -109,11 +115,12 @@ impl SafeSet {
             if address && self.buffers.len() < max_values.saturating_mul(2) {
                 self.buffers.add(bytes, kept, id);
             }
-            let known = self.classes[id as usize];
-            if known.union(classes) == known {
+            let (known, known_by) = (self.classes[id as usize], self.by[id as usize]);
+            if known.union(classes) == known && known_by | by == known_by {
                 return Added::Duplicate;
             }
             self.classes[id as usize] = known.union(classes);
+            self.by[id as usize] = known_by | by;
             return Added::Recorded;
         }
         if self.classes.len() >= max_values || kept > max_bytes.saturating_sub(self.bytes) {
@@ -129,6 +136,7 @@ impl SafeSet {
             return Added::Dropped;
         };
         self.classes.push(classes);
+        self.by.push(by);
         self.dedupe.insert(hash, id);
         self.bytes += kept;
         if address {
@@ -145,7 +153,7 @@ impl SafeSet {
         Added::Recorded
     }
 
-    /// Sets `safe_for` of every range.
+    /// Sets `safe_for` and `safe_by` of every range.
     pub(super) fn mark(&mut self, arg: &[u8], ranges: &mut [TaintedRange]) {
         if self.classes.is_empty() || ranges.is_empty() {
             return;
@@ -154,18 +162,19 @@ impl SafeSet {
         let mut verified = std::mem::take(&mut self.verified);
         spans.clear();
         verified.clear();
-        let (entries, classes) = (&self.entries, &self.classes);
+        let (entries, classes, by) = (&self.entries, &self.classes, &self.by);
         self.buffers.overlaps(arg, entries, |start, end, id| {
-            spans.push((start, end, classes[entries.get(id).owner as usize]));
+            let owner = entries.get(id).owner as usize;
+            spans.push((start, end, classes[owner], by[owner]));
         });
-        let mut last: Option<(usize, usize, ClassSet)> = None;
+        let mut last: Option<(usize, usize, (ClassSet, u64))> = None;
         for range in ranges {
-            let safe_for = match last {
+            let safety = match last {
                 Some((s, e, c)) if (s, e) == (range.start, range.end) => c,
                 _ => self.covering(arg, range.start, range.end, &spans, &mut verified),
             };
-            range.safe_for = safe_for;
-            last = Some((range.start, range.end, safe_for));
+            (range.safe_for, range.safe_by) = safety;
+            last = Some((range.start, range.end, safety));
         }
         self.spans = spans;
         self.verified = verified;
@@ -176,17 +185,19 @@ impl SafeSet {
         arg: &[u8],
         start: usize,
         end: usize,
-        spans: &[(usize, usize, ClassSet)],
+        spans: &[(usize, usize, ClassSet, u64)],
         verified: &mut MixMap<(u32, usize), bool>,
-    ) -> ClassSet {
+    ) -> (ClassSet, u64) {
         let mut safe = ClassSet::EMPTY;
-        for &(s, e, c) in spans {
+        let mut safe_by = 0;
+        for &(s, e, c, b) in spans {
             if s <= start && end <= e {
                 safe = safe.union(c);
+                safe_by |= b;
             }
         }
         if start >= end {
-            return safe;
+            return (safe, safe_by);
         }
         let arena = self.entries.arena();
         for x in start.saturating_sub(GRAM - 1)..=start {
@@ -211,6 +222,7 @@ impl SafeSet {
                     .or_insert_with(|| arg[o..o + len] == *self.entries.bytes(entry));
                 if ok {
                     safe = safe.union(self.classes[entry.owner as usize]);
+                    safe_by |= self.by[entry.owner as usize];
                 }
             }
         }
@@ -224,12 +236,13 @@ impl SafeSet {
                         let entry = self.entries.get(id);
                         if self.entries.bytes(entry) == window {
                             safe = safe.union(self.classes[entry.owner as usize]);
+                            safe_by |= self.by[entry.owner as usize];
                         }
                     });
                 }
             }
         }
-        safe
+        (safe, safe_by)
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
@@ -237,9 +250,10 @@ impl SafeSet {
             + self.grams.heap_bytes()
             + self.short.heap_bytes()
             + self.classes.capacity() * size_of::<ClassSet>()
+            + self.by.capacity() * size_of::<u64>()
             + self.dedupe.heap_bytes()
             + self.buffers.heap_bytes()
-            + self.spans.capacity() * size_of::<(usize, usize, ClassSet)>()
+            + self.spans.capacity() * size_of::<(usize, usize, ClassSet, u64)>()
             + self.verified.capacity() * (size_of::<((u32, usize), bool)>() + 1)
     }
 }

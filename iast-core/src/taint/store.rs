@@ -301,6 +301,19 @@ impl TaintStore {
     /// Like [`TaintStore::add_safe`]; with `address` false only the content is recorded (see
     /// [`TaintStore::add_tainted_at`]).
     pub fn add_safe_at(&mut self, bytes: &[u8], classes: ClassSet, address: bool) -> Added {
+        self.add_safe_by(bytes, classes, 0, address)
+    }
+
+    /// Like [`TaintStore::add_safe_at`], with `by` saying which of the caller's sanitizers or
+    /// validators gave the value (bits it chooses; a scan's ranges carry the union of the
+    /// bits of the safe values covering them in `safe_by`).
+    pub fn add_safe_by(
+        &mut self,
+        bytes: &[u8],
+        classes: ClassSet,
+        by: u64,
+        address: bool,
+    ) -> Added {
         if bytes.is_empty() {
             return Added::Empty;
         }
@@ -312,7 +325,7 @@ impl TaintStore {
         self.safe.add(
             bytes,
             kept,
-            classes,
+            (classes, by),
             self.limits.max_safe_values,
             self.limits.max_bytes / 4,
             address,

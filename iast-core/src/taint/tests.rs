@@ -818,3 +818,20 @@ fn clearing_an_empty_store() {
     s.add_tainted(b"1", 2);
     assert_eq!(scan(&mut s, "id = 1"), [(5, 6, 2, MatchKind::Exact)]);
 }
+
+#[test]
+fn safe_ranges_say_which_callers_gave_the_values_covering_them() {
+    let xss = ClassSet::of(&[Vulnerability::Xss]);
+    let mut s = store();
+    let value = b"user-input-value".to_vec();
+    s.add_tainted(&value, 0);
+    s.add_safe_by(b"user-input-value!", xss, 0b01, false);
+    s.add_safe_by(b"unrelated text here", xss, 0b10, false);
+    let ranges = s.scan(b"x = user-input-value!");
+    assert_eq!(ranges[0].safe_for, xss);
+    assert_eq!(ranges[0].safe_by, 0b01);
+    // The same safe value given again by another caller carries both.
+    s.add_safe_by(b"user-input-value!", xss, 0b100, false);
+    assert_eq!(s.scan(b"x = user-input-value!")[0].safe_by, 0b101);
+    assert_eq!(s.scan(b"x = user-input-value")[0].safe_by, 0);
+}
