@@ -233,12 +233,7 @@ fn test(o: Options) -> Result<ExitCode, String> {
     };
     eprintln!();
     eprint!("{}", text::render(&analysis));
-    for format in &formats {
-        let path = dir.join(format!("report.{}", extension(*format)));
-        std::fs::write(&path, render(*format, &analysis))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("iast: wrote {}", path.display());
-    }
+    write_reports(&dir, &formats, &analysis)?;
     if !status.success() {
         eprintln!(
             "iast: cargo test failed ({status}); the findings are those of the tests that ran"
@@ -277,12 +272,7 @@ fn report(o: Options) -> Result<ExitCode, String> {
         Some(out) => {
             std::fs::create_dir_all(out)
                 .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-            for format in &formats {
-                let path = out.join(format!("report.{}", extension(*format)));
-                std::fs::write(&path, render(*format, &analysis))
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                eprintln!("iast: wrote {}", path.display());
-            }
+            write_reports(out, &formats, &analysis)?;
         }
     }
     Ok(verdict(&analysis, &o))
@@ -336,6 +326,17 @@ fn verdict(a: &Analysis, o: &Options) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes `report.<ext>` of each format into `dir`.
+fn write_reports(dir: &Path, formats: &[Format], analysis: &Analysis) -> Result<(), String> {
+    for format in formats {
+        let path = dir.join(format!("report.{}", extension(*format)));
+        std::fs::write(&path, render(*format, analysis))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("iast: wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn extension(format: Format) -> &'static str {

@@ -82,6 +82,29 @@ pub(crate) fn any_tainted_byte(
     })
 }
 
+/// Whether tainted whitespace in `r` separates two bytes that would otherwise belong to one
+/// token (`glued` says which bytes make up words, names or numbers). Whitespace next to
+/// untainted whitespace separates nothing new.
+pub(crate) fn splits_a_token(text: &[u8], r: &Range<usize>, glued: impl Fn(u8) -> bool) -> bool {
+    let space = |i: usize| text.get(i).is_some_and(u8::is_ascii_whitespace);
+    let glued_at = |i: Option<usize>| i.and_then(|i| text.get(i)).is_some_and(|&b| glued(b));
+    let mut i = r.start;
+    while i < r.end {
+        if !space(i) {
+            i += 1;
+            continue;
+        }
+        let run_start = i;
+        while i < r.end && space(i) {
+            i += 1;
+        }
+        if glued_at(run_start.checked_sub(1)) && glued_at(Some(i)) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Test support: the confidence `analyze` gives when `tainted` is put in place of the `{}` of
 /// `template` (as the parameter `argument`), the rest of the template being the program's.
 #[cfg(test)]

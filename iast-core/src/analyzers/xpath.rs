@@ -156,28 +156,9 @@ fn is_unary_position(text: &[u8], tokens: &[Token], index: usize) -> bool {
 }
 
 /// Whether tainted whitespace in `r` separates two bytes that would otherwise belong to one
-/// name or number. Whitespace next to untainted whitespace separates nothing new.
+/// name or number.
 fn splits_a_token(text: &[u8], r: &Range<usize>) -> bool {
-    let space = |i: usize| text.get(i).is_some_and(u8::is_ascii_whitespace);
-    let glued = |i: Option<usize>| {
-        i.and_then(|i| text.get(i))
-            .is_some_and(|&b| is_name_byte(b))
-    };
-    let mut i = r.start;
-    while i < r.end {
-        if !space(i) {
-            i += 1;
-            continue;
-        }
-        let run_start = i;
-        while i < r.end && space(i) {
-            i += 1;
-        }
-        if glued(run_start.checked_sub(1)) && glued(Some(i)) {
-            return true;
-        }
-    }
-    false
+    super::splits_a_token(text, r, is_name_byte)
 }
 
 #[cfg(test)]
