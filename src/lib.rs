@@ -76,9 +76,10 @@
 //! See the README for the attributes, contexts across threads and tasks, and reports.
 
 pub use iast_core::{
-    Bound, ClassSet, Confidence, Context, Evidence, Finding, Flow, Item, ItemKind, Limits,
-    MatchKind, Memory, Registry, Report, Site, SqlDialect, Tainted, Vulnerability, check,
-    check_async, registry, set_redaction_default, set_sql_dialect, sql_dialect, thread,
+    Bound, CallSite, ClassSet, Confidence, Context, Evidence, Finding, Flow, Hits, Item, ItemKind,
+    Limits, MatchKind, Memory, Registry, Rendered, Report, Route, Site, SqlDialect, Tainted,
+    Vulnerability, check, check_async, registry, set_redaction_default, set_sql_dialect,
+    sql_dialect, thread, with_call_site,
 };
 #[cfg(feature = "tokio")]
 pub use iast_core::{spawn, spawn_blocking};

@@ -2,8 +2,8 @@
 //! which the baseline accepts, which are below the threshold; and the coverage figures.
 //! Every renderer draws from this one value, so the formats cannot disagree.
 
-use crate::merge::{Collection, Problem};
 use crate::model::{Entry, Finding, FlowKey, Site};
+use iast_core::collect::{Collection, Problem};
 use iast_core::config::{Config, FailOn};
 use iast_core::{Confidence, Vulnerability};
 use serde::Serialize;
@@ -77,13 +77,13 @@ impl Analysis {
             .findings
             .into_iter()
             // A class the configuration turns off is off for processes that did not read it.
-            .filter(|f| !config.disabled.contains(f.vulnerability))
+            .filter(|f| !config.disabled.contains(f.vulnerability()))
             .map(|finding| {
-                let status = match config.suppression(&finding.fingerprint) {
+                let status = match config.suppression(finding.fingerprint()) {
                     Some(s) => Status::Suppressed {
                         reason: s.reason.clone(),
                     },
-                    None if threshold.is_some_and(|t| finding.confidence >= t) => Status::Failing,
+                    None if threshold.is_some_and(|t| finding.confidence() >= t) => Status::Failing,
                     None => Status::BelowThreshold,
                 };
                 Judged { finding, status }
@@ -94,7 +94,7 @@ impl Analysis {
             for c in [Confidence::Confirmed, Confidence::Unsanitized] {
                 let of: Vec<&Judged> = findings
                     .iter()
-                    .filter(|j| j.finding.vulnerability == v && j.finding.confidence == c)
+                    .filter(|j| j.finding.vulnerability() == v && j.finding.confidence() == c)
                     .collect();
                 if of.is_empty() {
                     continue;
@@ -117,7 +117,7 @@ impl Analysis {
             .filter(|s| {
                 !findings
                     .iter()
-                    .any(|j| j.finding.fingerprint == s.fingerprint)
+                    .any(|j| j.finding.fingerprint() == s.fingerprint)
             })
             .map(|s| s.fingerprint.clone())
             .collect();

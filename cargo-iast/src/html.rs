@@ -33,7 +33,7 @@
 
 use crate::analysis::{Analysis, Judged, Status};
 use crate::model::{Evidence, Finding, Site};
-use iast_core::Confidence;
+use iast_core::{Confidence, MatchKind};
 use std::fmt::Write as _;
 
 /// Renders the report as one HTML5 document.
@@ -236,12 +236,12 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
         "<details class=\"finding {status_class}\"{open}>\n<summary><span class=\"num\">#{number}</span> \
          <span class=\"status {status_class}\">{status_word}</span> <code class=\"rule\">"
     );
-    out.text(&f.rule);
+    out.text(f.rule());
     out.raw("</code> ");
-    out.text(f.vulnerability.title());
+    out.text(f.vulnerability().title());
     out.raw(" reaches <code>");
-    out.text(&f.sink.function);
-    let conf = f.confidence.as_str();
+    out.text(f.sink().function());
+    let conf = f.confidence().as_str();
     let _ = write!(out.0, "</code> <span class=\"conf {conf}\">{conf}</span>");
     // In the summary line, so that a closed suppressed finding still says why it is accepted.
     if let Status::Suppressed { reason } = &judged.status {
@@ -251,16 +251,37 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
     }
     out.raw("</summary>\n");
 
-    out.raw("<dl class=\"facts\">\n<dt>Rule</dt><dd><code>");
-    out.text(&f.rule);
+    out.raw("<dl class=\"facts\">\n<dt>Where</dt><dd><code>");
+    let (file, line) = f.location();
+    out.text(file);
+    let _ = write!(out.0, ":{line}");
+    out.raw("</code>");
+    if let Some(function) = f.call_site().and_then(|c| c.function()) {
+        out.raw(" in <code>");
+        out.text(function);
+        out.raw("</code>");
+    }
+    out.raw("</dd>\n");
+    if let Some(route) = f.route() {
+        out.raw("<dt>Route</dt><dd><code>");
+        out.text(&route.to_string());
+        out.raw("</code></dd>\n");
+    }
+    if let Some(source) = f.principal_source() {
+        out.raw("<dt>Input</dt><dd>");
+        out.text(&source.describe());
+        out.raw("</dd>\n");
+    }
+    out.raw("<dt>Rule</dt><dd><code>");
+    out.text(f.rule());
     out.raw("</code> ");
-    out.text(f.vulnerability.title());
+    out.text(f.vulnerability().title());
     out.raw("</dd>\n<dt>Weakness</dt><dd>");
-    cwe_link(out, f.cwe);
+    cwe_link(out, f.cwe());
     let _ = writeln!(
         out.0,
         "</dd>\n<dt>Confidence</dt><dd><span class=\"conf {conf}\">{conf}</span>: {}</dd>",
-        match f.confidence {
+        match f.confidence() {
             Confidence::Confirmed => "the tainted bytes changed the structure of the argument",
             Confidence::Unsanitized =>
                 "the tainted bytes reached the sink unsanitized; for this input they left its structure intact",
@@ -271,26 +292,26 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
         "<dt>Status</dt><dd><span class=\"status {status_class}\">{status_word}</span></dd>"
     );
     out.raw("<dt>Fingerprint</dt><dd><code class=\"fp\">");
-    out.text(&f.fingerprint);
+    out.text(f.fingerprint());
     let _ = writeln!(
         out.0,
         "</code></dd>\n<dt>Hits</dt><dd>{} (test {} that saw this flow)</dd>\n</dl>",
-        f.hits,
-        plural(f.hits as usize, "process", "processes")
+        f.hits(),
+        plural(f.hits() as usize, "process", "processes")
     );
 
     flow(out, analysis, f);
 
     out.raw("<h3>Evidence</h3>\n<p>Argument <code>");
-    out.text(&f.evidence.argument);
+    out.text(&f.evidence().argument);
     out.raw("</code> of <code>");
-    out.text(&f.sink.function);
+    out.text(f.sink().function());
     out.raw("</code>:</p>\n");
     evidence(out, f);
 
     out.raw("<p class=\"help\">");
     // The help text marks code with backticks, as in the terminal report.
-    for (i, part) in f.vulnerability.help().split('`').enumerate() {
+    for (i, part) in f.vulnerability().help().split('`').enumerate() {
         if i % 2 == 1 {
             out.raw("<code>");
             out.text(part);
@@ -304,16 +325,16 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
 
 fn flow(out: &mut Out, analysis: &Analysis, f: &Finding) {
     out.raw("<h3>Flow</h3>\n<ol class=\"flow\">\n");
-    for (i, source) in f.sources.iter().enumerate() {
+    for (i, source) in f.sources().iter().enumerate() {
         let _ = write!(
             out.0,
             "<li class=\"source\"><span class=\"chip {}\">source #{i}</span> ",
             palette(i)
         );
         out.raw("<code>");
-        out.text(&source.function);
+        out.text(source.function());
         out.raw("</code>");
-        if let Some(origin) = &source.origin {
+        if let Some(origin) = &source.origin() {
             out.raw(" <span class=\"origin\">");
             out.text(origin);
             out.raw("</span>");
@@ -322,9 +343,9 @@ fn flow(out: &mut Out, analysis: &Analysis, f: &Finding) {
         location(out, source);
         out.raw("</li>\n");
     }
-    for sanitizer in &f.sanitizers {
+    for sanitizer in f.sanitizers() {
         out.raw("<li class=\"sanitizer\"><span class=\"chip passed\">passed</span> <code>");
-        out.text(&sanitizer.function);
+        out.text(sanitizer.function());
         out.raw("</code> at ");
         location(out, sanitizer);
         let covers = analysis
@@ -332,9 +353,9 @@ fn flow(out: &mut Out, analysis: &Analysis, f: &Finding) {
             .iter()
             .find(|e| {
                 (e.kind == "sanitizer" || e.kind == "validator")
-                    && e.site.function == sanitizer.function
-                    && e.site.file == sanitizer.file
-                    && e.site.line == sanitizer.line
+                    && e.site.function() == sanitizer.function()
+                    && e.site.file() == sanitizer.file()
+                    && e.site.line() == sanitizer.line()
             })
             .filter(|e| !e.classes.is_empty());
         if let Some(entry) = covers {
@@ -351,31 +372,31 @@ fn flow(out: &mut Out, analysis: &Analysis, f: &Finding) {
             }
         }
         out.raw(": <em>does not protect against ");
-        out.text(f.vulnerability.title());
+        out.text(f.vulnerability().title());
         out.raw("</em></li>\n");
     }
     out.raw("<li class=\"sink\"><span class=\"chip sink\">sink</span> <code>");
-    out.text(&f.sink.function);
+    out.text(f.sink().function());
     out.raw("</code> at ");
-    location(out, &f.sink);
+    location(out, f.sink());
     out.raw(", argument <code>");
-    out.text(&f.evidence.argument);
+    out.text(&f.evidence().argument);
     out.raw("</code></li>\n</ol>\n");
 }
 
 /// A tainted range made safe to slice `value` with.
-struct Range<'a> {
+struct Range {
     start: usize,
     end: usize,
     source: usize,
-    kind: &'a str,
+    kind: MatchKind,
 }
 
 /// The tainted ranges of `e` clamped into its value and widened to character boundaries;
 /// empty or inverted ones dropped.
-fn usable_ranges(e: &Evidence) -> Vec<Range<'_>> {
+fn usable_ranges(e: &Evidence) -> Vec<Range> {
     let value = &e.value;
-    let mut ranges: Vec<Range<'_>> = e
+    let mut ranges: Vec<Range> = e
         .tainted
         .iter()
         .filter_map(|t| {
@@ -391,7 +412,7 @@ fn usable_ranges(e: &Evidence) -> Vec<Range<'_>> {
                 start,
                 end,
                 source: t.source,
-                kind: &t.kind,
+                kind: t.kind,
             })
         })
         .collect();
@@ -404,7 +425,7 @@ fn usable_ranges(e: &Evidence) -> Vec<Range<'_>> {
 }
 
 fn evidence(out: &mut Out, f: &Finding) {
-    let e = &f.evidence;
+    let e = &f.evidence();
     let value = &e.value;
     let ranges = usable_ranges(e);
     let mut cuts: Vec<usize> = ranges
@@ -438,7 +459,7 @@ fn evidence(out: &mut Out, f: &Finding) {
             continue;
         }
         // Listed by source, so a segment reads the same whichever range started first.
-        let mut covering: Vec<&Range<'_>> = active.iter().map(|&i| &ranges[i]).collect();
+        let mut covering: Vec<&Range> = active.iter().map(|&i| &ranges[i]).collect();
         covering.sort_by_key(|r| (r.source, r.start, r.end));
         let first = covering[0].source;
         let mixed = covering.iter().any(|r| r.source != first);
@@ -453,7 +474,7 @@ fn evidence(out: &mut Out, f: &Finding) {
                 out.raw("; ");
             }
             let _ = write!(out.0, "source #{}", r.source);
-            match f.sources.get(r.source) {
+            match f.sources().get(r.source) {
                 Some(site) => {
                     out.raw(" (");
                     out.attr(site.origin_or_function());
@@ -462,7 +483,7 @@ fn evidence(out: &mut Out, f: &Finding) {
                 None => out.raw(" (not in the finding)"),
             }
             out.raw(": ");
-            out.attr(match_kind(r.kind));
+            out.attr(r.kind.describe());
         }
         out.raw("\">");
         out.pre_text(segment);
@@ -472,19 +493,6 @@ fn evidence(out: &mut Out, f: &Finding) {
         out.raw("<span class=\"cut\" title=\"the argument was cut here\">…</span>");
     }
     out.raw("</pre>\n");
-}
-
-/// What a match kind of the collection means, in words; an unknown one as it is.
-fn match_kind(kind: &str) -> &str {
-    match kind {
-        "Buffer" => "the very buffer the source returned",
-        "Exact" => "the whole value",
-        "CaseChanged" => "the whole value, case changed",
-        "UrlDecoded" => "the whole value, URL-decoded",
-        "UrlEncoded" => "the whole value, URL-encoded",
-        "Partial" => "a piece of the value",
-        other => other,
-    }
 }
 
 /// The colour class of a source index: numbers only, so no collection text reaches a class.
@@ -524,11 +532,11 @@ fn registry(out: &mut Out, analysis: &Analysis) {
         out.raw("<tr><td>");
         out.text(&entry.kind);
         out.raw("</td><td><code>");
-        out.text(&entry.site.function);
+        out.text(entry.site.function());
         out.raw("</code></td><td>");
         location(out, &entry.site);
         out.raw("</td><td>");
-        match &entry.site.origin {
+        match &entry.site.origin() {
             Some(origin) if entry.kind == "source" => {
                 out.raw("<span class=\"origin\">");
                 out.text(origin);
@@ -570,15 +578,15 @@ fn problems(out: &mut Out, analysis: &Analysis) {
 
 fn site_line(out: &mut Out, site: &Site) {
     out.raw("<code>");
-    out.text(&site.function);
+    out.text(site.function());
     out.raw("</code> at ");
     location(out, site);
 }
 
 fn location(out: &mut Out, site: &Site) {
     out.raw("<code class=\"loc\">");
-    out.text(&site.file);
-    let _ = write!(out.0, ":{}</code>", site.line);
+    out.text(site.file());
+    let _ = write!(out.0, ":{}</code>", site.line());
 }
 
 /// The only URL in the report: built from a number, never from collection text.
@@ -728,8 +736,8 @@ ol.flow li{margin:.2em 0}
 .origin{font-family:ui-monospace,monospace;font-size:.88em;border:1px solid var(--line);border-radius:3px;padding:0 .3em}
 .chip{border-radius:3px;padding:0 .4em;font-size:.85em;color:#000}
 .chip.passed{background:#d9dde3}
-.chip.sink{background:#f3c0bc}
-pre.evidence{background:var(--panel);border:1px solid var(--line);border-radius:4px;padding:.6em .8em;white-space:pre-wrap;overflow-wrap:anywhere;color:var(--fg)}
+.chip.sink(){background:#f3c0bc}
+pre.evidence(){background:var(--panel);border:1px solid var(--line);border-radius:4px;padding:.6em .8em;white-space:pre-wrap;overflow-wrap:anywhere;color:var(--fg)}
 mark{color:#000;border-radius:2px;outline:1px solid rgba(0,0,0,.35)}
 .s0{background:#ffe066}.s1{background:#8ce0ff}.s2{background:#ffb3d9}.s3{background:#a6f0a6}.s4{background:#ffc285}.s5{background:#d4b8ff}
 mark.overlap{outline:2px solid #000;text-decoration:underline wavy}

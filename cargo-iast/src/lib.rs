@@ -6,10 +6,9 @@
 pub mod analysis;
 pub mod html;
 pub mod json;
-pub mod merge;
 pub mod model;
 pub mod sarif;
 pub mod text;
 
 pub use analysis::{Analysis, Judged, Status};
-pub use merge::Collection;
+pub use iast_core::collect::{Collection, Problem};

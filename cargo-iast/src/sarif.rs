@@ -30,7 +30,7 @@
 //! - **Messages are short and inert.** Viewers render message text with links
 //!   (`[text](target)`) and often as markdown, so names from the application's code go in
 //!   code spans with brackets escaped, and the attacker-controlled evidence never enters a
-//!   message: it is in the result's `properties.evidence`, where it is plain JSON data.
+//!   message: it is in the result's `properties.evidence()`, where it is plain JSON data.
 //! - **The fingerprint** of the collection is `partialFingerprints["iastFingerprint/v1"]`: it
 //!   leaves out line numbers, so an alert follows its flow through edits of the file.
 //!
@@ -188,8 +188,8 @@ fn security_severity(v: Vulnerability) -> &'static str {
 
 fn result(judged: &Judged) -> SarifResult<'_> {
     let f = &judged.finding;
-    let v = f.vulnerability;
-    let level = match (&judged.status, f.confidence) {
+    let v = f.vulnerability();
+    let level = match (&judged.status, f.confidence()) {
         (Status::BelowThreshold, _) => "note",
         (_, Confidence::Confirmed) => "error",
         (_, Confidence::Unsanitized) => "warning",
@@ -215,26 +215,19 @@ fn result(judged: &Judged) -> SarifResult<'_> {
             .expect("ALL holds every class"),
         level,
         message: Message { text: message(f) },
-        locations: [Location {
-            physical_location: physical(&f.sink),
-            logical_locations: vec![LogicalLocation {
-                fully_qualified_name: &f.sink.function,
-                kind: "function",
-            }],
-            message: None,
-        }],
+        locations: [at_call(f, None)],
         code_flows: [CodeFlow {
             thread_flows: [ThreadFlow {
                 locations: thread_flow(f),
             }],
         }],
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT, f.fingerprint.as_str())]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT, f.fingerprint())]),
         suppressions,
         properties: ResultProperties {
-            confidence: f.confidence.as_str(),
+            confidence: f.confidence().as_str(),
             status,
-            hits: f.hits,
-            evidence: &f.evidence,
+            hits: f.hits(),
+            evidence: f.evidence(),
         },
     }
 }
@@ -244,55 +237,94 @@ fn result(judged: &Judged) -> SarifResult<'_> {
 fn message(f: &Finding) -> String {
     let mut text = format!(
         "{}: untrusted data from {} reaches {} ({}).",
-        capitalized(f.vulnerability.title()),
-        list(f.sources.iter().map(source)),
-        code(&f.sink.function),
-        f.confidence,
+        capitalized(f.vulnerability().title()),
+        list(f.sources().iter().map(source)),
+        code(f.sink().function()),
+        f.confidence(),
     );
-    if !f.sanitizers.is_empty() {
+    if let Some(route) = f.route() {
+        let _ = write!(text, " Route {}.", code(&route.to_string()));
+    }
+    if !f.sanitizers().is_empty() {
         let _ = write!(
             text,
             " It passes {}, which {} not protect against {}.",
-            list(f.sanitizers.iter().map(|s| code(&s.function))),
-            if f.sanitizers.len() == 1 {
+            list(f.sanitizers().iter().map(|s| code(s.function()))),
+            if f.sanitizers().len() == 1 {
                 "does"
             } else {
                 "do"
             },
-            f.vulnerability.title(),
+            f.vulnerability().title(),
         );
     }
     text
 }
 
 fn source(s: &Site) -> String {
-    match &s.origin {
-        Some(origin) => format!("{} ({})", code(&s.function), code(origin)),
-        None => code(&s.function),
+    match (s.name(), s.origin()) {
+        (Some(name), Some(origin)) => format!(
+            "{} {} ({})",
+            s.describe().split(" `").next().unwrap_or_default(),
+            code(name),
+            code(origin)
+        ),
+        (_, Some(origin)) => format!("{} ({})", code(s.function()), code(origin)),
+        (_, None) => code(s.function()),
     }
 }
 
 /// Source(s), then the sanitizers that did not help, then the sink.
 fn thread_flow(f: &Finding) -> Vec<ThreadFlowLocation<'_>> {
     let mut steps = Vec::new();
-    for s in &f.sources {
+    for s in f.sources() {
         steps.push(step(s, "source", format!("Source {}.", source(s))));
     }
-    for s in &f.sanitizers {
+    for s in f.sanitizers() {
         let text = format!(
             "Passes {}, which does not protect against {}.",
-            code(&s.function),
-            f.vulnerability.title(),
+            code(s.function()),
+            f.vulnerability().title(),
         );
         steps.push(step(s, "sanitizer", text));
     }
     let text = format!(
         "Sink {}, argument {}.",
-        code(&f.sink.function),
-        code(&f.evidence.argument)
+        code(f.sink().function()),
+        code(&f.evidence().argument)
     );
-    steps.push(step(&f.sink, "sink", text));
+    steps.push(ThreadFlowLocation {
+        location: at_call(f, Some(Message { text })),
+        kinds: ["sink"],
+    });
     steps
+}
+
+/// Where the application called the sink (its file, line and column, in its enclosing
+/// function); for a response check, or a sink that cannot see its caller, the sink itself.
+fn at_call(f: &Finding, message: Option<Message>) -> Location<'_> {
+    let function = f
+        .call_site()
+        .and_then(|c| c.function())
+        .unwrap_or(f.sink().function());
+    let (file, line) = f.location();
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: relative_uri(file),
+                uri_base_id: SRCROOT,
+            },
+            region: Region {
+                start_line: line.max(1),
+                start_column: f.call_site().map(|c| c.column()).filter(|&c| c > 0),
+            },
+        },
+        logical_locations: vec![LogicalLocation {
+            fully_qualified_name: function,
+            kind: "function",
+        }],
+        message,
+    }
 }
 
 fn step<'a>(site: &'a Site, kind: &'static str, text: String) -> ThreadFlowLocation<'a> {
@@ -300,7 +332,7 @@ fn step<'a>(site: &'a Site, kind: &'static str, text: String) -> ThreadFlowLocat
         location: Location {
             physical_location: physical(site),
             logical_locations: vec![LogicalLocation {
-                fully_qualified_name: &site.function,
+                fully_qualified_name: site.function(),
                 kind: "function",
             }],
             message: Some(Message { text }),
@@ -312,12 +344,13 @@ fn step<'a>(site: &'a Site, kind: &'static str, text: String) -> ThreadFlowLocat
 fn physical(site: &Site) -> PhysicalLocation {
     PhysicalLocation {
         artifact_location: ArtifactLocation {
-            uri: relative_uri(&site.file),
+            uri: relative_uri(site.file()),
             uri_base_id: SRCROOT,
         },
         // SARIF lines start at 1; a site without a known line points at the file's start.
         region: Region {
-            start_line: site.line.max(1),
+            start_line: site.line().max(1),
+            start_column: None,
         },
     }
 }
@@ -552,6 +585,8 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
 }
 
 #[derive(Serialize)]

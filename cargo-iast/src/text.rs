@@ -4,8 +4,8 @@
 //! escaped for the terminal, so no value can move the cursor or recolour the screen.
 
 use crate::analysis::{Analysis, Judged, Status};
-use crate::model::{Finding, Site};
-use iast_core::{escape_for_terminal, terminal_lines};
+use crate::model::{Finding, Hits, Site};
+use iast_core::escape_for_terminal;
 use std::fmt::Write;
 
 /// Terminal-safe text.
@@ -14,7 +14,7 @@ fn t(s: &str) -> String {
 }
 
 fn site(s: &Site) -> String {
-    format!("`{}` at {}:{}", t(&s.function), t(&s.file), s.line)
+    format!("`{}` at {}:{}", t(s.function()), t(s.file()), s.line())
 }
 
 /// The whole report.
@@ -40,11 +40,13 @@ pub fn render(a: &Analysis) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {} {} ({}) reaches {} [{}]; {why}",
-                t(&f.rule),
-                t(&f.fingerprint),
-                f.confidence,
-                site(&f.sink),
+                "  {} {} ({}) reaches `{}` at {}:{} [{}]; {why}",
+                t(f.rule()),
+                t(f.fingerprint()),
+                f.confidence(),
+                t(f.sink().function()),
+                t(f.location().0),
+                f.location().1,
                 sources(f)
             );
         }
@@ -55,56 +57,19 @@ pub fn render(a: &Analysis) -> String {
 }
 
 fn sources(f: &Finding) -> String {
-    f.sources
+    f.sources()
         .iter()
-        .map(|s| t(s.origin_or_function()))
+        .map(|s| match s.name() {
+            Some(_) => t(&s.describe()),
+            None => t(s.origin_or_function()),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// One finding, as `iast::Finding` displays it.
+/// One finding, as `iast::Finding` displays it, its hits counting processes.
 pub fn finding(out: &mut String, f: &Finding) {
-    let _ = writeln!(
-        out,
-        "error[{}]: {} (CWE-{}) reaches `{}` ({})",
-        t(&f.rule),
-        f.vulnerability.title(),
-        f.cwe,
-        t(&f.sink.function),
-        f.confidence
-    );
-    let _ = writeln!(out, "  --> {}:{}", t(&f.sink.file), f.sink.line);
-    for (i, s) in f.sources.iter().enumerate() {
-        let _ = write!(out, "   = source #{i}: `{}`", t(&s.function));
-        if let Some(origin) = s.origin.as_deref().filter(|o| *o != s.function) {
-            let _ = write!(out, " [{}]", t(origin));
-        }
-        let _ = writeln!(out, " at {}:{}", t(&s.file), s.line);
-    }
-    for s in &f.sanitizers {
-        let _ = writeln!(
-            out,
-            "   = passed {}, which does not protect against {}",
-            site(s),
-            f.vulnerability.title()
-        );
-    }
-    let e = &f.evidence;
-    let (text, marks) = terminal_lines(
-        &e.value,
-        e.tainted.iter().map(|r| r.start..r.end),
-        e.cut_before,
-        e.cut_after,
-    );
-    let _ = writeln!(
-        out,
-        "   = argument `{}`:\n   |\n   | {text}\n   | {marks}",
-        t(&e.argument)
-    );
-    if f.hits > 1 {
-        let _ = writeln!(out, "   = seen in {} test processes", f.hits);
-    }
-    let _ = writeln!(out, "   = fingerprint: {}", t(&f.fingerprint));
+    let _ = write!(out, "{}", f.render(Hits::Processes));
 }
 
 /// The closing summary: totals, per class and confidence, coverage.

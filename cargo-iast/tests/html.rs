@@ -4,14 +4,14 @@
 
 mod common;
 
+use cargo_iast::Collection;
 use cargo_iast::analysis::{Analysis, Judged, Status};
 use cargo_iast::html::render;
-use cargo_iast::merge::Collection;
-use cargo_iast::model::{Evidence, Finding, Site, Tainted};
+use cargo_iast::model::{Finding, Tainted};
 use common::{finding_line, process_line, reached_line, registry_entry, site, source};
 use html5gum::{DefaultEmitter, Token, Tokenizer};
+use iast_core::MatchKind;
 use iast_core::config::Config;
-use iast_core::{Confidence, Vulnerability};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ fn hostile_files() -> Vec<(String, String)> {
             sink,
             vec![param],
             vec![],
-            evidence("sql", &entity_value, &[(ENTITY, 0, "<Exact\"'>")]),
+            evidence("sql", &entity_value, &[(ENTITY, 0, "Exact")]),
             "00000000000000d4",
         ),
         // An unreadable line whose error message quotes hostile text.
@@ -427,7 +427,11 @@ fn hostile_evidence_is_marked_text_and_nothing_else() {
     assert!(img.title.contains("a piece of the value"), "{}", img.title);
     assert!(img.class.split(' ').any(|c| c == "s1"), "{}", img.class);
     let entity = marks.iter().find(|m| m.text == ENTITY).unwrap();
-    assert!(entity.title.ends_with("<Exact\"'>"), "{}", entity.title);
+    assert!(
+        entity.title.ends_with("the whole value"),
+        "{}",
+        entity.title
+    );
 
     // The whole value is the content of its <pre>, byte for byte.
     let pres = pre_texts(&toks);
@@ -573,36 +577,35 @@ fn the_report_is_deterministic() {
 }
 
 fn finding(value: &str, tainted: Vec<Tainted>, sources: usize) -> Finding {
-    Finding {
-        rule: "XSS".to_owned(),
-        vulnerability: Vulnerability::Xss,
-        cwe: 79,
-        confidence: Confidence::Confirmed,
-        sink: Site {
-            function: "app::page::render".to_owned(),
-            file: "src/page.rs".to_owned(),
-            line: 12,
-            origin: None,
-        },
-        sources: (0..sources)
-            .map(|i| Site {
-                function: format!("app::http::input{i}"),
-                file: "src/http.rs".to_owned(),
-                line: i as u32,
-                origin: Some(format!("origin{i}")),
+    // Built the way cargo iast gets findings: deserialized from a collection line.
+    let sources: Vec<_> = (0..sources)
+        .map(|i| {
+            serde_json::json!({
+                "function": format!("app::http::input{i}"),
+                "file": "src/http.rs",
+                "line": i,
+                "origin": format!("origin{i}"),
             })
-            .collect(),
-        sanitizers: Vec::new(),
-        evidence: Evidence {
-            argument: "html".to_owned(),
-            value: value.to_owned(),
-            cut_before: true,
-            cut_after: true,
-            tainted,
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "rule": "XSS",
+        "vulnerability": "Xss",
+        "cwe": 79,
+        "confidence": "Confirmed",
+        "sink": { "function": "app::page::render", "file": "src/page.rs", "line": 12 },
+        "sources": sources,
+        "evidence": {
+            "argument": "html",
+            "value": value,
+            "cut_before": true,
+            "cut_after": true,
+            "tainted": tainted,
         },
-        hits: 2,
-        fingerprint: "0123456789abcdef".to_owned(),
-    }
+        "hits": 2,
+        "fingerprint": "0123456789abcdef",
+    }))
+    .expect("a finding as the collection holds it")
 }
 
 fn analysis_with(findings: Vec<Finding>) -> Analysis {
@@ -622,7 +625,7 @@ fn range(start: usize, end: usize, source: usize) -> Tainted {
         start,
         end,
         source,
-        kind: "Exact".to_owned(),
+        kind: MatchKind::Exact,
     }
 }
 
@@ -724,8 +727,9 @@ fn random_ranges_always_give_well_nested_marks_over_the_intact_value() {
 #[test]
 fn control_and_invisible_characters_are_shown_not_obeyed() {
     let value = "a\u{202e}b\r\nc\u{0}d";
-    let mut f = finding(value, vec![range(0, value.len(), 0)], 1);
-    f.sink.function = "app::\u{202e}evil".to_owned();
+    let mut f = serde_json::to_value(finding(value, vec![range(0, value.len(), 0)], 1)).unwrap();
+    f["sink"]["function"] = json!("app::\u{202e}evil");
+    let f: Finding = serde_json::from_value(f).unwrap();
     let html = render(&analysis_with(vec![f]));
     let (toks, marks) = check_report(&html);
     assert!(!html.contains('\u{202e}') && !html.contains('\u{0}') && !html.contains('\r'));

@@ -73,12 +73,12 @@ fn flows_of_several_processes_fold_into_one_finding_per_flow() {
     let aa = merged
         .findings
         .iter()
-        .find(|f| f.fingerprint == "00000000000000aa")
+        .find(|f| f.fingerprint() == "00000000000000aa")
         .unwrap();
     // The most telling evidence wins; hits count the processes that saw the flow.
-    assert_eq!(aa.confidence, iast_core::Confidence::Confirmed);
-    assert_eq!(aa.evidence.value, "abc' OR 1=1 --");
-    assert_eq!(aa.hits, 2);
+    assert_eq!(aa.confidence(), iast_core::Confidence::Confirmed);
+    assert_eq!(aa.evidence().value, "abc' OR 1=1 --");
+    assert_eq!(aa.hits(), 2);
 
     // The order files are read in does not show.
     let reversed = Collection::from_files([

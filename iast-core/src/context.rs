@@ -101,6 +101,14 @@ impl Context {
         }
     }
 
+    /// Names the request this context serves: its method and the route pattern that
+    /// matched (`GET /items/{id}`). Framework layers call it once routing is known; every
+    /// finding made in the context then names the route, and its fingerprint tells it apart
+    /// from the same bug on another endpoint.
+    pub fn set_route(&self, route: crate::Route) {
+        self.lock().route = Some(route);
+    }
+
     /// What the context has seen so far, as a deterministic report.
     pub fn report(&self) -> Report {
         self.lock().report()

@@ -2,13 +2,14 @@
 //! arguments, and keep findings.
 
 use crate::analyzers;
+use crate::caller::Caller;
 use crate::context::Context;
 use crate::evidence::Evidence;
 use crate::precision;
 use crate::private::{Recorder, SinkCall, ValidatorArgs};
 use crate::redact;
 use crate::registry::{Item, ItemKind};
-use crate::report::{Finding, Limits, Report, Site};
+use crate::report::{Finding, Limits, Report, Route, Site};
 
 use crate::taint::{Added, MatchKind, TaintStore, TaintedRange};
 use crate::vulnerability::Confidence;
@@ -23,8 +24,16 @@ const MAX_FINDINGS: usize = 1000;
 /// The taint state of one context.
 pub(crate) struct State {
     store: PooledStore,
-    /// Source sites; a recorded value's source id is its index here.
-    sources: Vec<&'static Item>,
+    /// Sources with the names of their values; a recorded value's source id is its index
+    /// here.
+    sources: Vec<(&'static Item, Option<Box<str>>)>,
+    /// Source ids by item (its address, never written out) and name.
+    source_ids: HashMap<usize, HashMap<Box<str>, u32>>,
+    unnamed_ids: HashMap<usize, u32>,
+    /// The distinct source items, for the coverage of monitored flows.
+    source_items: Vec<&'static Item>,
+    /// The request's method and route pattern, set by a framework layer.
+    pub(crate) route: Option<Route>,
     findings: Vec<Finding>,
     by_fingerprint: HashMap<String, usize>,
     reached: Vec<&'static Item>,
@@ -41,11 +50,19 @@ pub(crate) struct State {
 /// naming of flows suffers.
 const MAX_SAFE_ITEMS: usize = 64;
 
+/// Distinct named sources per context (a parameter, header or JSON field each). Names are
+/// cut at `site::MAX_NAME` bytes, so they hold at most about 4 MiB.
+const MAX_SOURCES: usize = 16_384;
+
 impl State {
     pub(crate) fn new() -> State {
         State {
             store: PooledStore::take(),
             sources: Vec::new(),
+            source_ids: HashMap::new(),
+            unnamed_ids: HashMap::new(),
+            source_items: Vec::new(),
+            route: None,
             findings: Vec::new(),
             by_fingerprint: HashMap::new(),
             reached: Vec::new(),
@@ -84,18 +101,49 @@ impl State {
             heap_bytes: stats.heap_bytes
                 + findings
                 + self.by_fingerprint.capacity() * (size_of::<String>() + size_of::<usize>() + 24)
-                + (self.sources.capacity() + self.reached.capacity() + self.safe_items.capacity())
+                + self
+                    .sources
+                    .iter()
+                    .map(|(_, name)| name.as_ref().map_or(0, |n| 2 * n.len() + 64))
+                    .sum::<usize>()
+                + self.sources.capacity() * size_of::<(&Item, Option<Box<str>>)>()
+                + (self.source_items.capacity()
+                    + self.reached.capacity()
+                    + self.safe_items.capacity())
                     * size_of::<usize>(),
         }
     }
 
-    fn source_id(&mut self, item: &'static Item) -> u32 {
-        match self.sources.iter().position(|s| std::ptr::eq(*s, item)) {
-            Some(i) => i as u32,
-            None => {
-                self.sources.push(item);
-                (self.sources.len() - 1) as u32
+    /// The id of values from `item` named `name`. Past [`MAX_SOURCES`] distinct names, a
+    /// value is recorded under its source's unnamed id: it is still tainted, its name is lost.
+    fn source_id(&mut self, item: &'static Item, name: Option<&str>) -> u32 {
+        let at = item as *const Item as usize;
+        if let Some(name) = name {
+            if let Some(&id) = self.source_ids.get(&at).and_then(|m| m.get(name)) {
+                return id;
             }
+            if self.sources.len() < MAX_SOURCES {
+                let id = self.sources.len() as u32;
+                let name: Box<str> = crate::site::cut_name(name).into();
+                self.sources.push((item, Some(name.clone())));
+                self.source_ids.entry(at).or_default().insert(name, id);
+                self.note_source_item(item);
+                return id;
+            }
+        }
+        if let Some(&id) = self.unnamed_ids.get(&at) {
+            return id;
+        }
+        let id = self.sources.len() as u32;
+        self.sources.push((item, None));
+        self.unnamed_ids.insert(at, id);
+        self.note_source_item(item);
+        id
+    }
+
+    fn note_source_item(&mut self, item: &'static Item) {
+        if !self.source_items.iter().any(|s| std::ptr::eq(*s, item)) {
+            self.source_items.push(item);
         }
     }
 
@@ -114,9 +162,9 @@ impl State {
 
     fn add_finding(&mut self, finding: Finding) {
         crate::collect::finding(&finding);
-        // The sink's line joins the key: same-named sinks in one file (functions nested in
-        // different bodies) share a fingerprint but are different flows.
-        let key = format!("{}:{}", finding.fingerprint(), finding.sink().line());
+        // One finding per fingerprint: two calls of one sink in one function with the same
+        // source are one flow, shown at its most telling call.
+        let key = finding.fingerprint().to_owned();
         if let Some(&i) = self.by_fingerprint.get(&key) {
             self.findings[i].merge(finding);
         } else if self.findings.len() < MAX_FINDINGS {
@@ -221,16 +269,26 @@ pub(crate) fn instrument_in<R>(cx: Context, f: impl FnOnce() -> R) -> Option<R> 
     }
 }
 
-pub(crate) fn sink(item: &'static Item, cx: Context, f: impl FnOnce(&mut SinkCall)) {
+pub(crate) fn sink(
+    item: &'static Item,
+    caller: Option<Caller>,
+    cx: Context,
+    f: impl FnOnce(&mut SinkCall),
+) {
     {
         let mut state = cx.lock();
         if !state.reached.iter().any(|r| std::ptr::eq(*r, item)) {
             state.reached.push(item);
             crate::collect::reached(item);
         }
-        crate::collect::exercised(&state.sources, item.classes());
+        crate::collect::exercised(&state.source_items, item.classes());
     }
-    let mut call = SinkCall { item, arg: "", cx };
+    let mut call = SinkCall {
+        item,
+        arg: "",
+        caller,
+        cx,
+    };
     f(&mut call);
 }
 
@@ -254,29 +312,41 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
     // The lock is held for the scan only: analyzers and evidence run unlocked, so that
     // threads sharing a context do not wait for each other's analysis.
     let config = crate::config::active();
-    let (ranges, source_items, redact, safe_items) = {
+    let (ranges, source_items, redact, safe_items, route) = {
         let mut state = call.cx.lock();
         let ranges = state.store.scan(bytes);
         if ranges.is_empty() {
             return;
         }
-        let items: Vec<(u32, &'static Item)> = ranges
+        let mut items: Vec<(u32, &'static Item, Option<Box<str>>)> = ranges
             .iter()
-            .filter_map(|r| state.sources.get(r.source as usize).map(|i| (r.source, *i)))
+            .filter_map(|r| {
+                let (item, name) = state.sources.get(r.source as usize)?;
+                Some((r.source, *item, name.clone()))
+            })
             .collect();
+        items.sort_by_key(|(id, _, _)| *id);
+        items.dedup_by_key(|(id, _, _)| *id);
         let safe_items = if ranges.iter().any(|r| !r.safe_for.is_empty()) {
             state.safe_items.clone()
         } else {
             Vec::new()
         };
-        (ranges, items, state.redact, safe_items)
+        (ranges, items, state.redact, safe_items, state.route.clone())
     };
     let site_of = |id: u32| {
         source_items
             .iter()
-            .find(|(s, _)| *s == id)
-            .map(|(_, item)| Site::of(item))
+            .find(|(s, _, _)| *s == id)
+            .map(|(_, item, name)| Site::of_source(item, name.as_deref()))
     };
+    let is_strict = |id: u32| {
+        source_items.iter().any(|(s, item, _)| {
+            *s == id && matches!(item.kind, ItemKind::Source { strict: true, .. })
+        })
+    };
+    // Looked up once, and only when a finding is made.
+    let mut call_site = None;
     let mut findings = Vec::new();
     for class in classes.iter() {
         if config.disabled.contains(class) {
@@ -286,7 +356,13 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             .iter()
             .filter(|r| !r.safe_for.contains(class))
             .collect();
-        let (strong, weak) = precision::split(bytes, &open, config.min_match_length);
+        let (strict, open): (Vec<&TaintedRange>, Vec<&TaintedRange>) =
+            open.into_iter().partition(|r| is_strict(r.source));
+        let (mut strong, mut weak) = precision::split(bytes, &open, config.min_match_length);
+        let (strict_strong, strict_weak) = precision::split_strict(bytes, &strict);
+        strong.extend(strict_strong);
+        weak.extend(strict_weak);
+        strong.sort_by_key(|r| (r.start, r.end, r.source));
         let weak_confirmed =
             !weak.is_empty() && analyze(class, call.arg, bytes, &weak) == Confidence::Confirmed;
         let confidence = if weak_confirmed {
@@ -309,14 +385,7 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             open.extend(weak);
             open.sort_by_key(|r| (r.start, r.end, r.source));
         }
-        let mut source_ids: Vec<u32> = open.iter().map(|r| r.source).collect();
-        source_ids.sort_unstable();
-        source_ids.dedup();
-        let mut sources: Vec<(Site, u32)> = source_ids
-            .iter()
-            .filter_map(|&id| site_of(id).map(|s| (s, id)))
-            .collect();
-        sources.sort();
+        let sources = principal_first(&open, site_of);
         let index_of = |id: u32| sources.iter().position(|(_, s)| *s == id).unwrap_or(0);
         let evidence_ranges: Vec<_> = open
             .iter()
@@ -337,6 +406,7 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
                     let secret = site_of(r.source).is_some_and(|s| {
                         redact::secret_name(s.function())
                             || s.origin().is_some_and(redact::secret_name)
+                            || s.name().is_some_and(redact::secret_name)
                     });
                     (r.start..r.end.min(cut), secret)
                 })
@@ -372,6 +442,9 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             .collect();
         sanitizers.sort();
         sanitizers.dedup();
+        let call_site = call_site
+            .get_or_insert_with(|| call.caller.map(Caller::resolve))
+            .clone();
         findings.push(
             Finding::new(
                 class,
@@ -380,7 +453,8 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
                 sources.into_iter().map(|(s, _)| s).collect(),
                 evidence,
             )
-            .with_sanitizers(sanitizers),
+            .with_sanitizers(sanitizers)
+            .at(call_site, route.clone()),
         );
     }
     if !findings.is_empty() {
@@ -389,6 +463,41 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             state.add_finding(finding);
         }
     }
+}
+
+/// The sources of `open` with their ids: the principal one first (the one whose bytes the
+/// flow rests on: the source's own buffer before a match by value, then the most tainted
+/// bytes, then the site order), then the others sorted.
+fn principal_first(
+    open: &[&TaintedRange],
+    site_of: impl Fn(u32) -> Option<Site>,
+) -> Vec<(Site, u32)> {
+    let mut weight: Vec<(u32, bool, usize)> = Vec::new();
+    for r in open {
+        let buffer = r.kind == MatchKind::Buffer;
+        match weight.iter_mut().find(|(id, _, _)| *id == r.source) {
+            Some((_, b, bytes)) => {
+                *b |= buffer;
+                *bytes += r.end - r.start;
+            }
+            None => weight.push((r.source, buffer, r.end - r.start)),
+        }
+    }
+    let mut sources: Vec<(Site, u32, bool, usize)> = weight
+        .into_iter()
+        .filter_map(|(id, buffer, bytes)| site_of(id).map(|s| (s, id, buffer, bytes)))
+        .collect();
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
+    let principal = sources
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| (a.2, a.3).cmp(&(b.2, b.3)).then(j.cmp(i)))
+        .map(|(i, _)| i);
+    if let Some(i) = principal {
+        let first = sources.remove(i);
+        sources.insert(0, first);
+    }
+    sources.into_iter().map(|(s, id, _, _)| (s, id)).collect()
 }
 
 /// The analyzer's answer for `ranges` of a sink argument.
@@ -422,7 +531,7 @@ pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
     let mut state = rec.cx.lock();
     let _: Added = match rec.item.kind {
         ItemKind::Source { .. } => {
-            let id = state.source_id(rec.item);
+            let id = state.source_id(rec.item, rec.name);
             state.store.add_tainted_at(bytes, id, address)
         }
         ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
@@ -471,7 +580,10 @@ mod tests {
             .collect();
         for name in &names {
             let source = Site::of(Box::leak(Box::new(Item {
-                kind: ItemKind::Source { origin: None },
+                kind: ItemKind::Source {
+                    origin: None,
+                    strict: false,
+                },
                 function: name,
                 file: "src/app.rs",
                 line: 2,
@@ -504,7 +616,10 @@ mod tests {
     };
 
     static PARAM: Item = Item {
-        kind: ItemKind::Source { origin: None },
+        kind: ItemKind::Source {
+            origin: None,
+            strict: false,
+        },
         function: "app::param",
         file: "src/app.rs",
         line: 4,
@@ -535,7 +650,7 @@ mod tests {
 
     fn query(sql: &str) {
         use crate::spec::Visitor;
-        crate::private::sink(&QUERY, |call| {
+        crate::private::sink(&QUERY, None, |call| {
             call.arg("sql");
             call.text(sql.as_bytes());
         });

@@ -7,7 +7,8 @@
 //! them, and the terminal rendering escapes them too.
 
 use crate::taint::MatchKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -28,7 +29,7 @@ pub(crate) fn window_end(len: usize, first: usize) -> usize {
 }
 
 /// One tainted range of the evidence, tied to one of the finding's sources.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Tainted {
     /// Byte offsets into [`Evidence::value`].
     pub start: usize,
@@ -41,17 +42,17 @@ pub struct Tainted {
 }
 
 /// The checked argument of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Evidence {
     /// The parameter name.
-    pub argument: &'static str,
+    pub argument: Cow<'static, str>,
     /// The argument's text (cut to a window around the tainted bytes when long), with `\`
     /// doubled and non-UTF-8 bytes and invisible characters escaped (see the module docs).
     pub value: String,
     /// Whether bytes before / after `value` were cut.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub cut_before: bool,
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub cut_after: bool,
     pub tainted: Vec<Tainted>,
 }
@@ -87,7 +88,7 @@ impl Evidence {
             })
             .collect();
         Evidence {
-            argument,
+            argument: Cow::Borrowed(argument),
             value,
             cut_before: start > 0,
             cut_after: end < bytes.len(),

@@ -5,6 +5,7 @@
 //! are re-exported there.
 
 mod analyzers;
+mod caller;
 pub mod collect;
 pub mod config;
 mod context;
@@ -16,6 +17,7 @@ mod ranges;
 pub(crate) mod redact;
 mod registry;
 mod report;
+mod site;
 pub mod spec;
 mod taint;
 #[cfg(test)]
@@ -29,13 +31,14 @@ pub mod __private {
 mod private;
 
 pub use analyzers::{SqlDialect, set_sql_dialect, sql_dialect};
+pub use caller::with_call_site;
 #[cfg(feature = "tokio")]
 pub use context::task::{spawn, spawn_blocking};
 pub use context::{Bound, Context, Memory, check, check_async, thread};
 pub use evidence::{Evidence, Tainted, escape_for_terminal, terminal_lines};
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
-pub use report::{Finding, Limits, Report, Site};
+pub use report::{CallSite, Finding, Hits, Limits, Rendered, Report, Route, Site};
 pub use taint::MatchKind;
 pub use vulnerability::{ClassSet, Confidence, Vulnerability};
 

@@ -113,6 +113,28 @@ pub(crate) fn split<'a>(
     (strong, weak)
 }
 
+/// [`split`] for the ranges of strict sources (`#[iast::source(strict)]`): protocol values
+/// that coincide with the program's text as a rule, so that only their own buffer is strong
+/// and a whole value of [`TINY`] bytes or more that is no number is weak (it counts where the
+/// analyzer confirms a change of structure); pieces of them never count.
+pub(crate) fn split_strict<'a>(
+    text: &[u8],
+    open: &[&'a TaintedRange],
+) -> (Vec<&'a TaintedRange>, Vec<&'a TaintedRange>) {
+    let mut strong = Vec::new();
+    let mut weak = Vec::new();
+    for &r in open {
+        let bytes = &text[r.start..r.end];
+        match r.kind {
+            MatchKind::Buffer => strong.push(r),
+            MatchKind::Partial => {}
+            _ if is_number(bytes) || bytes.len() < TINY => {}
+            _ => weak.push(r),
+        }
+    }
+    (strong, weak)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

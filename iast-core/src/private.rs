@@ -20,22 +20,46 @@ pub fn active() -> bool {
 }
 
 /// Checks the arguments of a sink call. `f` names each argument with [`SinkCall::arg`] and
-/// then visits it.
+/// then visits it. `caller` is the sink's `Location::caller()` (`None` in an `async fn`,
+/// where `#[track_caller]` does nothing).
 #[inline]
-pub fn sink(item: &'static Item, f: impl FnOnce(&mut SinkCall)) {
-    instrument(|cx| crate::engine::sink(item, cx, f));
+pub fn sink(
+    item: &'static Item,
+    caller: Option<&'static std::panic::Location<'static>>,
+    f: impl FnOnce(&mut SinkCall),
+) {
+    let caller = crate::caller::capture(caller);
+    instrument(|cx| crate::engine::sink(item, caller, cx, f));
 }
 
 /// Records the string leaves of a source's return value as tainted.
 #[inline]
 pub fn source<T>(item: &'static Item, value: &T, f: impl FnOnce(&mut Recorder)) {
-    instrument(|cx| f(&mut Recorder::new(item, cx, value)));
+    instrument(|cx| f(&mut Recorder::new(item, cx, value, None)));
+}
+
+/// [`source`] for `#[iast::source(name = param)]`: the values are recorded as named.
+#[inline]
+pub fn source_named<T>(
+    item: &'static Item,
+    name: Option<&str>,
+    value: &T,
+    f: impl FnOnce(&mut Recorder),
+) {
+    instrument(|cx| f(&mut Recorder::new(item, cx, value, name)));
+}
+
+/// The text of a source's `name = param` argument, taken before the body runs (it may
+/// consume the parameter), and only inside a context.
+#[inline]
+pub fn source_name(name: &dyn std::fmt::Display) -> Option<String> {
+    active().then(|| name.to_string())
 }
 
 /// Records the string leaves of a sanitizer's return value as safe for its classes.
 #[inline]
 pub fn sanitizer<T>(item: &'static Item, value: &T, f: impl FnOnce(&mut Recorder)) {
-    instrument(|cx| f(&mut Recorder::new(item, cx, value)));
+    instrument(|cx| f(&mut Recorder::new(item, cx, value, None)));
 }
 
 /// Copies a validator's arguments before its body runs (the body may consume them).
@@ -67,6 +91,7 @@ pub fn validator_verdict(args: Option<ValidatorArgs>, approved: bool) {
 pub struct SinkCall {
     pub(crate) item: &'static Item,
     pub(crate) arg: &'static str,
+    pub(crate) caller: Option<crate::caller::Caller>,
     pub(crate) cx: Context,
 }
 
@@ -89,9 +114,11 @@ impl Visitor for SinkCall {
 }
 
 /// Collects the string leaves of a source's or sanitizer's return value.
-pub struct Recorder {
+pub struct Recorder<'n> {
     pub(crate) item: &'static Item,
     pub(crate) cx: Context,
+    /// The name the values are recorded under (`name = param`).
+    pub(crate) name: Option<&'n str>,
     /// Where the returned value itself lies: bytes stored inline in it (an array, a small
     /// string) are about to move, so their address means nothing later.
     inline: Range<usize>,
@@ -100,12 +127,13 @@ pub struct Recorder {
     owned: bool,
 }
 
-impl Recorder {
-    fn new<T>(item: &'static Item, cx: Context, value: &T) -> Recorder {
+impl<'n> Recorder<'n> {
+    fn new<T>(item: &'static Item, cx: Context, value: &T, name: Option<&'n str>) -> Recorder<'n> {
         let at = value as *const T as usize;
         Recorder {
             item,
             cx,
+            name,
             inline: at..at + size_of::<T>(),
             owned: true,
         }
@@ -118,7 +146,7 @@ impl Recorder {
     }
 }
 
-impl Visitor for Recorder {
+impl Visitor for Recorder<'_> {
     fn text(&mut self, bytes: &[u8]) {
         crate::engine::record_text(self, bytes);
     }

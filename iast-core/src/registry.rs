@@ -33,7 +33,14 @@ pub struct Item {
 #[derive(Debug, Clone, Copy)]
 pub enum ItemKind {
     /// Its return value is untrusted. `origin` is the `origin = "..."` label, if any.
-    Source { origin: Option<&'static str> },
+    /// `strict` (`#[iast::source(strict)]`): its values coincide with the program's own text
+    /// as a rule (protocol headers such as `Accept` or `User-Agent`), so a match by value
+    /// counts only as a whole value that changes the argument's structure; its own buffer
+    /// counts as always.
+    Source {
+        origin: Option<&'static str>,
+        strict: bool,
+    },
     /// Its arguments must not carry unsanitized taint for these classes. `args` names the
     /// checked parameters; empty means every string-like parameter.
     Sink {
@@ -53,7 +60,7 @@ impl Item {
     /// The origin label of a source: its `origin = "..."`, or its function path.
     pub fn origin(&self) -> Option<&'static str> {
         match self.kind {
-            ItemKind::Source { origin } => Some(origin.unwrap_or(self.function)),
+            ItemKind::Source { origin, .. } => Some(origin.unwrap_or(self.function)),
             _ => None,
         }
     }
@@ -82,7 +89,7 @@ impl Item {
     /// Source file: relative to the workspace, or `package/path` for a crate outside it,
     /// so that it reads the same on every machine.
     pub fn file(&self) -> String {
-        crate::report::normalize_file(self)
+        crate::site::normalize_file(self)
     }
 
     pub fn line(&self) -> u32 {

@@ -6,102 +6,52 @@
 //! report therefore snapshots the same on every machine and in every test order.
 
 use crate::evidence::{Evidence, escape_for_terminal, terminal_lines};
-use crate::registry::{Item, ItemKind};
+use crate::registry::Item;
+pub use crate::site::{CallSite, Route, Site};
 use crate::vulnerability::{Confidence, Vulnerability};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Where an annotated function is defined.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Site {
-    function: &'static str,
-    file: String,
-    line: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    origin: Option<&'static str>,
-}
-
-impl Site {
-    pub(crate) fn of(item: &'static Item) -> Site {
-        Site {
-            function: item.function,
-            file: normalize_file(item),
-            line: item.line,
-            origin: match item.kind {
-                ItemKind::Source { .. } => item.origin(),
-                _ => None,
-            },
-        }
-    }
-
-    /// Full path of the function: `my_app::db::run_query`, `my_app::db::Db::run_query`.
-    pub fn function(&self) -> &str {
-        self.function
-    }
-
-    /// Source file, relative to the workspace (or to the package for a registry crate).
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
-    pub fn line(&self) -> u32 {
-        self.line
-    }
-
-    /// For a source: its origin label (`http.parameter`), or its function path.
-    pub fn origin(&self) -> Option<&str> {
-        self.origin
-    }
-}
-
-impl fmt::Display for Site {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` at {}:{}", self.function, self.file, self.line)
-    }
-}
-
-/// Makes `file!()` paths machine-independent. Paths inside the workspace are relative
-/// already; an absolute one (a path dependency outside the workspace, a vendored, registry or
-/// git crate) is written `package/path-in-package`, which no other package's file can equal.
-pub(crate) fn normalize_file(item: &Item) -> String {
-    let file = item.file.replace('\\', "/");
-    // Checked by hand: a Windows path must read as absolute whatever the host.
-    let bytes = file.as_bytes();
-    let drive =
-        bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
-    if !(file.starts_with('/') || drive) {
-        return file;
-    }
-    let dir = item.manifest_dir.replace('\\', "/");
-    match file.strip_prefix(dir.trim_end_matches('/')) {
-        Some(rest) if rest.starts_with('/') => format!("{}{rest}", item.package),
-        _ => match file.rsplit_once("/src/") {
-            Some((_, rest)) => format!("{}/src/{rest}", item.package),
-            None => file.rsplit('/').next().unwrap_or_default().to_string(),
-        },
-    }
-}
-
 /// One tainted flow into a sink.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    rule: &'static str,
+    rule: String,
     vulnerability: Vulnerability,
     cwe: u32,
     confidence: Confidence,
+    /// Where the application called the sink; `None` for a check the framework layer made on
+    /// the response (then [`Finding::route`] is where) and for `async fn` sinks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    call_site: Option<CallSite>,
+    /// The request the flow was found in, when a framework layer made the context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    route: Option<Route>,
+    /// The annotated sink function (for the ready-made sinks, a function of iast-sinks).
     sink: Site,
+    /// The principal source first, then the others, sorted.
     sources: Vec<Site>,
     /// Sanitizers and validators whose values hold the tainted bytes but which do not cover
     /// this class (an HTML escaper on the way to SQL), sorted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     sanitizers: Vec<Site>,
     evidence: Evidence,
-    /// How many sink calls in the context produced this finding.
+    /// Within a context: how many sink calls produced this finding. In a merged collection:
+    /// how many processes saw it.
     hits: u32,
     fingerprint: String,
 }
 
+/// What a finding's hit count counts, for its rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hits {
+    /// Sink calls within one context.
+    Calls,
+    /// Test processes of a merged collection.
+    Processes,
+}
+
 impl Finding {
+    /// `sources` holds the principal source first.
     pub(crate) fn new(
         vulnerability: Vulnerability,
         confidence: Confidence,
@@ -109,19 +59,22 @@ impl Finding {
         sources: Vec<Site>,
         evidence: Evidence,
     ) -> Finding {
-        let fingerprint = fingerprint(vulnerability, &sink, &sources);
-        Finding {
-            rule: vulnerability.rule_id(),
+        let mut finding = Finding {
+            rule: vulnerability.rule_id().to_owned(),
             vulnerability,
             cwe: vulnerability.cwe(),
             confidence,
+            call_site: None,
+            route: None,
             sink,
             sources,
             sanitizers: Vec::new(),
             evidence,
             hits: 1,
-            fingerprint,
-        }
+            fingerprint: String::new(),
+        };
+        finding.fingerprint = finding.compute_fingerprint();
+        finding
     }
 
     pub(crate) fn with_sanitizers(mut self, sanitizers: Vec<Site>) -> Finding {
@@ -129,12 +82,40 @@ impl Finding {
         self
     }
 
+    /// Sets where the flow happened, and the fingerprint that follows from it.
+    pub(crate) fn at(mut self, call_site: Option<CallSite>, route: Option<Route>) -> Finding {
+        self.call_site = call_site;
+        self.route = route;
+        self.fingerprint = self.compute_fingerprint();
+        self
+    }
+
     pub fn vulnerability(&self) -> Vulnerability {
         self.vulnerability
     }
 
+    /// The rule id: `SQL_INJECTION`.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    pub fn cwe(&self) -> u32 {
+        self.cwe
+    }
+
     pub fn confidence(&self) -> Confidence {
         self.confidence
+    }
+
+    /// The line of the application that called the sink, when known.
+    pub fn call_site(&self) -> Option<&CallSite> {
+        self.call_site.as_ref()
+    }
+
+    /// The request's method and matched route pattern, when a framework layer made the
+    /// context.
+    pub fn route(&self) -> Option<&Route> {
+        self.route.as_ref()
     }
 
     /// The annotated sink function.
@@ -142,9 +123,17 @@ impl Finding {
         &self.sink
     }
 
-    /// The sources whose values reached the sink, sorted.
+    /// The sources whose values reached the sink: the principal one first (the one that
+    /// supplied the most tainted bytes), then the others sorted. Only the principal one is
+    /// part of the fingerprint: the others may be coincidences (a header partly equal to the
+    /// attack).
     pub fn sources(&self) -> &[Site] {
         &self.sources
+    }
+
+    /// The source the flow is attributed to.
+    pub fn principal_source(&self) -> Option<&Site> {
+        self.sources.first()
     }
 
     /// The sanitizers and validators the tainted bytes passed that do not protect against
@@ -158,24 +147,51 @@ impl Finding {
         &self.evidence
     }
 
-    /// How many sink calls produced this finding within its context.
+    /// How many sink calls produced this finding within its context (in a merged collection:
+    /// how many processes saw it).
     pub fn hits(&self) -> u32 {
         self.hits
     }
 
-    /// A stable id of the flow: vulnerability, sink function and file, source origins,
-    /// functions and files. It does not change with line numbers, evidence or machine, so it
-    /// can be baselined.
+    /// A stable id of the flow: the rule, where the application made the call (its file,
+    /// and the route, or else the enclosing function), the sink function, and the principal
+    /// source (its origin and name). It leaves out line numbers, evidence, payloads and
+    /// coincidental extra sources, so an edit or another attack keeps it and it can be
+    /// baselined; two endpoints with the same bug get two.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
 
+    /// Where the finding is shown and what identifies its flow among repeats: the
+    /// application's file and line of the call, else the sink's.
+    pub fn location(&self) -> (&str, u32) {
+        match &self.call_site {
+            Some(c) => (c.file(), c.line()),
+            None => (self.sink.file(), self.sink.line()),
+        }
+    }
+
+    /// Sets the hit count (a merge counts processes).
+    pub(crate) fn set_hits(&mut self, hits: u32) {
+        self.hits = hits;
+    }
+
     /// Heap bytes held by the finding, approximately.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let site = |s: &Site| size_of::<Site>() + s.file.capacity();
+        let site = |s: &Site| {
+            size_of::<Site>() + s.file().len() + s.name().map_or(0, str::len) + s.function().len()
+        };
         site(&self.sink)
             + self.sources.iter().map(site).sum::<usize>()
             + self.sanitizers.iter().map(site).sum::<usize>()
+            + self
+                .call_site
+                .as_ref()
+                .map_or(0, |c| c.file().len() + c.function().map_or(0, str::len))
+            + self
+                .route
+                .as_ref()
+                .map_or(0, |r| r.method().len() + r.pattern().len())
             + self.evidence.value.capacity()
             + self.evidence.tainted.capacity() * size_of::<crate::evidence::Tainted>()
             + self.fingerprint.capacity()
@@ -184,17 +200,19 @@ impl Finding {
     /// Whether `self` tells more than `other`, a repeat of the same flow: the higher
     /// confidence, then the shorter evidence, then a total order over everything a repeat
     /// replaces, so that the order in which threads or processes arrive never shows.
-    pub(crate) fn more_telling(&self, other: &Finding) -> bool {
+    pub fn more_telling(&self, other: &Finding) -> bool {
         other
             .confidence
             .cmp(&self.confidence)
             .then(self.evidence.value.len().cmp(&other.evidence.value.len()))
             .then_with(|| self.evidence.cmp(&other.evidence))
             .then_with(|| self.sources.cmp(&other.sources))
+            .then_with(|| self.call_site.cmp(&other.call_site))
             .is_lt()
     }
 
-    /// Folds a repeat of the same flow into this finding, keeping the most telling evidence.
+    /// Folds a repeat of the same flow into this finding, keeping the most telling evidence
+    /// and the sanitizers either passed.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
         for s in other.sanitizers.iter() {
@@ -207,40 +225,64 @@ impl Finding {
             self.confidence = other.confidence;
             self.evidence = other.evidence;
             self.sources = other.sources;
+            self.call_site = other.call_site;
         }
     }
 
-    fn sort_key(&self) -> impl Ord + '_ {
+    pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         (
             self.vulnerability,
+            self.location(),
+            &self.route,
             &self.sink,
             &self.sources,
             std::cmp::Reverse(self.confidence),
             &self.fingerprint,
         )
     }
+
+    /// FNV-1a, 64 bits: stable across platforms and releases, unlike `std`'s hashers.
+    fn compute_fingerprint(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |s: &str| {
+            for b in s.bytes().chain([0xff]) {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(self.vulnerability.rule_id());
+        // The application's file, and its route or enclosing function: not the line, so
+        // that edits keep the fingerprint. Without a call site (a response check, an async
+        // sink), the sink's own file.
+        eat(self.location().0);
+        match (&self.route, &self.call_site) {
+            (Some(route), _) => eat(&route.to_string()),
+            (None, Some(call)) => eat(call.function().unwrap_or("")),
+            (None, None) => eat(""),
+        }
+        eat(self.sink.function());
+        // The principal source only: a second, coincidental source must not make the same
+        // flow another finding.
+        if let Some(source) = self.sources.first() {
+            eat(source.origin_or_function());
+            eat(source.name().unwrap_or(source.function()));
+        }
+        format!("{hash:016x}")
+    }
+
+    /// The compiler-style text of the finding, saying what its hit count counts.
+    pub fn render(&self, hits: Hits) -> Rendered<'_> {
+        Rendered {
+            finding: self,
+            hits,
+        }
+    }
 }
 
-/// FNV-1a, 64 bits: stable across platforms and releases, unlike `std`'s hashers.
-fn fingerprint(v: Vulnerability, sink: &Site, sources: &[Site]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |s: &str| {
-        for b in s.bytes().chain([0xff]) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(v.rule_id());
-    eat(sink.function);
-    // Files tell apart same-named functions (a method named without its type, functions
-    // nested in different bodies); lines are left out so that edits keep the fingerprint.
-    eat(&sink.file);
-    for source in sources {
-        eat(source.origin.unwrap_or(""));
-        eat(source.function);
-        eat(&source.file);
-    }
-    format!("{hash:016x}")
+/// [`Finding::render`].
+pub struct Rendered<'a> {
+    finding: &'a Finding,
+    hits: Hits,
 }
 
 /// What happened inside one context: its findings and the sinks it reached.
@@ -328,45 +370,81 @@ impl Report {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.vulnerability;
+        self.render(Hits::Calls).fmt(f)
+    }
+}
+
+/// Terminal-safe text of a name from the program under test.
+fn t(s: &str) -> String {
+    escape_for_terminal(s).0
+}
+
+impl fmt::Display for Rendered<'_> {
+    /// The application's call first (or the route of a response check), then the route,
+    /// the sink function, the sources in words, the sanitizers passed and the evidence with
+    /// its tainted bytes marked. Everything from the program is escaped for the terminal.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x = self.finding;
+        let v = x.vulnerability;
         writeln!(
             f,
             "error[{}]: {} (CWE-{}) reaches `{}` ({})",
             v.rule_id(),
             v.title(),
             v.cwe(),
-            self.sink.function,
-            self.confidence
+            t(x.sink.function()),
+            x.confidence
         )?;
-        writeln!(f, "  --> {}:{}", self.sink.file, self.sink.line)?;
-        for (i, s) in self.sources.iter().enumerate() {
-            let origin = s.origin.filter(|o| *o != s.function);
-            write!(f, "   = source #{i}: `{}`", s.function)?;
-            if let Some(origin) = origin {
-                write!(f, " [{}]", escape_for_terminal(origin).0)?;
-            }
-            writeln!(f, " at {}:{}", s.file, s.line)?;
+        match (&x.call_site, &x.route) {
+            (Some(call), _) => writeln!(f, "  --> {}", t(&call.to_string()))?,
+            (None, Some(route)) => writeln!(f, "  --> {} (the response)", t(&route.to_string()))?,
+            (None, None) => writeln!(f, "  --> {}:{}", t(x.sink.file()), x.sink.line())?,
         }
-        for s in &self.sanitizers {
+        if let (Some(route), Some(_)) = (&x.route, &x.call_site) {
+            writeln!(f, "   = route: {}", t(&route.to_string()))?;
+        }
+        if x.call_site.is_some() || x.route.is_some() {
+            writeln!(
+                f,
+                "   = sink: `{}` at {}:{}",
+                t(x.sink.function()),
+                t(x.sink.file()),
+                x.sink.line()
+            )?;
+        }
+        for (i, s) in x.sources.iter().enumerate() {
+            write!(f, "   = source #{i}: ")?;
+            if s.name().is_some() {
+                write!(f, "{} from ", t(&s.describe()))?;
+            }
+            write!(f, "`{}`", t(s.function()))?;
+            if let Some(origin) = s.origin().filter(|o| *o != s.function()) {
+                write!(f, " [{}]", t(origin))?;
+            }
+            writeln!(f, " at {}:{}", t(s.file()), s.line())?;
+        }
+        for s in &x.sanitizers {
             writeln!(
                 f,
                 "   = passed `{}` at {}:{}, which does not protect against {}",
-                s.function,
-                s.file,
-                s.line,
+                t(s.function()),
+                t(s.file()),
+                s.line(),
                 v.title()
             )?;
         }
-        let e = &self.evidence;
-        writeln!(f, "   = argument `{}`:", e.argument)?;
+        let e = &x.evidence;
+        writeln!(f, "   = argument `{}`:", t(&e.argument))?;
         writeln!(f, "   |")?;
         let (text, marks) = terminal_lines(&e.value, e.ranges(), e.cut_before, e.cut_after);
         writeln!(f, "   | {text}")?;
         writeln!(f, "   | {marks}")?;
-        if self.hits > 1 {
-            writeln!(f, "   = seen {} times", self.hits)?;
+        match self.hits {
+            Hits::Calls if x.hits > 1 => writeln!(f, "   = seen {} times", x.hits)?,
+            Hits::Processes if x.hits > 1 => writeln!(f, "   = seen in {} test processes", x.hits)?,
+            _ => {}
         }
-        writeln!(f, "   = fingerprint: {}", self.fingerprint)
+        writeln!(f, "   = fingerprint: {}", x.fingerprint)
     }
 }
 
@@ -396,49 +474,5 @@ impl fmt::Display for Report {
             )?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_file;
-    use crate::registry::{Item, ItemKind};
-
-    fn item(file: &'static str, manifest_dir: &'static str) -> Item {
-        Item {
-            kind: ItemKind::Source { origin: None },
-            function: "app::f",
-            file,
-            line: 1,
-            package: "app-db",
-            manifest_dir,
-        }
-    }
-
-    #[test]
-    fn absolute_paths_lose_their_machine_part() {
-        let registry = "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0";
-        assert_eq!(
-            normalize_file(&item(
-                "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0/src/fs.rs",
-                registry
-            )),
-            "app-db/src/fs.rs"
-        );
-        assert_eq!(
-            normalize_file(&item(
-                "/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/db/src/db.rs",
-                "/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/db"
-            )),
-            "app-db/src/db.rs"
-        );
-        assert_eq!(
-            normalize_file(&item("C:\\work\\db\\src\\lib.rs", "C:\\work\\db")),
-            "app-db/src/lib.rs"
-        );
-        assert_eq!(
-            normalize_file(&item("tests/engine.rs", "/ws")),
-            "tests/engine.rs"
-        );
     }
 }

@@ -42,7 +42,14 @@ pub fn function(func: &ItemFn, plans: &[Plan], owner: Option<&str>) -> TokenStre
     let attrs = &func.attrs;
     let vis = &func.vis;
     let sig = &func.sig;
-    let mut out = quote!(#(#attrs)* #vis #sig);
+    // A sink reads `Location::caller()`: the application's line that called it, through any
+    // wrappers that are `#[track_caller]` too. The attribute does nothing on an `async fn`
+    // (and warns), and needs the Rust ABI.
+    let track = plans.iter().any(|p| matches!(p.kind, Kind::Sink))
+        && tracks_caller(sig)
+        && !attrs.iter().any(|a| a.path().is_ident("track_caller"));
+    let track = track.then(|| quote!(#[track_caller]));
+    let mut out = quote!(#(#attrs)* #track #vis #sig);
     braces.surround(&mut out, |out| {
         out.extend(inner_attrs.iter().map(ToTokens::to_token_stream));
         out.extend(body);
@@ -71,6 +78,16 @@ pub fn impl_block(block: &ItemImplBlock, plans: &[Vec<Plan>]) -> TokenStream {
         out.extend(items);
     });
     out
+}
+
+/// Whether `#[track_caller]` works on the function: not on `async fn`, and only with the
+/// Rust ABI.
+fn tracks_caller(sig: &syn::Signature) -> bool {
+    let rust_abi = match &sig.abi {
+        None => true,
+        Some(abi) => abi.name.as_ref().is_some_and(|n| n.value() == "Rust"),
+    };
+    sig.asyncness.is_none() && rust_abi
 }
 
 /// `Db` for `impl Db`, `impl<T> Db<T>` and `impl Trait for Db`: the type's path without
@@ -124,6 +141,13 @@ fn layer(
         Kind::Sink => {
             let call = local("__iast_call");
             let visits = visits(&call, plan);
+            let caller = if tracks_caller(&func.sig) {
+                quote!(::core::option::Option::Some(
+                    ::core::panic::Location::caller()
+                ))
+            } else {
+                quote!(::core::option::Option::None)
+            };
             // The check runs before the statements, which stay where they were: no closure,
             // so nothing about the body changes. In an `async fn` this is the first poll,
             // when the caller's context is current.
@@ -131,7 +155,7 @@ fn layer(
                 {
                     #registration
                     if ::iast::__private::active() {
-                        ::iast::__private::sink(&__IAST_ITEM, |#call| {
+                        ::iast::__private::sink(&__IAST_ITEM, #caller, |#call| {
                             #[allow(unused_imports)]
                             use ::iast::__private::spec::*;
                             #visits
@@ -144,21 +168,42 @@ fn layer(
         Kind::Source | Kind::Sanitizer => {
             let ret = local("__iast_ret");
             let rec = local("__iast_rec");
-            let record = match plan.kind {
-                Kind::Source => quote!(source),
-                _ => quote!(sanitizer),
+            let name = local("__iast_name");
+            let visit = quote! {
+                |#rec| {
+                    #[allow(unused_imports)]
+                    use ::iast::__private::spec::*;
+                    (&&&&&&::iast::__private::spec::Arg(&#ret)).__iast_visit(#rec);
+                }
+            };
+            // The name is taken before the statements run: they may consume the parameter.
+            let (take_name, record) = match (plan.kind, &plan.name) {
+                (Kind::Source, Some(param)) => (
+                    quote! {
+                        let #name = ::iast::__private::source_name(&#param);
+                    },
+                    quote! {
+                        ::iast::__private::source_named(
+                            &__IAST_ITEM, #name.as_deref(), &#ret, #visit)
+                    },
+                ),
+                (Kind::Source, None) => (
+                    quote!(),
+                    quote!(::iast::__private::source(&__IAST_ITEM, &#ret, #visit)),
+                ),
+                _ => (
+                    quote!(),
+                    quote!(::iast::__private::sanitizer(&__IAST_ITEM, &#ret, #visit)),
+                ),
             };
             let run = run(func, stmts, braces);
             quote! {
+                #take_name
                 let #ret = #run;
                 {
                     #registration
                     if ::iast::__private::active() {
-                        ::iast::__private::#record(&__IAST_ITEM, &#ret, |#rec| {
-                            #[allow(unused_imports)]
-                            use ::iast::__private::spec::*;
-                            (&&&&&&::iast::__private::spec::Arg(&#ret)).__iast_visit(#rec);
-                        });
+                        #record;
                     }
                 }
                 #ret
@@ -213,7 +258,8 @@ fn registration(func: &ItemFn, plan: &Plan, name: &str) -> TokenStream {
                 Some(origin) => quote!(::core::option::Option::Some(#origin)),
                 None => quote!(::core::option::Option::None),
             };
-            quote!(#private::ItemKind::Source { origin: #origin })
+            let strict = plan.strict;
+            quote!(#private::ItemKind::Source { origin: #origin, strict: #strict })
         }
         Kind::Sink => {
             let args = &plan.args;

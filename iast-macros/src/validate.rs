@@ -30,6 +30,10 @@ pub struct Plan {
     /// `Vulnerability` variant names, in the order written.
     pub classes: Vec<&'static str>,
     pub origin: Option<LitStr>,
+    /// A source's `name = param`: the parameter whose text names the returned value.
+    pub name: Option<Ident>,
+    /// A source's `strict`: its values count only whole and where they change structure.
+    pub strict: bool,
     /// The names given in `args(...)`; empty when every parameter is checked.
     pub args: Vec<String>,
     /// The parameters a sink checks or a validator approves, as bound in the signature.
@@ -109,6 +113,13 @@ pub fn function(kind: Kind, entries: &[Entry], func: &ItemFn, site: Site) -> syn
     }
 
     let params = params(sig);
+    let name = args.name.as_ref().and_then(|name| {
+        let found = params.iter().find(|p| p.ident.unraw() == name.unraw());
+        if found.is_none() {
+            errors.push(no_such_param(name, &params));
+        }
+        found.map(|p| p.ident.clone())
+    });
     let checked = match (kind, &args.args) {
         (Kind::Sink, Some(named)) => named
             .iter()
@@ -134,6 +145,8 @@ pub fn function(kind: Kind, entries: &[Entry], func: &ItemFn, site: Site) -> syn
         kind,
         classes: args.classes,
         origin: args.origin,
+        name,
+        strict: args.strict,
         args: args
             .args
             .unwrap_or_default()
@@ -147,6 +160,8 @@ pub fn function(kind: Kind, entries: &[Entry], func: &ItemFn, site: Site) -> syn
 struct Arguments {
     classes: Vec<&'static str>,
     origin: Option<LitStr>,
+    name: Option<Ident>,
+    strict: bool,
     args: Option<Vec<Ident>>,
 }
 
@@ -154,6 +169,8 @@ fn arguments(kind: Kind, entries: &[Entry], site: Site, errors: &mut Errors) -> 
     let mut out = Arguments {
         classes: Vec::new(),
         origin: None,
+        name: None,
+        strict: false,
         args: None,
     };
     let mut seen_class = false;
@@ -174,6 +191,26 @@ fn arguments(kind: Kind, entries: &[Entry], site: Site, errors: &mut Errors) -> 
                     )),
                 }
             }
+            (Kind::Source, Entry::Word(word)) if word == "strict" => {
+                if out.strict {
+                    errors.push(syn::Error::new(word.span(), "duplicate `strict`"));
+                }
+                out.strict = true;
+            }
+            (Kind::Source, Entry::Value { key, value }) if key == "name" => {
+                if out.name.is_some() {
+                    errors.push(syn::Error::new(key.span(), "duplicate `name`"));
+                }
+                match value {
+                    Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                        out.name = p.path.get_ident().cloned();
+                    }
+                    other => errors.push(syn::Error::new_spanned(
+                        other,
+                        "`name` must name a parameter: name = header_name",
+                    )),
+                }
+            }
             (
                 Kind::Source,
                 Entry::Word(key) | Entry::Value { key, .. } | Entry::List { key, .. },
@@ -181,7 +218,7 @@ fn arguments(kind: Kind, entries: &[Entry], site: Site, errors: &mut Errors) -> 
                 errors.push(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: #[iast::source] takes only `origin = \"...\"`"
+                        "unknown argument `{key}`: #[iast::source] takes `origin = \"...\"`, `name = param` and `strict`"
                     ),
                 ));
             }

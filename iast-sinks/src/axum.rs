@@ -10,31 +10,94 @@
 //!
 //! Every request runs in its own [`iast::Context`], bound to the request's future, so its
 //! taint follows it across `.await` points and never meets another request's; tasks the
-//! handler spawns carry it when spawned with `iast::spawn`. The layer taints the path
-//! segments, every query parameter, header and cookie value, and the string leaves (and map
-//! keys) of JSON and form bodies. On the way out it checks the response: an HTML body for
-//! XSS, `Location` for open redirect, every header value for header injection. Each finding
-//! is emitted as a `tracing` event (target `iast`) and kept in a process-wide log that tests
-//! and tools read with [`findings`] and [`take_findings`].
+//! handler spawns carry it when spawned with `iast::spawn`. Add the layer with
+//! `Router::layer` (after the routes), so that it runs once routing is done: findings then
+//! name the matched route (`GET /items/{id}`), and the path parameters are known.
+//!
+//! **Sources**, each named in findings by what it is:
+//! - the parameters the route pattern captures (`{id}`: path parameter `id`); literal
+//!   segments are the program's own text and are not recorded;
+//! - every query parameter (name and value), cookie and header; the protocol headers
+//!   ([`PROTOCOL_HEADERS`]: `Accept*`, `User-Agent`, `Content-Type`, `Host`, ...) are strict
+//!   sources, whose values coincide with the program's own text as a rule: a match of one of
+//!   them counts only as a whole value that changes the structure of the argument, or as its
+//!   very buffer;
+//! - JSON bodies field by field (named by JSON pointer, `/user/name`, keys included), form
+//!   fields, multipart fields (named by their `name`; file names too), and any other body as
+//!   one raw value, up to the layer's body limit (1 MiB by default).
+//!
+//! **Response checks**, attributed to the route: an HTML body (XSS), `Location` (open
+//! redirect), and the headers where a tainted value does harm although the `http` crate
+//! rejects CR and LF in header values (so an echoed value cannot split the response):
+//! `Set-Cookie` (the attacker sets cookie attributes or other cookies) and
+//! `Access-Control-Allow-Origin` (a reflected origin opens the API to any site).
+//!
+//! **Findings** are emitted as `tracing` events (target `iast`, level `WARN`; fields below)
+//! and kept in a process-wide log, one entry per flow (fingerprint) with a count and first
+//! and last time seen, which tests and tools read with [`findings`] and [`take_findings`].
+//! Repeats never evict a new flow: the log holds [`MAX_LOGGED`] distinct flows, and counts
+//! in [`dropped_findings`] what came after.
 
 /// Spawn a task or blocking closure that stays in the request's context (plain
 /// `tokio::spawn` does not carry it).
 pub use iast::{spawn, spawn_blocking};
 
 use axum::body::{Body, HttpBody};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams};
 use http::{HeaderMap, Request, Response, header};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context as TaskContext, Poll};
+use std::time::SystemTime;
 use tower::{Layer, Service};
 
 /// Bodies larger than this are passed on unread: reading them would hold the whole request
 /// in memory twice.
 const DEFAULT_MAX_BODY: usize = 1 << 20;
-/// Findings kept in the process-wide log; later ones are counted in [`dropped_findings`].
-const MAX_LOGGED: usize = 10_000;
+/// Distinct flows kept in the process-wide log; new flows past it are counted in
+/// [`dropped_findings`]. Repeats of a kept flow only update its entry.
+pub const MAX_LOGGED: usize = 10_000;
+
+/// Request headers whose values are strict sources: set by browsers, clients and proxies to
+/// values the program itself uses all the time (`text/html`, `application/json`, its own
+/// host name, a temporary directory that shares a run of bytes with a `User-Agent`).
+pub const PROTOCOL_HEADERS: &[&str] = &[
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "connection",
+    "content-length",
+    "content-type",
+    "dnt",
+    "forwarded",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-unmodified-since",
+    "keep-alive",
+    "origin",
+    "pragma",
+    "priority",
+    "referer",
+    "te",
+    "upgrade",
+    "upgrade-insecure-requests",
+    "user-agent",
+    "via",
+];
+
+fn is_protocol_header(name: &str) -> bool {
+    PROTOCOL_HEADERS.contains(&name)
+        || name.starts_with("sec-")
+        || name.starts_with("x-forwarded-")
+        || name == "x-real-ip"
+}
 
 /// The tower layer: wrap an axum `Router` with `.layer(IastLayer::new())`.
 #[derive(Debug, Clone)]
@@ -106,6 +169,9 @@ where
             // Cheap clones (the URI shares its bytes); text only for a request with findings.
             let method = request.method().clone();
             let uri = request.uri().clone();
+            if let Some(matched) = request.extensions().get::<MatchedPath>() {
+                context.set_route(iast::Route::new(method.as_str(), matched.as_str()));
+            }
             let result = context
                 .bind(async move {
                     let request = record_request(request, max_body).await;
@@ -126,34 +192,49 @@ where
 // recorded (the handler reads the request itself), and a copy per value would be an
 // allocation per parameter and header of every request.
 
-#[iast::source(origin = "http.path")]
-fn path_segment(segment: &str) -> &str {
-    segment
+#[iast::source(origin = "http.path", name = name)]
+fn path_parameter<'a>(name: &str, value: &'a str) -> &'a str {
+    value
 }
 
-#[iast::source(origin = "http.query")]
+#[iast::source(origin = "http.query", name = name)]
 fn query_parameter<'a>(name: &'a str, value: &'a str) -> (&'a str, &'a str) {
     (name, value)
 }
 
-#[iast::source(origin = "http.header")]
-fn header_value(value: &[u8]) -> &[u8] {
+#[iast::source(origin = "http.header", name = name)]
+fn header_value<'a>(name: &str, value: &'a [u8]) -> &'a [u8] {
     value
 }
 
-#[iast::source(origin = "http.cookie")]
-fn cookie_value(value: &str) -> &str {
+#[iast::source(origin = "http.header", name = name, strict)]
+fn protocol_header<'a>(name: &str, value: &'a [u8]) -> &'a [u8] {
     value
 }
 
-#[iast::source(origin = "http.body")]
-fn json_body(body: serde_json::Value) -> serde_json::Value {
-    body
+#[iast::source(origin = "http.cookie", name = name)]
+fn cookie_value<'a>(name: &str, value: &'a str) -> &'a str {
+    value
 }
 
-#[iast::source(origin = "http.form")]
+#[iast::source(origin = "http.json", name = pointer)]
+fn json_field<'a>(pointer: &str, value: &'a str) -> &'a str {
+    value
+}
+
+#[iast::source(origin = "http.form", name = name)]
 fn form_field<'a>(name: &'a str, value: &'a str) -> (&'a str, &'a str) {
     (name, value)
+}
+
+#[iast::source(origin = "http.multipart", name = name)]
+fn multipart_field<'a>(name: &str, value: &'a [u8]) -> &'a [u8] {
+    value
+}
+
+#[iast::source(origin = "http.body", name = what)]
+fn raw_body<'a>(what: &str, body: &'a [u8]) -> &'a [u8] {
+    body
 }
 
 #[iast::sink(xss)]
@@ -172,9 +253,12 @@ fn response_header(name: &str, value: &[u8]) {
 }
 
 async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body> {
-    let (parts, body) = request.into_parts();
-    for segment in parts.uri.path().split('/').filter(|s| !s.is_empty()) {
-        path_segment(&decode(segment, false));
+    let (mut parts, body) = request.into_parts();
+    // The captured parameters only: a literal segment is the route's own text.
+    if let Ok(params) = RawPathParams::from_request_parts(&mut parts, &()).await {
+        for (name, value) in &params {
+            path_parameter(name, value);
+        }
     }
     if let Some(query) = parts.uri.query() {
         for (name, value) in pairs(query) {
@@ -184,16 +268,18 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     for (name, value) in &parts.headers {
         if name == header::COOKIE {
             for pair in value.to_str().unwrap_or_default().split(';') {
-                if let Some((_, v)) = pair.split_once('=') {
-                    cookie_value(v.trim());
+                if let Some((n, v)) = pair.split_once('=') {
+                    cookie_value(n.trim(), v.trim());
                 }
             }
+        } else if is_protocol_header(name.as_str()) {
+            protocol_header(name.as_str(), value.as_bytes());
         } else {
-            header_value(value.as_bytes());
+            header_value(name.as_str(), value.as_bytes());
         }
     }
     let kind = body_kind(&parts.headers);
-    if kind == BodyKind::Other || !fits(&body, max_body) {
+    if !fits(&body, max_body) {
         return Request::from_parts(parts, body);
     }
     let Ok(bytes) = axum::body::to_bytes(body, max_body).await else {
@@ -201,46 +287,101 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
         // rather than a failure of the layer's making.
         return Request::from_parts(parts, Body::empty());
     };
+    if bytes.is_empty() {
+        return Request::from_parts(parts, Body::from(bytes));
+    }
     match kind {
-        BodyKind::Json => {
-            if let Ok(value) = serde_json::from_slice(&bytes) {
-                json_body(value);
+        BodyKind::Json => match serde_json::from_slice(&bytes) {
+            Ok(value) => record_json(&value, &mut String::new()),
+            Err(_) => {
+                raw_body("body", &bytes);
             }
-        }
+        },
         BodyKind::Form => {
             for (name, value) in pairs(&String::from_utf8_lossy(&bytes)) {
                 form_field(&name, &value);
             }
         }
-        BodyKind::Other | BodyKind::Html => {}
+        BodyKind::Multipart(boundary) => {
+            for part in crate::multipart::parts(&bytes, boundary.as_bytes()) {
+                let name = String::from_utf8_lossy(part.name);
+                multipart_field(&name, part.value);
+                if let Some(file) = part.filename {
+                    multipart_field(&format!("{name} (file name)"), file);
+                }
+            }
+        }
+        BodyKind::Html | BodyKind::Other => {
+            raw_body("body", &bytes);
+        }
     }
     Request::from_parts(parts, Body::from(bytes))
 }
 
+/// Records the string leaves and keys of a JSON value, each named by its JSON pointer
+/// (RFC 6901). serde_json's parser limits nesting to 128 levels, so the recursion is bounded.
+fn record_json(value: &serde_json::Value, pointer: &mut String) {
+    match value {
+        serde_json::Value::String(s) => {
+            json_field(pointer_or_root(pointer), s);
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                record_json(item, pointer);
+                pointer.truncate(len);
+            }
+        }
+        serde_json::Value::Object(members) => {
+            for (key, item) in members {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                json_field(pointer, key);
+                record_json(item, pointer);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
 async fn check_response(response: Response<Body>, max_body: usize) -> Response<Body> {
     let (parts, body) = response.into_parts();
-    if let Some(location) = parts.headers.get(header::LOCATION) {
-        response_location(location.as_bytes());
-    }
-    for (name, value) in &parts.headers {
-        response_header(name.as_str(), value.as_bytes());
-    }
+    // The layer's own checks: attributed to the route, not to a line of the layer.
+    iast::with_call_site(None, || {
+        if let Some(location) = parts.headers.get(header::LOCATION) {
+            response_location(location.as_bytes());
+        }
+        for name in [header::SET_COOKIE, header::ACCESS_CONTROL_ALLOW_ORIGIN] {
+            for value in parts.headers.get_all(&name) {
+                response_header(name.as_str(), value.as_bytes());
+            }
+        }
+    });
     if body_kind(&parts.headers) != BodyKind::Html || !fits(&body, max_body) {
         return Response::from_parts(parts, body);
     }
     match axum::body::to_bytes(body, max_body).await {
         Ok(bytes) => {
-            response_html(&bytes);
+            iast::with_call_site(None, || response_html(&bytes));
             Response::from_parts(parts, Body::from(bytes))
         }
         Err(_) => Response::from_parts(parts, Body::empty()),
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum BodyKind {
     Json,
     Form,
+    Multipart(String),
     Html,
     Other,
 }
@@ -249,13 +390,22 @@ fn body_kind(headers: &HeaderMap) -> BodyKind {
     let value = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut params = value.split(';');
+    let essence = params
+        .next()
         .unwrap_or_default()
+        .trim()
         .to_ascii_lowercase();
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    match essence {
+    match essence.as_str() {
         "application/json" => BodyKind::Json,
         e if e.ends_with("+json") => BodyKind::Json,
         "application/x-www-form-urlencoded" => BodyKind::Form,
+        "multipart/form-data" => params
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+            .map(|(_, b)| BodyKind::Multipart(b.trim().trim_matches('"').to_owned()))
+            .unwrap_or(BodyKind::Other),
         "text/html" | "application/xhtml+xml" => BodyKind::Html,
         _ => BodyKind::Other,
     }
@@ -272,20 +422,15 @@ fn fits(body: &Body, max_body: usize) -> bool {
 fn pairs(text: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> + '_ {
     text.split('&').filter(|p| !p.is_empty()).map(|p| {
         let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (decode(k, true), decode(v, true))
+        (decode(k), decode(v))
     })
 }
 
-fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
-    let encoded = text.contains('%') || (plus_is_space && text.contains('+'));
-    if !encoded {
+fn decode(text: &str) -> Cow<'_, str> {
+    if !text.contains(['%', '+']) {
         return Cow::Borrowed(text);
     }
-    let text = if plus_is_space {
-        Cow::Owned(text.replace('+', " "))
-    } else {
-        Cow::Borrowed(text)
-    };
+    let text = text.replace('+', " ");
     Cow::Owned(
         percent_encoding::percent_decode_str(&text)
             .decode_utf8_lossy()
@@ -293,65 +438,121 @@ fn decode(text: &str, plus_is_space: bool) -> Cow<'_, str> {
     )
 }
 
-/// A finding made while serving one request.
+/// One flow found while serving requests: the first request that showed it, how often it
+/// was seen, and when first and last.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RequestFinding {
     pub method: String,
-    /// The request's path and query, as received (attacker-controlled: escape it to show it).
+    /// The first request's path and query, as received (attacker-controlled: escape it to
+    /// show it).
     pub uri: String,
+    /// The most telling finding of the flow (highest confidence, then shortest evidence).
     pub finding: iast::Finding,
+    /// Requests that showed the flow.
+    pub count: u64,
+    pub first_seen: SystemTime,
+    pub last_seen: SystemTime,
 }
 
 struct Log {
+    /// In first-seen order.
     findings: Vec<RequestFinding>,
+    by_fingerprint: HashMap<String, usize>,
     dropped: u64,
 }
 
-static LOG: Mutex<Log> = Mutex::new(Log {
-    findings: Vec::new(),
-    dropped: 0,
-});
+static LOG: Mutex<Option<Log>> = Mutex::new(None);
 
-fn log() -> std::sync::MutexGuard<'static, Log> {
-    LOG.lock().unwrap_or_else(|e| e.into_inner())
+fn with_log<R>(f: impl FnOnce(&mut Log) -> R) -> R {
+    let mut log = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    f(log.get_or_insert_with(|| Log {
+        findings: Vec::new(),
+        by_fingerprint: HashMap::new(),
+        dropped: 0,
+    }))
 }
 
 fn publish(method: &str, uri: &str, report: &iast::Report) {
+    let now = SystemTime::now();
     for finding in report.findings() {
-        tracing::warn!(
-            target: "iast",
-            rule = finding.vulnerability().rule_id(),
-            confidence = %finding.confidence(),
-            sink = finding.sink().function(),
-            method,
-            uri = %uri.escape_debug(),
-            fingerprint = finding.fingerprint(),
-            "tainted flow into {}", finding.sink().function()
-        );
-        let mut log = log();
-        if log.findings.len() < MAX_LOGGED {
-            log.findings.push(RequestFinding {
-                method: method.to_owned(),
-                uri: uri.to_owned(),
-                finding: finding.clone(),
-            });
-        } else {
-            log.dropped += 1;
-        }
+        emit(method, uri, finding);
+        with_log(|log| match log.by_fingerprint.get(finding.fingerprint()) {
+            Some(&i) => {
+                let entry = &mut log.findings[i];
+                entry.count += 1;
+                entry.last_seen = now;
+                if finding.more_telling(&entry.finding) {
+                    entry.finding = finding.clone();
+                }
+            }
+            None if log.findings.len() < MAX_LOGGED => {
+                log.by_fingerprint
+                    .insert(finding.fingerprint().to_owned(), log.findings.len());
+                log.findings.push(RequestFinding {
+                    method: method.to_owned(),
+                    uri: uri.to_owned(),
+                    finding: finding.clone(),
+                    count: 1,
+                    first_seen: now,
+                    last_seen: now,
+                });
+            }
+            None => log.dropped += 1,
+        });
     }
 }
 
-/// Every finding made by the layer in this process so far, in arrival order.
+/// One `tracing` event per finding, target `iast`, level `WARN`. Every value from the
+/// request is escaped (`escape_debug`), and the evidence is redacted as in reports.
+fn emit(method: &str, uri: &str, finding: &iast::Finding) {
+    let (file, line) = finding.location();
+    let location = format!("{file}:{line}");
+    let function = finding
+        .call_site()
+        .and_then(|c| c.function())
+        .unwrap_or_default();
+    let route = finding.route().map(|r| r.to_string()).unwrap_or_default();
+    let sources: Vec<String> = finding.sources().iter().map(|s| s.describe()).collect();
+    let evidence = finding.evidence();
+    let tainted: Vec<&str> = evidence.tainted_text().collect();
+    tracing::warn!(
+        target: "iast",
+        rule = finding.vulnerability().rule_id(),
+        confidence = %finding.confidence(),
+        location = %location.escape_debug(),
+        function = %function.escape_debug(),
+        route = %route.escape_debug(),
+        sink = finding.sink().function(),
+        sources = %sources.join(", ").escape_debug(),
+        fingerprint = finding.fingerprint(),
+        argument = %evidence.argument.escape_debug(),
+        evidence = %evidence.value.escape_debug(),
+        tainted = %tainted.join(" | ").escape_debug(),
+        method,
+        uri = %uri.escape_debug(),
+        "{} ({}) at {} from {}",
+        finding.vulnerability().rule_id(),
+        finding.confidence(),
+        location.escape_debug(),
+        sources.join(", ").escape_debug(),
+    );
+}
+
+/// Every flow found by the layer in this process so far, one entry each, in the order they
+/// were first seen.
 pub fn findings() -> Vec<RequestFinding> {
-    log().findings.clone()
+    with_log(|log| log.findings.clone())
 }
 
-/// Takes the findings made so far, leaving the log empty.
+/// Takes the flows found so far, leaving the log empty.
 pub fn take_findings() -> Vec<RequestFinding> {
-    std::mem::take(&mut log().findings)
+    with_log(|log| {
+        log.by_fingerprint.clear();
+        std::mem::take(&mut log.findings)
+    })
 }
 
-/// Findings not kept because the log held its maximum.
+/// New flows not kept because the log held [`MAX_LOGGED`] distinct flows.
 pub fn dropped_findings() -> u64 {
-    log().dropped
+    with_log(|log| log.dropped)
 }

@@ -8,6 +8,8 @@
 pub mod axum;
 #[cfg(feature = "std")]
 pub mod fs;
+#[cfg(feature = "axum")]
+mod multipart;
 #[cfg(feature = "std")]
 pub mod process;
 #[cfg(feature = "reqwest")]

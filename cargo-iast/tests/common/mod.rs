@@ -27,7 +27,8 @@ pub fn registry_entry(kind: &str, site: Value, classes: &[&str]) -> Value {
 
 /// A `process` line: the binary that wrote the file and its registry.
 pub fn process_line(binary: &str, registry: Vec<Value>) -> String {
-    json!({ "kind": "process", "binary": binary, "registry": registry }).to_string()
+    json!({ "kind": "process", "format": iast_core::collect::FORMAT, "binary": binary, "registry": registry })
+        .to_string()
 }
 
 /// A `reached` line: a sink that was called.

@@ -8,7 +8,9 @@ use crate::vulnerability::ClassSet;
 ///
 /// The order is used: when two rules find the same range for the same source, the first kind
 /// wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum MatchKind {
     /// The argument's bytes are (part of) the very buffer a source returned.
     Buffer,
@@ -22,6 +24,20 @@ pub enum MatchKind {
     UrlEncoded,
     /// A piece of at least `MIN_PARTIAL` bytes of a recorded value.
     Partial,
+}
+
+impl MatchKind {
+    /// What the kind means, in words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            MatchKind::Buffer => "the very buffer the source returned",
+            MatchKind::Exact => "the whole value",
+            MatchKind::CaseChanged => "the whole value, case changed",
+            MatchKind::UrlDecoded => "the whole value, URL-decoded",
+            MatchKind::UrlEncoded => "the whole value, URL-encoded",
+            MatchKind::Partial => "a piece of the value",
+        }
+    }
 }
 
 /// Tainted bytes `start..end` of a sink argument, tied to the source that returned them.

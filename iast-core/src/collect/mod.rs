@@ -16,10 +16,15 @@
 //! share a file (its name holds the process id and the time), and threads of one process
 //! take turns. Failing to write never disturbs the program under test.
 
-use crate::registry::{Item, ItemKind, registry};
+mod format;
+mod merge;
+
+pub use format::{Entry, FORMAT, FlowKey, Line};
+pub use merge::{Collection, Problem, ReadError};
+
+use crate::registry::{Item, registry};
 use crate::report::{Finding, Site};
 use crate::vulnerability::{ClassSet, Vulnerability};
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -67,6 +72,7 @@ fn open() -> Option<Collector> {
         findings: Mutex::new(HashMap::new()),
     };
     collector.write(&Line::Process {
+        format: FORMAT,
         binary: binary_name(),
         registry: registry().items().into_iter().map(Entry::of).collect(),
     });
@@ -90,57 +96,13 @@ fn binary_name() -> String {
 }
 
 impl Collector {
-    fn write(&self, line: &Line<'_>) {
+    fn write(&self, line: &Line) {
         let Ok(mut text) = serde_json::to_vec(line) else {
             return;
         };
         text.push(b'\n');
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let _ = file.write_all(&text);
-    }
-}
-
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Line<'a> {
-    Process {
-        binary: String,
-        registry: Vec<Entry>,
-    },
-    Reached {
-        sink: Site,
-    },
-    Exercised {
-        origin: &'a str,
-        class: &'static str,
-    },
-    Finding {
-        #[serde(flatten)]
-        finding: &'a Finding,
-    },
-}
-
-/// A registry item as written to the collection.
-#[derive(Serialize)]
-struct Entry {
-    kind: &'static str,
-    #[serde(flatten)]
-    site: Site,
-    classes: Vec<&'static str>,
-}
-
-impl Entry {
-    fn of(item: &'static Item) -> Entry {
-        Entry {
-            kind: match item.kind {
-                ItemKind::Source { .. } => "source",
-                ItemKind::Sink { .. } => "sink",
-                ItemKind::Sanitizer { .. } => "sanitizer",
-                ItemKind::Validator { .. } => "validator",
-            },
-            site: Site::of(item),
-            classes: item.classes().iter().map(|v| v.word()).collect(),
-        }
     }
 }
 
@@ -187,15 +149,17 @@ pub(crate) fn exercised(sources: &[&'static Item], classes: ClassSet) {
     }
     for (origin, class) in new {
         c.write(&Line::Exercised {
-            origin,
-            class: class.word(),
+            flow: FlowKey {
+                origin: origin.to_owned(),
+                class: class.word().to_owned(),
+            },
         });
     }
 }
 
 pub(crate) fn finding(finding: &Finding) {
     let Some(c) = collector() else { return };
-    let key = format!("{}:{}", finding.fingerprint(), finding.sink().line());
+    let key = finding.fingerprint().to_owned();
     let new = {
         let mut seen = c.findings.lock().unwrap_or_else(|e| e.into_inner());
         match seen.get(&key) {
@@ -207,6 +171,6 @@ pub(crate) fn finding(finding: &Finding) {
         }
     };
     if new {
-        c.write(&Line::Finding { finding });
+        c.write(&Line::Finding(Box::new(finding.clone())));
     }
 }

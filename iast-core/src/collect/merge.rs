@@ -1,4 +1,5 @@
-//! Reading a collection directory and merging what every process wrote.
+//! Reading a collection directory and merging what every process wrote (what `cargo iast`
+//! reports on).
 //!
 //! Processes write independently, so the merge has to make one view out of many partial
 //! ones: registries are unioned (each test binary links its own), a flow seen by several
@@ -7,7 +8,8 @@
 //! process ids or the order tests ran in. A line that cannot be read (the torn last line of
 //! a process killed mid-write) is skipped and named, never fatal.
 
-use crate::model::{Entry, Finding, FlowKey, Line, Site};
+use super::format::{Entry, FORMAT, FlowKey, Line};
+use crate::report::{Finding, Site};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -23,7 +25,8 @@ pub struct Collection {
     pub reached: Vec<Site>,
     /// Monitored flows that ran, sorted.
     pub exercised: Vec<FlowKey>,
-    /// Merged findings, sorted by vulnerability, sink, sources.
+    /// Merged findings, sorted as a report sorts them; `hits` is the number of processes
+    /// that saw each.
     pub findings: Vec<Finding>,
     /// Lines that could not be read.
     pub problems: Vec<Problem>,
@@ -132,9 +135,11 @@ struct Merger {
     registry: BTreeSet<Entry>,
     reached: BTreeSet<Site>,
     exercised: BTreeSet<FlowKey>,
-    findings: BTreeMap<(String, u32), Finding>,
+    findings: BTreeMap<String, Finding>,
     /// The files each flow appeared in.
-    seen_in: BTreeMap<(String, u32), BTreeSet<String>>,
+    seen_in: BTreeMap<String, BTreeSet<String>>,
+    /// Files skipped for their format, from their `process` line on.
+    skipped: BTreeSet<String>,
     problems: Vec<Problem>,
 }
 
@@ -181,7 +186,22 @@ impl Merger {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            if self.skipped.contains(name) {
+                continue;
+            }
             match serde_json::from_slice::<Line>(&line) {
+                Ok(Line::Process { format, .. }) if format != FORMAT => {
+                    self.skipped.insert(name.to_owned());
+                    self.problems.push(Problem {
+                        file: name.to_owned(),
+                        line: number,
+                        message: format!(
+                            "written in collection format {format}, this reader knows {FORMAT}: \
+                             the file is skipped (rebuild the tests and cargo iast from the same \
+                             iast version)"
+                        ),
+                    });
+                }
                 Ok(parsed) => self.line(name, parsed),
                 Err(e) => self.problems.push(Problem {
                     file: name.to_owned(),
@@ -194,7 +214,9 @@ impl Merger {
 
     fn line(&mut self, file: &str, line: Line) {
         match line {
-            Line::Process { binary, registry } => {
+            Line::Process {
+                binary, registry, ..
+            } => {
                 *self.binaries.entry(binary).or_default() += 1;
                 self.registry.extend(registry);
             }
@@ -205,13 +227,15 @@ impl Merger {
                 self.exercised.insert(flow);
             }
             Line::Finding(finding) => {
-                let key = (finding.fingerprint.clone(), finding.sink.line);
+                let key = finding.fingerprint().to_owned();
                 self.seen_in
                     .entry(key.clone())
                     .or_default()
                     .insert(file.to_owned());
                 match self.findings.get_mut(&key) {
-                    Some(known) => merge(known, *finding),
+                    // The same preference as within one context, so that the merge does not
+                    // depend on the order files are read in.
+                    Some(known) => known.merge(*finding),
                     None => {
                         self.findings.insert(key, *finding);
                     }
@@ -226,11 +250,11 @@ impl Merger {
             .findings
             .into_iter()
             .map(|(key, mut f)| {
-                f.hits = seen_in.get(&key).map_or(1, |s| s.len() as u32);
+                f.set_hits(seen_in.get(&key).map_or(1, |s| s.len() as u32));
                 f
             })
             .collect();
-        findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Collection {
             binaries: self.binaries,
             registry: self.registry.into_iter().collect(),
@@ -240,41 +264,4 @@ impl Merger {
             problems: self.problems,
         }
     }
-}
-
-/// Folds a repeat of a flow from another process (or a later, more confident line of the
-/// same one) into `known`.
-fn merge(known: &mut Finding, other: Finding) {
-    for s in &other.sanitizers {
-        if !known.sanitizers.contains(s) {
-            known.sanitizers.push(s.clone());
-        }
-    }
-    known.sanitizers.sort();
-    // The same preference as within one context: the higher confidence, then the shorter
-    // evidence, then a total order over everything a repeat replaces, so that the merge does
-    // not depend on the order files are read in.
-    let more_telling = other
-        .confidence
-        .cmp(&known.confidence)
-        .reverse()
-        .then(other.evidence.value.len().cmp(&known.evidence.value.len()))
-        .then_with(|| other.evidence.cmp(&known.evidence))
-        .then_with(|| other.sources.cmp(&known.sources))
-        .is_lt();
-    if more_telling {
-        known.confidence = other.confidence;
-        known.evidence = other.evidence;
-        known.sources = other.sources;
-    }
-}
-
-fn sort_key(f: &Finding) -> impl Ord + '_ {
-    (
-        f.vulnerability,
-        &f.sink,
-        &f.sources,
-        std::cmp::Reverse(f.confidence),
-        &f.fingerprint,
-    )
 }

@@ -1,0 +1,74 @@
+//! The lines of a collection file: one definition, written by the program under test and read
+//! by `cargo iast`, which may be built from another version of this crate. The `process` line
+//! carries [`FORMAT`]; a reader skips, and names, the files of a format it does not know.
+
+use crate::registry::{Item, ItemKind};
+use crate::report::{Finding, Site};
+use serde::{Deserialize, Serialize};
+
+/// The version of the collection format. Raised whenever a line changes incompatibly.
+///
+/// 2: findings carry their call site, route and named sources; fingerprints follow them.
+pub const FORMAT: u32 = 2;
+
+/// One line of a collection file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Line {
+    /// Once, first: the binary and its registry.
+    Process {
+        /// [`FORMAT`] of the writer; absent in files of the first format.
+        #[serde(default = "first_format")]
+        format: u32,
+        binary: String,
+        registry: Vec<Entry>,
+    },
+    /// The first time a sink runs inside a context.
+    Reached { sink: Site },
+    /// The first time a sink of a class runs while a value from an origin is recorded.
+    Exercised {
+        #[serde(flatten)]
+        flow: FlowKey,
+    },
+    /// A new flow, or a more telling repeat of one.
+    Finding(Box<Finding>),
+}
+
+fn first_format() -> u32 {
+    1
+}
+
+/// A registry entry as written to the collection.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Entry {
+    /// `source`, `sink`, `sanitizer` or `validator`.
+    pub kind: String,
+    #[serde(flatten)]
+    pub site: Site,
+    /// Attribute words of the classes (`sql`, `xss`, ...).
+    pub classes: Vec<String>,
+}
+
+impl Entry {
+    pub(crate) fn of(item: &'static Item) -> Entry {
+        Entry {
+            kind: match item.kind {
+                ItemKind::Source { .. } => "source",
+                ItemKind::Sink { .. } => "sink",
+                ItemKind::Sanitizer { .. } => "sanitizer",
+                ItemKind::Validator { .. } => "validator",
+            }
+            .to_owned(),
+            site: Site::of(item),
+            classes: item.classes().iter().map(|v| v.word().to_owned()).collect(),
+        }
+    }
+}
+
+/// A monitored flow (source origin × sink class) that ran: a sink of the class was called
+/// while a value from the origin was recorded in the same context.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FlowKey {
+    pub origin: String,
+    pub class: String,
+}

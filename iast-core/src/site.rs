@@ -1,0 +1,345 @@
+//! Where things are: annotated functions ([`Site`]), the application's calls into sinks
+//! ([`CallSite`]) and the request a finding was made in ([`Route`]).
+//!
+//! Paths are machine-independent: relative to the workspace as the compiler gives them, or
+//! `package/path-in-package` for a crate outside it. Nothing here holds an address.
+
+use crate::registry::{Item, ItemKind};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Where an annotated function is defined; for a source of a finding, also what the value
+/// was (the query parameter `q`, the header `x-tenant`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Site {
+    function: Cow<'static, str>,
+    file: String,
+    line: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<Cow<'static, str>>,
+    /// The source's name for the value: a parameter, header, cookie or field name, a JSON
+    /// pointer. Given by `#[iast::source(name = param)]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+}
+
+/// Longest source name kept; a longer one (a deep JSON pointer, a hostile header name) is
+/// cut on a character boundary and marked with `…`.
+pub(crate) const MAX_NAME: usize = 256;
+
+impl Site {
+    pub(crate) fn of(item: &'static Item) -> Site {
+        Site {
+            function: Cow::Borrowed(item.function),
+            file: normalize_file(item),
+            line: item.line,
+            origin: match item.kind {
+                ItemKind::Source { .. } => item.origin().map(Cow::Borrowed),
+                _ => None,
+            },
+            name: None,
+        }
+    }
+
+    /// The site of a source, with the name of the value it returned.
+    pub(crate) fn of_source(item: &'static Item, name: Option<&str>) -> Site {
+        let mut site = Site::of(item);
+        site.name = name.map(|n| cut_name(n).into_owned());
+        site
+    }
+
+    /// Full path of the function: `my_app::db::run_query`, `my_app::db::Db::run_query`.
+    pub fn function(&self) -> &str {
+        &self.function
+    }
+
+    /// Source file, relative to the workspace (or to the package for a registry crate).
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// For a source: its origin label (`http.query`), or its function path.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// For a source of a finding: the name of the value (`q`, `x-tenant`, `/user/name`).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The origin label of a source, or its function path when it has none.
+    pub fn origin_or_function(&self) -> &str {
+        self.origin().unwrap_or(self.function())
+    }
+
+    /// What a source's value was, in words: `query parameter `q``, `header `x-tenant``,
+    /// `JSON field `/user/name``; for a source without a name, its function.
+    pub fn describe(&self) -> String {
+        let Some(name) = self.name() else {
+            return format!("`{}`", self.function);
+        };
+        let what = match self.origin() {
+            Some("http.query") => "query parameter",
+            Some("http.path") => "path parameter",
+            Some("http.header") => "header",
+            Some("http.cookie") => "cookie",
+            Some("http.json") => "JSON field",
+            Some("http.form") => "form field",
+            Some("http.multipart") => "multipart field",
+            Some("http.body") => "body",
+            Some(other) => return format!("{other} `{name}`"),
+            None => return format!("`{name}` from `{}`", self.function),
+        };
+        format!("{what} `{name}`")
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` at {}:{}", self.function, self.file, self.line)
+    }
+}
+
+pub(crate) fn cut_name(name: &str) -> Cow<'_, str> {
+    if name.len() <= MAX_NAME {
+        return Cow::Borrowed(name);
+    }
+    let mut end = MAX_NAME;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &name[..end]))
+}
+
+/// Where the application called a sink: the line of its own code that made the dangerous
+/// call, found through `#[track_caller]` across the wrappers of iast-sinks, and the function
+/// that line is in when the binary's debug information tells.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CallSite {
+    file: String,
+    line: u32,
+    column: u32,
+    /// The enclosing function (`app::handlers::download`), without closure and generic
+    /// suffixes; `None` when the binary carries no debug information for the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    function: Option<String>,
+}
+
+impl CallSite {
+    pub(crate) fn new(file: &str, line: u32, column: u32, function: Option<String>) -> CallSite {
+        CallSite {
+            file: normalize_path(file, None),
+            line,
+            column,
+            function,
+        }
+    }
+
+    /// The application's source file, relative to its workspace.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    pub fn column(&self) -> u32 {
+        self.column
+    }
+
+    /// The function the call is in, when known.
+    pub fn function(&self) -> Option<&str> {
+        self.function.as_deref()
+    }
+}
+
+impl fmt::Display for CallSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)?;
+        if let Some(function) = &self.function {
+            write!(f, " in `{function}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// The request a finding was made in: its method and the route pattern that matched it
+/// (`POST /v1/items/{id}`), never the concrete path, so that every request to one endpoint
+/// names the same route.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Route {
+    method: String,
+    pattern: String,
+}
+
+impl Route {
+    pub fn new(method: impl Into<String>, pattern: impl Into<String>) -> Route {
+        Route {
+            method: method.into(),
+            pattern: pattern.into(),
+        }
+    }
+
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.pattern)
+    }
+}
+
+/// Makes `file!()` paths machine-independent. Paths inside the workspace are relative
+/// already; an absolute one (a path dependency outside the workspace, a vendored, registry or
+/// git crate) is written `package/path-in-package`, which no other package's file can equal.
+pub(crate) fn normalize_file(item: &Item) -> String {
+    normalize_path(item.file, Some((item.package, item.manifest_dir)))
+}
+
+/// [`normalize_file`] for any path, with the package and its directory when known. Without
+/// them, a registry crate's path keeps its `name-version` directory, and any other absolute
+/// path its directory above `src/`.
+pub(crate) fn normalize_path(file: &str, package: Option<(&str, &str)>) -> String {
+    let file = file.replace('\\', "/");
+    // Checked by hand: a Windows path must read as absolute whatever the host.
+    let bytes = file.as_bytes();
+    let drive =
+        bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    if !(file.starts_with('/') || drive) {
+        return file.strip_prefix("./").unwrap_or(&file).to_owned();
+    }
+    if let Some((name, dir)) = package {
+        let dir = dir.replace('\\', "/");
+        if let Some(rest) = file.strip_prefix(dir.trim_end_matches('/'))
+            && rest.starts_with('/')
+        {
+            return format!("{name}{rest}");
+        }
+    }
+    if let Some((_, rest)) = file.split_once("/registry/src/")
+        && let Some((_, in_index)) = rest.split_once('/')
+    {
+        return in_index.to_owned();
+    }
+    match file.rsplit_once("/src/") {
+        Some((dir, rest)) => match package {
+            Some((name, _)) => format!("{name}/src/{rest}"),
+            None => {
+                let parent = dir.rsplit('/').next().unwrap_or_default();
+                format!("{parent}/src/{rest}")
+            }
+        },
+        None => file.rsplit('/').next().unwrap_or_default().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(file: &'static str, manifest_dir: &'static str) -> Item {
+        Item {
+            kind: ItemKind::Source {
+                origin: None,
+                strict: false,
+            },
+            function: "app::f",
+            file,
+            line: 1,
+            package: "app-db",
+            manifest_dir,
+        }
+    }
+
+    #[test]
+    fn absolute_paths_lose_their_machine_part() {
+        let registry = "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0";
+        assert_eq!(
+            normalize_file(&item(
+                "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0/src/fs.rs",
+                registry
+            )),
+            "app-db/src/fs.rs"
+        );
+        assert_eq!(
+            normalize_file(&item(
+                "/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/db/src/db.rs",
+                "/home/u/.cargo/git/checkouts/app-1a2b/5e6f7a8/db"
+            )),
+            "app-db/src/db.rs"
+        );
+        assert_eq!(
+            normalize_file(&item("C:\\work\\db\\src\\lib.rs", "C:\\work\\db")),
+            "app-db/src/lib.rs"
+        );
+        assert_eq!(
+            normalize_file(&item("tests/engine.rs", "/ws")),
+            "tests/engine.rs"
+        );
+    }
+
+    #[test]
+    fn call_site_paths_without_a_package() {
+        assert_eq!(normalize_path("src/http.rs", None), "src/http.rs");
+        assert_eq!(normalize_path("./src/http.rs", None), "src/http.rs");
+        assert_eq!(
+            normalize_path(
+                "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0/src/fs.rs",
+                None
+            ),
+            "app-db-0.1.0/src/fs.rs"
+        );
+        assert_eq!(
+            normalize_path("/elsewhere/shared/src/db.rs", None),
+            "shared/src/db.rs"
+        );
+    }
+
+    #[test]
+    fn sources_say_what_their_value_was() {
+        static QUERY: Item = Item {
+            kind: ItemKind::Source {
+                origin: Some("http.query"),
+                strict: false,
+            },
+            function: "app::query",
+            file: "src/app.rs",
+            line: 1,
+            package: "app",
+            manifest_dir: "/ws",
+        };
+        static PLAIN: Item = Item {
+            kind: ItemKind::Source {
+                origin: None,
+                strict: false,
+            },
+            function: "app::input",
+            file: "src/app.rs",
+            line: 2,
+            package: "app",
+            manifest_dir: "/ws",
+        };
+        assert_eq!(
+            Site::of_source(&QUERY, Some("q")).describe(),
+            "query parameter `q`"
+        );
+        assert_eq!(Site::of_source(&PLAIN, None).describe(), "`app::input`");
+        let long = "é".repeat(MAX_NAME);
+        let cut = Site::of_source(&QUERY, Some(&long));
+        assert!(cut.name().unwrap().ends_with('…'));
+        assert!(cut.name().unwrap().len() <= MAX_NAME + '…'.len_utf8());
+    }
+}
