@@ -20,6 +20,9 @@
 //! named after, returning what `reqwest` returns. The check runs when the call is made, not when
 //! the request is sent, so it lands in the iast context of the code that chose the URL even if
 //! the request is sent from another task.
+//!
+//! Every function between the application and [`check_url`] is `#[track_caller]`, so that the
+//! location of the application's call reaches the sink.
 
 use std::future::Future;
 
@@ -44,24 +47,28 @@ pub trait UrlText: IntoUrl {
 }
 
 impl UrlText for &str {
+    #[track_caller]
     fn url_text(&self) -> &str {
         self
     }
 }
 
 impl UrlText for String {
+    #[track_caller]
     fn url_text(&self) -> &str {
         self
     }
 }
 
 impl UrlText for &String {
+    #[track_caller]
     fn url_text(&self) -> &str {
         self
     }
 }
 
 impl UrlText for Url {
+    #[track_caller]
     fn url_text(&self) -> &str {
         self.as_str()
     }
@@ -80,16 +87,19 @@ pub trait ClientExt {
 }
 
 impl ClientExt for Client {
+    #[track_caller]
     fn get_checked<U: UrlText>(&self, url: U) -> RequestBuilder {
         check_url(url.url_text());
         self.get(url)
     }
 
+    #[track_caller]
     fn post_checked<U: UrlText>(&self, url: U) -> RequestBuilder {
         check_url(url.url_text());
         self.post(url)
     }
 
+    #[track_caller]
     fn request_checked<U: UrlText>(&self, method: Method, url: U) -> RequestBuilder {
         check_url(url.url_text());
         self.request(method, url)
@@ -99,6 +109,7 @@ impl ClientExt for Client {
 /// [`reqwest::get`], after checking `url` for SSRF.
 ///
 /// The check runs at once, in the caller's context; the returned future is `reqwest::get`'s.
+#[track_caller]
 pub fn get_checked<U: UrlText>(url: U) -> impl Future<Output = reqwest::Result<Response>> {
     check_url(url.url_text());
     reqwest::get(url)
