@@ -1,6 +1,7 @@
 // The SSRF sinks over one version of `reqwest`, making real requests to a server on
-// 127.0.0.1. Included by `tests/reqwest.rs`, in which `reqwest` names that version's crate and
-// `sinks` its module of `iast_sinks`.
+// 127.0.0.1. Included by `tests/reqwest.rs` (0.13) and `tests/reqwest_0_12.rs` (0.12), in which
+// `reqwest` names that version's crate and `sinks` its module of `iast_sinks`; the sink is
+// `iast_sinks::reqwest::check_url` for both.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
