@@ -12,8 +12,10 @@ pub mod fs;
 mod multipart;
 #[cfg(feature = "std")]
 pub mod process;
-#[cfg(feature = "reqwest")]
+#[cfg(any(feature = "reqwest", feature = "reqwest-0-12"))]
 pub mod reqwest;
+#[cfg(feature = "reqwest-0-12")]
+pub mod reqwest_0_12;
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
 #[cfg(feature = "std")]
