@@ -117,6 +117,41 @@ fn test_runs_the_tests_writes_every_report_and_fails_on_unsuppressed_findings() 
                 .as_object()
                 .is_some_and(|p| !p.is_empty())
         );
+        // Each result sits at a line of the application's own files, where it called the
+        // sink, in the function that made the call.
+        let location = &r["locations"][0];
+        let uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        let source = std::fs::read_to_string(workspace().join(uri))
+            .unwrap_or_else(|e| panic!("{uri} is no file of the workspace: {e}"));
+        let line = location["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap() as usize;
+        let called = source.lines().nth(line - 1).unwrap();
+        let sink = r["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["location"]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let sink_name = sink
+            .split("shop::")
+            .nth(1)
+            .unwrap()
+            .split('`')
+            .next()
+            .unwrap();
+        assert!(
+            called.contains(sink_name),
+            "{uri}:{line}: {called} ({sink})"
+        );
+        let function = location["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        assert!(function.starts_with("shop::"), "{function}");
     }
     let suppressed: Vec<_> = results
         .iter()
