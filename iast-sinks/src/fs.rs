@@ -24,53 +24,77 @@ pub mod check {
 
     /// Checks the path of [`File::open`](std::fs::File::open).
     #[iast::sink(path)]
-    pub fn open(path: &Path) {}
+    pub fn open(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`File::create`](std::fs::File::create).
     #[iast::sink(path)]
-    pub fn create(path: &Path) {}
+    pub fn create(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`read`](std::fs::read).
     #[iast::sink(path)]
-    pub fn read(path: &Path) {}
+    pub fn read(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`read_to_string`](std::fs::read_to_string).
     #[iast::sink(path)]
-    pub fn read_to_string(path: &Path) {}
+    pub fn read_to_string(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`write`](std::fs::write).
     #[iast::sink(path)]
-    pub fn write(path: &Path) {}
+    pub fn write(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`read_dir`](std::fs::read_dir).
     #[iast::sink(path)]
-    pub fn read_dir(path: &Path) {}
+    pub fn read_dir(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`remove_file`](std::fs::remove_file).
     #[iast::sink(path)]
-    pub fn remove_file(path: &Path) {}
+    pub fn remove_file(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`remove_dir_all`](std::fs::remove_dir_all).
     #[iast::sink(path)]
-    pub fn remove_dir_all(path: &Path) {}
+    pub fn remove_dir_all(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`create_dir_all`](std::fs::create_dir_all).
     #[iast::sink(path)]
-    pub fn create_dir_all(path: &Path) {}
+    pub fn create_dir_all(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks both paths of [`copy`](std::fs::copy): a tainted source reads any file, a
     /// tainted destination overwrites one.
     #[iast::sink(path)]
-    pub fn copy(from: &Path, to: &Path) {}
+    pub fn copy(from: &Path, to: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks both paths of [`rename`](std::fs::rename).
     #[iast::sink(path)]
-    pub fn rename(from: &Path, to: &Path) {}
+    pub fn rename(from: &Path, to: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`metadata`](std::fs::metadata): whether a file exists is itself
     /// information.
     #[iast::sink(path)]
-    pub fn metadata(path: &Path) {}
+    pub fn metadata(path: &Path) {
+        crate::warn_if_disabled();
+    }
 }
 
 /// Checks the path, then [`File::open`].
