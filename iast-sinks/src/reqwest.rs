@@ -28,7 +28,7 @@ use reqwest::{Client, IntoUrl, Method, RequestBuilder, Response, Url};
 /// The SSRF sink: `url` is a whole URL that a request is about to be sent to.
 #[iast::sink(ssrf)]
 pub fn check_url(url: &str) {
-    let _ = url;
+    crate::warn_if_disabled();
 }
 
 /// A URL that can be checked as text: what `reqwest` accepts as [`IntoUrl`] (`&str`,
