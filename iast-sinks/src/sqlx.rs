@@ -43,6 +43,7 @@ pub fn check_sql(sql: &str) {
 
 // `SqlStr` is itself `SqlSafeStr`, so the text is converted once, checked, and handed on
 // without a copy (the very buffer a source returned stays recognisable).
+#[track_caller]
 fn checked(sql: impl SqlSafeStr) -> SqlStr {
     let sql = sql.into_sql_str();
     check_sql(sql.as_str());
@@ -50,6 +51,7 @@ fn checked(sql: impl SqlSafeStr) -> SqlStr {
 }
 
 /// [`sqlx::query`], after checking `sql`.
+#[track_caller]
 pub fn query<'a, DB>(sql: impl SqlSafeStr) -> Query<'a, DB, <DB as Database>::Arguments>
 where
     DB: Database,
@@ -58,6 +60,7 @@ where
 }
 
 /// [`sqlx::query_as`], after checking `sql`.
+#[track_caller]
 pub fn query_as<'q, DB, O>(sql: impl SqlSafeStr) -> QueryAs<'q, DB, O, <DB as Database>::Arguments>
 where
     DB: Database,
@@ -67,6 +70,7 @@ where
 }
 
 /// [`sqlx::query_scalar`], after checking `sql`.
+#[track_caller]
 pub fn query_scalar<'q, DB, O>(
     sql: impl SqlSafeStr,
 ) -> QueryScalar<'q, DB, O, <DB as Database>::Arguments>
