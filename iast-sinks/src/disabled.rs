@@ -6,9 +6,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// What is printed, once per process. iast-sinks and iast share the workspace's version.
+/// What is said, once per process (on stderr after `iast: `). iast-sinks and iast share the
+/// workspace's version.
 const MESSAGE: &str = concat!(
-    "iast: instrumentation is compiled out, so iast-sinks checks nothing and no finding will ",
+    "instrumentation is compiled out, so iast-sinks checks nothing and no finding will ",
     "be reported. Turn it on in the application: depend on `iast = \"",
     env!("CARGO_PKG_VERSION"),
     "\"` (its default features), or `iast = { version = \"",
@@ -27,16 +28,24 @@ pub fn warn_if_disabled() {
 }
 
 static WARNED: AtomicBool = AtomicBool::new(false);
+#[cfg(feature = "tracing")]
+static TRACED: AtomicBool = AtomicBool::new(false);
 
 #[cold]
 #[inline(never)]
 fn warn() {
-    // A flag rather than a `Once`: the `tracing` event below reaches the application's layers,
-    // which may come back here on the same thread.
-    if WARNED.load(Ordering::Relaxed) || WARNED.swap(true, Ordering::Relaxed) {
-        return;
+    if !WARNED.load(Ordering::Relaxed) && !WARNED.swap(true, Ordering::Relaxed) {
+        eprintln!("iast: {MESSAGE}");
     }
-    eprintln!("{MESSAGE}");
+    // Emitted once a subscriber takes it: the first use is often the making of a layer,
+    // before any subscriber is set, and an event emitted from inside a subscriber's callback
+    // is dropped. Flags rather than a `Once`: the event reaches the application's layers,
+    // which may come back here on the same thread.
     #[cfg(feature = "tracing")]
-    ::tracing::warn!(target: "iast", "{MESSAGE}");
+    if !TRACED.load(Ordering::Relaxed)
+        && ::tracing::enabled!(target: "iast", ::tracing::Level::WARN)
+        && !TRACED.swap(true, Ordering::Relaxed)
+    {
+        ::tracing::warn!(target: "iast", "{MESSAGE}");
+    }
 }
