@@ -57,15 +57,64 @@ pub fn function(func: &ItemFn, plans: &[Plan], owner: Option<&str>) -> TokenStre
     out
 }
 
+/// The function without instrumentation (the `enabled` feature off): as written, but for one
+/// borrow of each parameter a sink checks or a validator approves, first in its body.
+///
+/// The instrumented body reads those parameters. Without the borrow, a parameter that only
+/// the attribute reads (a sink whose own body does nothing) would be unused in this build
+/// alone and warn there. The borrow does nothing else: it moves nothing, and the statements
+/// run as written.
+pub fn uninstrumented(func: &ItemFn, plans: &[Plan]) -> TokenStream {
+    let Body::Block {
+        inner_attrs,
+        stmts,
+        braces,
+    } = &func.body
+    else {
+        unreachable!("validation rejects a function without a body");
+    };
+    let mut seen = Vec::new();
+    let mut uses = TokenStream::new();
+    for param in plans.iter().flat_map(|plan| &plan.checked) {
+        if seen.contains(&&param.ident) {
+            continue;
+        }
+        seen.push(&param.ident);
+        let ident = &param.ident;
+        let cfgs = &param.cfgs;
+        uses.extend(quote!(#(#cfgs)* let _ = &#ident;));
+    }
+
+    let attrs = &func.attrs;
+    if uses.is_empty() {
+        let rest = &func.rest;
+        return quote!(#(#attrs)* #rest);
+    }
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let mut out = quote!(#(#attrs)* #vis #sig);
+    braces.surround(&mut out, |out| {
+        out.extend(inner_attrs.iter().map(ToTokens::to_token_stream));
+        out.extend(uses);
+        out.extend(stmts.clone());
+    });
+    out
+}
+
 /// The impl block with the plans of each item applied (`plans[i]` for the i-th item; an item
-/// without plans is emitted as written, less its iast attributes).
-pub fn impl_block(block: &ItemImplBlock, plans: &[Vec<Plan>]) -> TokenStream {
+/// without plans is emitted as written, less its iast attributes). Without `instrument`, each
+/// function is only made [`uninstrumented`].
+pub fn impl_block(block: &ItemImplBlock, plans: &[Vec<Plan>], instrument: bool) -> TokenStream {
     let owner = owner_name(&block.parsed.self_ty);
     let mut items = TokenStream::new();
     for (i, item) in block.items.iter().enumerate() {
         match (item, plans.get(i)) {
             (ImplEntry::Fn { func, .. }, Some(plans)) if !plans.is_empty() => {
-                items.extend(function(func, plans, Some(&owner)));
+                items.extend(if instrument {
+                    function(func, plans, Some(&owner))
+                } else {
+                    uninstrumented(func, plans)
+                });
             }
             _ => item.to_tokens(&mut items),
         }

@@ -9,6 +9,10 @@
 //! offending token, and `expand` writes the instrumented function. Validation runs with or
 //! without the `enabled` feature, so code that builds without instrumentation also builds
 //! with it.
+//!
+//! Without `enabled` the function is kept as written, with one addition: a sink or validator
+//! borrows the parameters it checks first in its body (`let _ = &sql;`), as the instrumented
+//! body reads them, so that a parameter only the attribute reads warns in neither build.
 
 mod expand;
 mod parse;
@@ -69,7 +73,7 @@ fn function(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 
     };
     match plan {
         Ok((plan, func)) if ENABLED => expand::function(&func, &[plan], None),
-        Ok(_) => item,
+        Ok((plan, func)) => expand::uninstrumented(&func, &[plan]),
         Err(error) => with_item(error, item),
     }
 }
@@ -80,11 +84,10 @@ fn impl_block(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
         Err(error) => return with_item(error, item),
     };
     match validate::impl_block(args, &block) {
-        Ok(plans) if ENABLED => expand::impl_block(&block, &plans),
         // The iast attributes are taken off in every case: left on a method, they would
         // expand again on their own.
-        Ok(_) => expand::impl_block(&block, &[]),
-        Err(error) => with_item(error, expand::impl_block(&block, &[])),
+        Ok(plans) => expand::impl_block(&block, &plans, ENABLED),
+        Err(error) => with_item(error, expand::impl_block(&block, &[], false)),
     }
 }
 
@@ -139,6 +142,69 @@ mod tests {
             assert!(out.contains(r#""::" , "Db::run""#), "{out}");
         } else {
             assert!(!out.contains("__IAST_ITEM"), "{out}");
+            assert!(out.contains("let _ = & sql ;"), "{out}");
         }
+    }
+
+    #[test]
+    fn uninstrumented_functions_only_borrow_what_they_check() {
+        let plan = |kind, args, item| {
+            let func = (|input: syn::parse::ParseStream| ItemFn::parse(input, "test"))
+                .parse2(item)
+                .unwrap();
+            let entries = parse::args(args).unwrap();
+            let plan = validate::function(kind, &entries, &func, Site::CallSite).unwrap();
+            expand::uninstrumented(&func, &[plan]).to_string()
+        };
+        let out = plan(
+            Kind::Sink,
+            quote!(sql),
+            quote!(
+                #[inline]
+                pub fn run(&self, #[cfg(unix)] a: &str, (b, _): (&str, u8), _c: &str) -> u8 {
+                    #![allow(unused)]
+                    0
+                }
+            ),
+        );
+        assert_eq!(
+            out,
+            quote!(
+                #[inline]
+                pub fn run(&self, #[cfg(unix)] a: &str, (b, _): (&str, u8), _c: &str) -> u8 {
+                    #![allow(unused)]
+                    #[cfg(unix)]
+                    let _ = &a;
+                    let _ = &b;
+                    let _ = &_c;
+                    0
+                }
+            )
+            .to_string()
+        );
+        // Only the parameters named in `args(...)`.
+        let out = plan(
+            Kind::Sink,
+            quote!(command, args(program)),
+            quote!(
+                fn run(program: &str, args: &[&str]) {}
+            ),
+        );
+        assert_eq!(
+            out,
+            quote!(
+                fn run(program: &str, args: &[&str]) {
+                    let _ = &program;
+                }
+            )
+            .to_string()
+        );
+        // A source checks nothing: the function is kept exactly.
+        let item = quote!(
+            fn input(name: &str) -> String {
+                String::new()
+            }
+        );
+        assert_eq!(plan(Kind::Source, quote!(), item.clone()), item.to_string());
     }
 }

@@ -24,206 +24,264 @@ pub mod check {
 
     /// Checks the path of [`File::open`](std::fs::File::open).
     #[iast::sink(path)]
-    pub fn open(path: &Path) {}
+    pub fn open(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`File::create`](std::fs::File::create).
     #[iast::sink(path)]
-    pub fn create(path: &Path) {}
+    pub fn create(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`read`](std::fs::read).
     #[iast::sink(path)]
-    pub fn read(path: &Path) {}
+    pub fn read(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`read_to_string`](std::fs::read_to_string).
     #[iast::sink(path)]
-    pub fn read_to_string(path: &Path) {}
+    pub fn read_to_string(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`write`](std::fs::write).
     #[iast::sink(path)]
-    pub fn write(path: &Path) {}
+    pub fn write(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`read_dir`](std::fs::read_dir).
     #[iast::sink(path)]
-    pub fn read_dir(path: &Path) {}
+    pub fn read_dir(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`remove_file`](std::fs::remove_file).
     #[iast::sink(path)]
-    pub fn remove_file(path: &Path) {}
+    pub fn remove_file(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`remove_dir_all`](std::fs::remove_dir_all).
     #[iast::sink(path)]
-    pub fn remove_dir_all(path: &Path) {}
+    pub fn remove_dir_all(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`create_dir_all`](std::fs::create_dir_all).
     #[iast::sink(path)]
-    pub fn create_dir_all(path: &Path) {}
+    pub fn create_dir_all(path: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks both paths of [`copy`](std::fs::copy): a tainted source reads any file, a
     /// tainted destination overwrites one.
     #[iast::sink(path)]
-    pub fn copy(from: &Path, to: &Path) {}
+    pub fn copy(from: &Path, to: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks both paths of [`rename`](std::fs::rename).
     #[iast::sink(path)]
-    pub fn rename(from: &Path, to: &Path) {}
+    pub fn rename(from: &Path, to: &Path) {
+        crate::warn_if_disabled();
+    }
 
     /// Checks the path of [`metadata`](std::fs::metadata): whether a file exists is itself
     /// information.
     #[iast::sink(path)]
-    pub fn metadata(path: &Path) {}
+    pub fn metadata(path: &Path) {
+        crate::warn_if_disabled();
+    }
 }
 
 /// Checks the path, then [`File::open`].
+#[track_caller]
 pub fn open<P: AsRef<Path>>(path: P) -> io::Result<File> {
     check::open(path.as_ref());
     File::open(path)
 }
 
 /// Checks the path, then [`File::create`].
+#[track_caller]
 pub fn create<P: AsRef<Path>>(path: P) -> io::Result<File> {
     check::create(path.as_ref());
     File::create(path)
 }
 
 /// Checks the path, then [`std::fs::read`].
+#[track_caller]
 pub fn read<P: AsRef<Path>>(path: P) -> io::Result<Vec<u8>> {
     check::read(path.as_ref());
     std::fs::read(path)
 }
 
 /// Checks the path, then [`std::fs::read_to_string`].
+#[track_caller]
 pub fn read_to_string<P: AsRef<Path>>(path: P) -> io::Result<String> {
     check::read_to_string(path.as_ref());
     std::fs::read_to_string(path)
 }
 
 /// Checks the path, then [`std::fs::write`].
+#[track_caller]
 pub fn write<P: AsRef<Path>, C: AsRef<[u8]>>(path: P, contents: C) -> io::Result<()> {
     check::write(path.as_ref());
     std::fs::write(path, contents)
 }
 
 /// Checks the path, then [`std::fs::read_dir`].
+#[track_caller]
 pub fn read_dir<P: AsRef<Path>>(path: P) -> io::Result<ReadDir> {
     check::read_dir(path.as_ref());
     std::fs::read_dir(path)
 }
 
 /// Checks the path, then [`std::fs::remove_file`].
+#[track_caller]
 pub fn remove_file<P: AsRef<Path>>(path: P) -> io::Result<()> {
     check::remove_file(path.as_ref());
     std::fs::remove_file(path)
 }
 
 /// Checks the path, then [`std::fs::remove_dir_all`].
+#[track_caller]
 pub fn remove_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
     check::remove_dir_all(path.as_ref());
     std::fs::remove_dir_all(path)
 }
 
 /// Checks the path, then [`std::fs::create_dir_all`].
+#[track_caller]
 pub fn create_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
     check::create_dir_all(path.as_ref());
     std::fs::create_dir_all(path)
 }
 
 /// Checks both paths, then [`std::fs::copy`].
+#[track_caller]
 pub fn copy<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<u64> {
     check::copy(from.as_ref(), to.as_ref());
     std::fs::copy(from, to)
 }
 
 /// Checks both paths, then [`std::fs::rename`].
+#[track_caller]
 pub fn rename<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<()> {
     check::rename(from.as_ref(), to.as_ref());
     std::fs::rename(from, to)
 }
 
 /// Checks the path, then [`std::fs::metadata`].
+#[track_caller]
 pub fn metadata<P: AsRef<Path>>(path: P) -> io::Result<Metadata> {
     check::metadata(path.as_ref());
     std::fs::metadata(path)
 }
 
-/// The [`tokio::fs`](::tokio::fs) twins: each checks when first polled, as tokio's own
-/// futures touch the file system only then, and returns what tokio returns.
+/// The [`tokio::fs`](::tokio::fs) twins: each checks when called, in the caller's context,
+/// and returns tokio's own future.
 #[cfg(feature = "tokio")]
 pub mod tokio {
     use super::check;
     use ::tokio::fs::{File, ReadDir};
     use std::fs::Metadata;
+    use std::future::Future;
     use std::io;
     use std::path::Path;
 
     /// Checks the path, then [`tokio::fs::File::open`](::tokio::fs::File::open).
-    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+    #[track_caller]
+    pub fn open(path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
         check::open(path.as_ref());
-        File::open(path).await
+        File::open(path)
     }
 
     /// Checks the path, then [`tokio::fs::File::create`](::tokio::fs::File::create).
-    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+    #[track_caller]
+    pub fn create(path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
         check::create(path.as_ref());
-        File::create(path).await
+        File::create(path)
     }
 
     /// Checks the path, then [`tokio::fs::read`](::tokio::fs::read).
-    pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    #[track_caller]
+    pub fn read(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Vec<u8>>> {
         check::read(path.as_ref());
-        ::tokio::fs::read(path).await
+        ::tokio::fs::read(path)
     }
 
     /// Checks the path, then [`tokio::fs::read_to_string`](::tokio::fs::read_to_string).
-    pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+    #[track_caller]
+    pub fn read_to_string(path: impl AsRef<Path>) -> impl Future<Output = io::Result<String>> {
         check::read_to_string(path.as_ref());
-        ::tokio::fs::read_to_string(path).await
+        ::tokio::fs::read_to_string(path)
     }
 
     /// Checks the path, then [`tokio::fs::write`](::tokio::fs::write).
-    pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
+    #[track_caller]
+    pub fn write(
+        path: impl AsRef<Path>,
+        contents: impl AsRef<[u8]>,
+    ) -> impl Future<Output = io::Result<()>> {
         check::write(path.as_ref());
-        ::tokio::fs::write(path, contents).await
+        ::tokio::fs::write(path, contents)
     }
 
     /// Checks the path, then [`tokio::fs::read_dir`](::tokio::fs::read_dir).
-    pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
+    #[track_caller]
+    pub fn read_dir(path: impl AsRef<Path>) -> impl Future<Output = io::Result<ReadDir>> {
         check::read_dir(path.as_ref());
-        ::tokio::fs::read_dir(path).await
+        ::tokio::fs::read_dir(path)
     }
 
     /// Checks the path, then [`tokio::fs::remove_file`](::tokio::fs::remove_file).
-    pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
+    #[track_caller]
+    pub fn remove_file(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::remove_file(path.as_ref());
-        ::tokio::fs::remove_file(path).await
+        ::tokio::fs::remove_file(path)
     }
 
     /// Checks the path, then [`tokio::fs::remove_dir_all`](::tokio::fs::remove_dir_all).
-    pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
+    #[track_caller]
+    pub fn remove_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::remove_dir_all(path.as_ref());
-        ::tokio::fs::remove_dir_all(path).await
+        ::tokio::fs::remove_dir_all(path)
     }
 
     /// Checks the path, then [`tokio::fs::create_dir_all`](::tokio::fs::create_dir_all).
-    pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
+    #[track_caller]
+    pub fn create_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::create_dir_all(path.as_ref());
-        ::tokio::fs::create_dir_all(path).await
+        ::tokio::fs::create_dir_all(path)
     }
 
     /// Checks both paths, then [`tokio::fs::copy`](::tokio::fs::copy).
-    pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u64> {
+    #[track_caller]
+    pub fn copy(
+        from: impl AsRef<Path>,
+        to: impl AsRef<Path>,
+    ) -> impl Future<Output = io::Result<u64>> {
         check::copy(from.as_ref(), to.as_ref());
-        ::tokio::fs::copy(from, to).await
+        ::tokio::fs::copy(from, to)
     }
 
     /// Checks both paths, then [`tokio::fs::rename`](::tokio::fs::rename).
-    pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
+    #[track_caller]
+    pub fn rename(
+        from: impl AsRef<Path>,
+        to: impl AsRef<Path>,
+    ) -> impl Future<Output = io::Result<()>> {
         check::rename(from.as_ref(), to.as_ref());
-        ::tokio::fs::rename(from, to).await
+        ::tokio::fs::rename(from, to)
     }
 
     /// Checks the path, then [`tokio::fs::metadata`](::tokio::fs::metadata).
-    pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
+    #[track_caller]
+    pub fn metadata(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Metadata>> {
         check::metadata(path.as_ref());
-        ::tokio::fs::metadata(path).await
+        ::tokio::fs::metadata(path)
     }
 }

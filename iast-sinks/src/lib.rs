@@ -3,6 +3,30 @@
 //! Each library sits behind its own cargo feature, so an application pays only for what it
 //! uses. The checked functions are marked with iast's own attributes and show up in the
 //! registry like the application's.
+//!
+//! # Instrumentation is the application's choice
+//!
+//! iast-sinks depends on `iast` without its `enabled` feature: a library never turns
+//! instrumentation on, so an application can ship with iast-sinks and instrumentation off.
+//! An application that depends on iast-sinks alone therefore gets instrumentation off: every
+//! check does nothing, and no finding is ever reported. So that this is not silent, the first
+//! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
+//! `rusqlite`, `sqlx` or `reqwest`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
+//! made) prints once, on stderr, this line (`VERSION` being this crate's):
+//!
+//! ```text
+//! iast: instrumentation is compiled out, so iast-sinks checks nothing and no finding will be reported. Turn it on in the application: depend on `iast = "VERSION"` (its default features), or `iast = { version = "VERSION", features = ["enabled"] }`.
+//! ```
+//!
+//! With the `tracing` feature, the same text is also emitted once as a `tracing` warning of
+//! target `iast`, at the first use after a subscriber that takes it is set.
+//!
+//! With instrumentation on, nothing is printed, and the test costs nothing: it is a branch on
+//! a constant, which the compiler removes.
+
+mod disabled;
+#[doc(hidden)]
+pub use disabled::warn_if_disabled;
 
 #[cfg(feature = "axum")]
 pub mod axum;

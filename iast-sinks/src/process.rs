@@ -56,6 +56,7 @@ impl CommandExt for Command {
 
 /// Checks what `command` would run, without running it.
 pub fn check_std_command(command: &Command) {
+    crate::warn_if_disabled();
     let args: Vec<&OsStr> = command.get_args().collect();
     let (args, script) = split_script(command.get_program(), &args);
     check_command(command.get_program(), &args, &script);

@@ -36,7 +36,7 @@ let body = client
 /// The SSRF sink: `url` is a whole URL that a request is about to be sent to.
 #[iast::sink(ssrf)]
 pub fn check_url(url: &str) {
-    let _ = url;
+    crate::warn_if_disabled();
 }
 
 /// The checked calls over one version of reqwest, named by its crate as this crate depends on

@@ -30,8 +30,9 @@ use rusqlite::{Connection, Params, Result, Row, Statement};
 /// route (a `Statement` prepared elsewhere, a `prepare_cached` call).
 #[iast::sink(sql)]
 pub fn check_sql(sql: &str) {
-    // The check runs in the attribute's prologue; nothing is left to do here.
-    let _ = sql;
+    // The check runs in the attribute's prologue; nothing is left to do here, but to say
+    // when there is no check.
+    crate::warn_if_disabled();
 }
 
 mod sealed {
@@ -62,11 +63,13 @@ pub trait ConnectionExt: sealed::Sealed {
 }
 
 impl ConnectionExt for Connection {
+    #[track_caller]
     fn execute_checked<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         check_sql(sql);
         self.execute(sql, params)
     }
 
+    #[track_caller]
     fn query_row_checked<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
     where
         P: Params,
@@ -76,11 +79,13 @@ impl ConnectionExt for Connection {
         self.query_row(sql, params, f)
     }
 
+    #[track_caller]
     fn prepare_checked(&self, sql: &str) -> Result<Statement<'_>> {
         check_sql(sql);
         self.prepare(sql)
     }
 
+    #[track_caller]
     fn execute_batch_checked(&self, sql: &str) -> Result<()> {
         check_sql(sql);
         self.execute_batch(sql)

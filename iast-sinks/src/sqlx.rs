@@ -36,12 +36,14 @@ use sqlx::{Database, FromRow, SqlSafeStr, SqlStr};
 /// a SQL-injection finding.
 #[iast::sink(sql)]
 pub fn check_sql(sql: &str) {
-    // The check runs in the attribute's prologue; nothing is left to do here.
-    let _ = sql;
+    // The check runs in the attribute's prologue; nothing is left to do here, but to say
+    // when there is no check.
+    crate::warn_if_disabled();
 }
 
 // `SqlStr` is itself `SqlSafeStr`, so the text is converted once, checked, and handed on
 // without a copy (the very buffer a source returned stays recognisable).
+#[track_caller]
 fn checked(sql: impl SqlSafeStr) -> SqlStr {
     let sql = sql.into_sql_str();
     check_sql(sql.as_str());
@@ -49,6 +51,7 @@ fn checked(sql: impl SqlSafeStr) -> SqlStr {
 }
 
 /// [`sqlx::query`], after checking `sql`.
+#[track_caller]
 pub fn query<'a, DB>(sql: impl SqlSafeStr) -> Query<'a, DB, <DB as Database>::Arguments>
 where
     DB: Database,
@@ -57,6 +60,7 @@ where
 }
 
 /// [`sqlx::query_as`], after checking `sql`.
+#[track_caller]
 pub fn query_as<'q, DB, O>(sql: impl SqlSafeStr) -> QueryAs<'q, DB, O, <DB as Database>::Arguments>
 where
     DB: Database,
@@ -66,6 +70,7 @@ where
 }
 
 /// [`sqlx::query_scalar`], after checking `sql`.
+#[track_caller]
 pub fn query_scalar<'q, DB, O>(
     sql: impl SqlSafeStr,
 ) -> QueryScalar<'q, DB, O, <DB as Database>::Arguments>

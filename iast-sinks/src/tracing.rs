@@ -29,21 +29,31 @@ use tracing_subscriber::layer::{Context, Layer};
 /// The log sink: `line` is one message or one `name=value` field of a log record.
 #[iast::sink(log)]
 pub fn check_log(line: &str) {
-    let _ = line;
+    crate::warn_if_disabled();
 }
 
 /// A layer that passes every text field of every event and span to [`check_log`].
 ///
 /// It formats nothing for output and never emits events itself; put it next to the layers that
 /// write the log.
-#[derive(Debug, Clone, Copy, Default)]
+///
+/// Made in a build whose instrumentation is compiled out, it warns once that nothing will be
+/// found (see the [crate documentation](crate#instrumentation-is-the-applications-choice)).
+#[derive(Debug, Clone, Copy)]
 pub struct LogInjectionLayer {
     _private: (),
 }
 
 impl LogInjectionLayer {
     pub fn new() -> Self {
-        Self::default()
+        crate::warn_if_disabled();
+        Self { _private: () }
+    }
+}
+
+impl Default for LogInjectionLayer {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -465,6 +465,24 @@ mod tokio_twins {
         );
     }
 
+    #[test]
+    fn the_fs_twins_check_when_called() {
+        let (_dir, public) = layout();
+        let report = iast::check(|| {
+            let name = attacker("../secret");
+            // Never polled, and no runtime: the check ran when the future was made.
+            drop(fs::tokio::read(public.join(&name)));
+        });
+        assert_finding(
+            &report,
+            Vulnerability::PathTraversal,
+            Confidence::Confirmed,
+            "iast_sinks::fs::check::read",
+            "path",
+            "../secret",
+        );
+    }
+
     #[tokio::test]
     async fn a_validated_file_name_is_clean() {
         let (_dir, public) = layout();
