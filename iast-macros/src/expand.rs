@@ -58,7 +58,8 @@ pub fn function(func: &ItemFn, plans: &[Plan], owner: Option<&str>) -> TokenStre
 }
 
 /// The function without instrumentation (the `enabled` feature off): as written, but for one
-/// borrow of each parameter a sink checks or a validator approves, first in its body.
+/// borrow of each parameter a sink checks or a validator approves, and of a source's
+/// `name = param`, first in its body.
 ///
 /// The instrumented body reads those parameters. Without the borrow, a parameter that only
 /// the attribute reads (a sink whose own body does nothing) would be unused in this build
@@ -83,6 +84,12 @@ pub fn uninstrumented(func: &ItemFn, plans: &[Plan]) -> TokenStream {
         let ident = &param.ident;
         let cfgs = &param.cfgs;
         uses.extend(quote!(#(#cfgs)* let _ = &#ident;));
+    }
+    for ident in plans.iter().filter_map(|plan| plan.name.as_ref()) {
+        if !seen.contains(&ident) {
+            seen.push(ident);
+            uses.extend(quote!(let _ = &#ident;));
+        }
     }
 
     let attrs = &func.attrs;

@@ -113,6 +113,7 @@ impl Default for IastLayer {
 
 impl IastLayer {
     pub fn new() -> IastLayer {
+        crate::warn_if_disabled();
         IastLayer {
             max_body: DEFAULT_MAX_BODY,
         }

@@ -57,20 +57,31 @@ impl Default for LogInjectionLayer {
     }
 }
 
-impl<S: Subscriber> Layer<S> for LogInjectionLayer {
+// Findings point at the application's `info!` or `span!` (the metadata's file and line), not
+// at this layer.
+impl<S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>> Layer<S>
+    for LogInjectionLayer
+{
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        guarded(|| event.record(&mut Checker::default()));
+        let at = place(event.metadata());
+        guarded(|| iast::with_call_site(at, || event.record(&mut Checker::default())));
     }
 
     // Formatters print the fields of the enclosing spans with each event, so they reach the
     // log as much as the event's own.
     fn on_new_span(&self, attrs: &Attributes<'_>, _id: &Id, _ctx: Context<'_, S>) {
-        guarded(|| attrs.record(&mut Checker::default()));
+        let at = place(attrs.metadata());
+        guarded(|| iast::with_call_site(at, || attrs.record(&mut Checker::default())));
     }
 
-    fn on_record(&self, _span: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
-        guarded(|| values.record(&mut Checker::default()));
+    fn on_record(&self, span: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let at = ctx.metadata(span).and_then(place);
+        guarded(|| iast::with_call_site(at, || values.record(&mut Checker::default())));
     }
+}
+
+fn place(metadata: &'static tracing::Metadata<'static>) -> Option<(&'static str, u32)> {
+    metadata.file().zip(metadata.line())
 }
 
 thread_local! {
