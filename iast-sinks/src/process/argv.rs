@@ -220,20 +220,23 @@ impl Grammar {
         found.map(|&(_, value)| value)
     }
 
-    /// A long option by its name as written: the exact name, else the first whose name it
-    /// begins, as getopt_long takes an unambiguous prefix (the options whose value is more
-    /// than data first). `required` tells whether its value may be the next element.
+    /// A long option by its name as written, and whether its value may be the next element.
+    /// Getopt_long also takes an unambiguous prefix of a name: a prefix is read as the first
+    /// option it begins whose value is more than data. (Read as an option with a value of
+    /// data, a flag this grammar does not list would hide the next element.)
     fn long(&self, name: &[u8]) -> Option<(&'static str, Value, bool)> {
-        let options = || {
-            let long = self.long.iter().map(|&(n, v)| (n, v, true));
-            let attached = self.long_attached.iter().map(|&(n, v)| (n, v, false));
-            let data = self.long_data.iter().map(|&n| (n, Value::Data, true));
-            long.chain(attached).chain(data)
-        };
-        let mut exact = options().filter(|(n, _, _)| n.as_bytes() == name);
-        exact.next().or_else(|| {
-            options().find(|(n, _, _)| !name.is_empty() && n.as_bytes().starts_with(name))
-        })
+        let long = self.long.iter().map(|&(n, v)| (n, v, true));
+        let attached = self.long_attached.iter().map(|&(n, v)| (n, v, false));
+        let data = self.long_data.iter().map(|&n| (n, Value::Data, true));
+        let mut options = long.chain(attached).chain(data);
+        options
+            .clone()
+            .find(|(n, _, _)| n.as_bytes() == name)
+            .or_else(|| {
+                options.find(|(n, v, _)| {
+                    !matches!(v, Value::Data) && !name.is_empty() && n.as_bytes().starts_with(name)
+                })
+            })
     }
 }
 
@@ -808,7 +811,7 @@ fn env(args: &[&[u8]], roles: &mut [Role], depth: usize) {
 /// `sudo [options] [NAME=value]... command...`; with `-e` (sudoedit) the operands are files.
 fn sudo(args: &[&[u8]], roles: &mut [Role], depth: usize) {
     const SUDO: Grammar = Grammar {
-        short_data: b"ugCDprtTUR",
+        short_data: b"aCcDgpRrTtUu",
         short_attached: &[(b'h', Data)],
         long_data: &[
             "user",

@@ -191,6 +191,7 @@ fn wrappers_run_their_command_by_its_own_rules() {
         &[Arg, Operand, Arg, Script, Program, Arg],
     );
     reads(&["sudo", "-e", "/etc/hosts"], &[Arg, Arg]);
+    reads(&["sudo", "-c", "class", "cmd"], &[Arg, Operand, Program]);
     reads(&["doas", "-u", "root", "id"], &[Arg, Operand, Program]);
     reads(&["nice", "-n", "10", "cmd"], &[Arg, Operand, Program]);
     reads(
@@ -300,6 +301,14 @@ fn git_settings_and_command_options() {
         &[Program, Program],
     );
     reads(&["git", "-C", "repo", "status"], &[Arg, Operand, Program]);
+    reads(
+        &["git", "--config-env=core.pager=PAGER_CMD", "log"],
+        &[Script, Program],
+    );
+    reads(
+        &["git", "--config-env", "user.name=NAME", "log"],
+        &[Arg, Setting, Program],
+    );
 }
 
 #[test]
