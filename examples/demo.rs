@@ -71,10 +71,11 @@ mod files {
 }
 
 mod shell {
-    #[iast::sink(command, args(program, args))]
-    pub fn run(program: &str, args: &[String]) -> String {
-        // A real service spawns a process here.
-        format!("{program} {}", args.join(" "))
+    /// Runs a command line with `sh -c`.
+    #[iast::sink(command)]
+    pub fn sh(script: &str) -> String {
+        // A real service spawns `sh -c script` here.
+        format!("sh -c {script}")
     }
 }
 
@@ -114,10 +115,7 @@ fn download_safe(req: &Request) {
 }
 
 fn ping_unsafe(req: &Request) {
-    shell::run(
-        "sh",
-        &["-c".into(), format!("ping -c 1 {}", req.param("host"))],
-    );
+    shell::sh(&format!("ping -c 1 {}", req.param("host")));
 }
 
 fn main() {

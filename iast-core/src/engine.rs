@@ -372,9 +372,12 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
         } else {
             let confidence = analyze(class, call.arg, bytes, &strong);
             let by_value = strong.iter().all(|r| r.kind != MatchKind::Buffer);
+            // Plain data makes no finding however it arrived; a flow that may be the
+            // program's own constant makes none when it only coincides in value.
             if confidence == Confidence::Unsanitized
-                && by_value
-                && with_input(call.arg, bytes, &strong, |i| analyzers::inert(class, i))
+                && with_input(call.arg, bytes, &strong, |i| {
+                    analyzers::harmless(class, i) || (by_value && analyzers::inert(class, i))
+                })
             {
                 continue;
             }
@@ -654,6 +657,55 @@ mod tests {
             call.arg("sql");
             call.text(sql.as_bytes());
         });
+    }
+
+    static RUN: Item = Item {
+        kind: ItemKind::Sink {
+            classes: crate::vulnerability::ClassSet::of(&[Vulnerability::CommandInjection]),
+            args: &["args"],
+        },
+        function: "app::run",
+        file: "src/app.rs",
+        line: 6,
+        package: "app",
+        manifest_dir: "/ws/app",
+    };
+
+    fn run(args: &[&str]) {
+        use crate::spec::Visitor;
+        crate::private::sink(&RUN, None, |call| {
+            call.arg("args");
+            for arg in args {
+                call.text(arg.as_bytes());
+            }
+        });
+    }
+
+    /// An argument-vector element that stays data makes no finding, even when it is the
+    /// source's very buffer; one that becomes an option is confirmed.
+    #[test]
+    fn harmless_data_is_dropped_whatever_the_match() {
+        let cx = Context::new().with_redaction(false);
+        let data = String::from("a; rm -rf / $(id)");
+        let option = String::from("--output=/tmp/x");
+        cx.enter(|| {
+            param(&data);
+            param(&option);
+            // The very buffers, and copies found by value.
+            run(&["%s", &data]);
+            run(&["%s", &data.clone()]);
+            run(&["-f", &data]);
+        });
+        assert!(!cx.has_findings(), "{:?}", cx.report());
+        cx.enter(|| run(&["%s", &option]));
+        let report = cx.report();
+        assert_eq!(report.findings().len(), 1, "{report:?}");
+        let finding = &report.findings()[0];
+        assert_eq!(finding.confidence(), Confidence::Confirmed);
+        assert_eq!(
+            finding.evidence().tainted_text().collect::<Vec<_>>(),
+            [option.as_str()]
+        );
     }
 
     fn pooled() -> usize {

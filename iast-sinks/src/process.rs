@@ -11,15 +11,83 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The program, its argument vector and, when the program is a shell given a command line
-//! (`sh -c '...'`, `cmd /C ...`, `powershell -Command ...`), that command line are checked
-//! under the names the command analyzer reads: `program`, `args` and `script`.
+//! Every element of the command is checked under the role it has for the program that reads
+//! it, named as the command analyzer reads it:
 //!
-//! An operand after `--` is checked as an argument-vector element too, since the analyzer
-//! has no role for "an element that cannot be an option": a tainted operand that starts with
-//! `-` after `--` is reported as confirmed argument injection although a program that honours
-//! `--` reads it as a plain operand.
+//! - `program`: what runs. The program itself, and the command, script file or module that
+//!   an element tells the program to run. Any tainted byte is a finding.
+//! - `args`: an element that may be read as an option. Without a shell, an element is data:
+//!   `printf %s "a; rm -rf /"` prints those bytes. It is reported only when the tainted bytes
+//!   make it an option (`--output=/tmp/x`, `-oProxyCommand=...`); the value of an option the
+//!   program wrote (`--name=<tainted>`) is data for that option.
+//! - `operands`: an element that cannot be an option: after `--`, or the value of an option
+//!   known to take one (`sudo -u <user>`). Never reported, but for a tainted NUL.
+//! - `settings`: a `name=value` setting (`git -c`, `ssh -o`, `env NAME=value`, `php -d`,
+//!   `awk -v`), reported when the tainted bytes name what is set. A setting whose name says
+//!   its value is a command (`core.sshCommand`, `ProxyCommand`, `LD_PRELOAD`, `PATH`) is
+//!   checked as a command line instead.
+//! - `code`: a program for an interpreter, checked as code handed to an evaluator.
+//! - `script`: a command line a shell parses, checked by the shell tokenizer.
+//!
+//! A program not listed below gets the generic reading: each element may be an option until
+//! `--`, and is an operand after it. The programs read otherwise, by their file name (any
+//! directory, `.exe` and version suffix aside), and why:
+//!
+//! - Shells (`sh`, `bash`, `dash`, `zsh`, `ksh`, `fish`, `csh`...): `-c`'s operand is a
+//!   command line; without `-c` or `-s`, the first operand is a script file that runs;
+//!   `--rcfile`/`--init-file` name files of commands. `cmd /C` and `/K` take the rest of the
+//!   line as a command line; `powershell`/`pwsh` `-Command` the rest, `-EncodedCommand` a
+//!   command line in base64, `-File` a script file, and without these a bare operand is a
+//!   command line or script.
+//! - Interpreters run code given in an option, or a script file: `python -c` (code), `-m`
+//!   (module); `perl -e`/`-E` (code), `-M`/`-m` (a `use` line, code); `ruby -e` (code), `-r`
+//!   (library); `node -e`/`--eval`/`--print` (code), `-r`/`--require`/`--import`/`--loader`
+//!   (module); `php -r`/`-B`/`-R`/`-E` (code), `-f`/`-F` (file), `-c` (ini file), `-z` (Zend
+//!   extension), `-d` (ini setting: `auto_prepend_file` and a few others load code); `lua
+//!   -e` (code), `-l` (module); `Rscript -e` (code). Their first operand, when no option gave
+//!   the code, is the script file. The script's own arguments follow the generic reading.
+//! - `awk` (`gawk`, `mawk`, `nawk`): the first operand is the program unless `-f`, `-e` or
+//!   `--source` gave it; `-f`, `-E`, `-i` and `-l` name files of code; `-v` is a setting.
+//!   `sed`: `-e`/`--expression`, or else the first operand, is the script (GNU sed runs
+//!   commands from it with `e` and `s///e`), and `-f` names a script file.
+//! - Programs that run a command given as their operands, without a shell: `env` (after
+//!   `NAME=value` settings; `-S` splits a command line), `xargs`, `sudo` (after settings;
+//!   not with `-e`), `doas`, `nice`, `nohup`, `setsid`, `stdbuf`, `time`, `ionice`,
+//!   `timeout` (after the duration), `chroot` (after the new root, which decides what the
+//!   command's programs are), `flock` (after the lock file; `-c` gives a command line), `su`
+//!   and `runuser` (`-c` gives a command line, `-s` the shell, arguments after the user go to
+//!   that shell, `runuser -u user` runs a command), `busybox` (its first operand is the
+//!   applet), and `find`'s `-exec`, `-execdir`, `-ok` and `-okdir` up to `;` or `{} +`. The
+//!   command is a `program`, and its own arguments are read by the same rules for it, so
+//!   `xargs sh -c <line>` checks the line. `watch` joins its operands into a line for `sh -c`
+//!   (without `-x`).
+//! - `ssh host command...`: ssh joins the command into one line for the remote user's shell;
+//!   `-o` is an `ssh_config` setting (`ProxyCommand`, `LocalCommand`, `RemoteCommand`,
+//!   `KnownHostsCommand`, `Include`, `Match`, `PKCS11Provider`, `SecurityKeyProvider` run or
+//!   load something), `-F` a configuration file and `-I` a PKCS#11 library.
+//! - `git`: `-c`/`--config-env` (and `clone -c`/`--config`) set configuration, and
+//!   `git config name value` does; settings such as `core.sshCommand`, `core.pager`,
+//!   `core.fsmonitor`, `core.hooksPath`, `alias.*`, `filter.*.clean` and `credential.helper`
+//!   run commands. `--exec-path` and `clone --template` name code that runs; `--upload-pack`
+//!   (`clone -u`, `ls-remote -u`), `--receive-pack`, `--exec` (`push`, `archive`),
+//!   `rebase -x`, `difftool -x`, `grep -O`, `filter-branch`'s filters and
+//!   `submodule foreach` are command lines; `bisect run` runs a command; the subcommand
+//!   itself picks what runs.
+//! - `tar`: `--to-command`, `--checkpoint-action` (`exec=`), `-I`/`--use-compress-program`,
+//!   `--rsh-command`, `-F`/`--info-script`/`--new-volume-script` and `--rmt-command` are
+//!   command lines. `rsync`: `-e`/`--rsh` and `--rsync-path` are command lines, and
+//!   `-M`/`--remote-option` passes an option on. `zip`: `-TT`/`--unzip-command` is a command
+//!   line.
+//!
+//! Where the reading is unsure it leans to the role that reports more: an element it cannot
+//! place may still be an option, and an operand it cannot tell from a command is taken for
+//! one. Not read: the remote paths of `scp` and of old `rsync` (a remote shell may parse
+//! them), `make`, `gdb -ex`, build tools and package managers that run scripts, and the
+//! environment set with [`Command::env`].
 
+mod argv;
+
+use argv::Role;
 use std::ffi::OsStr;
 use std::io;
 use std::process::{Child, Command, ExitStatus, Output};
@@ -38,16 +106,19 @@ pub trait CommandExt {
 }
 
 impl CommandExt for Command {
+    #[track_caller]
     fn spawn_checked(&mut self) -> io::Result<Child> {
         check_std_command(self);
         self.spawn()
     }
 
+    #[track_caller]
     fn output_checked(&mut self) -> io::Result<Output> {
         check_std_command(self);
         self.output()
     }
 
+    #[track_caller]
     fn status_checked(&mut self) -> io::Result<ExitStatus> {
         check_std_command(self);
         self.status()
@@ -55,115 +126,43 @@ impl CommandExt for Command {
 }
 
 /// Checks what `command` would run, without running it.
+#[track_caller]
 pub fn check_std_command(command: &Command) {
     crate::warn_if_disabled();
+    let program = command.get_program();
     let args: Vec<&OsStr> = command.get_args().collect();
-    let (args, script) = split_script(command.get_program(), &args);
-    check_command(command.get_program(), &args, &script);
-}
-
-/// The sink: `program` is what runs, `args` are argument-vector elements no shell reads, and
-/// `script` the pieces of a command line a shell will parse.
-#[iast::sink(command, args(program, args, script))]
-pub fn check_command(program: &OsStr, args: &[&OsStr], script: &[&OsStr]) {}
-
-/// How a shell takes a command line from its arguments.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ShellKind {
-    /// `sh -c script [name [args...]]`: one operand is the script; the rest become `$0`, `$1`…
-    /// and are read by the script, not parsed as shell text.
-    Posix,
-    /// `cmd /C rest...`: the rest of the command line is the command.
-    Cmd,
-    /// `powershell -Command rest...`: the remaining arguments are joined into the command.
-    PowerShell,
-}
-
-fn shell_of(program: &OsStr) -> Option<ShellKind> {
-    let program = program.to_string_lossy();
-    let name = program.rsplit(['/', '\\']).next().unwrap_or_default();
-    let name = name.to_ascii_lowercase();
-    let name = name.strip_suffix(".exe").unwrap_or(&name);
-    match name {
-        "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "pdksh" | "ash" | "yash" | "posh"
-        | "fish" | "csh" | "tcsh" | "busybox-sh" => Some(ShellKind::Posix),
-        "cmd" => Some(ShellKind::Cmd),
-        "powershell" | "pwsh" => Some(ShellKind::PowerShell),
-        _ => None,
-    }
-}
-
-/// Splits a command's arguments into argument-vector elements and the shell command line
-/// they carry, if the program is a shell told to run one.
-fn split_script<'a>(program: &OsStr, args: &[&'a OsStr]) -> (Vec<&'a OsStr>, Vec<&'a OsStr>) {
-    let at = match shell_of(program) {
-        Some(ShellKind::Posix) => posix_script(args).map(|i| i..i + 1),
-        Some(ShellKind::Cmd) => args
-            .iter()
-            .position(|a| {
-                let a = a.to_string_lossy();
-                a.eq_ignore_ascii_case("/c") || a.eq_ignore_ascii_case("/k")
-            })
-            .map(|i| i + 1..args.len()),
-        Some(ShellKind::PowerShell) => args
-            .iter()
-            .position(|a| is_powershell_command_flag(&a.to_string_lossy()))
-            .map(|i| i + 1..args.len()),
-        None => None,
-    };
-    match at {
-        Some(range) if range.start < args.len() => {
-            let script = args[range.clone()].to_vec();
-            let rest = args
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !range.contains(i))
-                .map(|(_, a)| *a)
-                .collect();
-            (rest, script)
-        }
-        _ => (args.to_vec(), Vec::new()),
-    }
-}
-
-/// The index of the script of `sh [options] -c [options] [--] script ...`: the first operand
-/// once a `-c` was seen among the options (also grouped, as in `-ec` or `-lc`).
-fn posix_script(args: &[&OsStr]) -> Option<usize> {
-    let mut command_flag = false;
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        let arg = arg.to_string_lossy();
-        if arg == "--" || arg == "-" {
-            i += 1;
-            break;
-        }
-        let Some(flags) = arg.strip_prefix('-').or_else(|| arg.strip_prefix('+')) else {
-            break;
+    let mut by_role: [Vec<&OsStr>; 6] = Default::default();
+    by_role[0].push(program);
+    for (arg, role) in args.iter().zip(argv::roles(program, &args)) {
+        let slot = match role {
+            Role::Program => 0,
+            Role::Arg => 1,
+            Role::Operand => 2,
+            Role::Setting => 3,
+            Role::Code => 4,
+            Role::Script => 5,
         };
-        if flags.starts_with('-') {
-            // A long option such as `--norc` or `--login`.
-            i += 1;
-            continue;
-        }
-        if arg.starts_with('-') && flags.contains('c') {
-            command_flag = true;
-        }
-        // `-o name` and `-O name` take the following argument.
-        if flags.ends_with(['o', 'O']) {
-            i += 1;
-        }
-        i += 1;
+        by_role[slot].push(arg);
     }
-    (command_flag && i < args.len()).then_some(i)
+    let [program, args, operands, settings, code, script] = &by_role;
+    check_command(program, args, operands, settings, code, script);
 }
 
-/// Whether an argument is PowerShell's `-Command` (any unambiguous prefix, `-` or `/`).
-fn is_powershell_command_flag(arg: &str) -> bool {
-    let Some(name) = arg.strip_prefix(['-', '/']) else {
-        return false;
-    };
-    let name = name.to_ascii_lowercase();
-    !name.is_empty() && "command".starts_with(&name) && (name == "c" || name.len() >= 2)
+/// The sink. Each parameter holds the elements of one role, named as the command analyzer
+/// reads them: `program` what runs (the program, and the command, script file or module it is
+/// told to run), `args` elements that may be options, `operands` elements that cannot be,
+/// `settings` `name=value` settings, `code` a program for an interpreter, and `script` the
+/// pieces of command lines a shell will parse.
+#[iast::sink(command, args(program, args, operands, settings, code, script))]
+#[track_caller]
+pub fn check_command(
+    program: &[&OsStr],
+    args: &[&OsStr],
+    operands: &[&OsStr],
+    settings: &[&OsStr],
+    code: &[&OsStr],
+    script: &[&OsStr],
+) {
 }
 
 #[cfg(feature = "tokio")]
@@ -179,8 +178,8 @@ mod tokio_ext {
 
     /// Checks a [`tokio::process::Command`] before running it.
     ///
-    /// `spawn_checked` checks at once; the futures of `output_checked` and `status_checked`
-    /// check when first polled, as tokio's own futures start the process only then.
+    /// Every method checks when called, so that a finding names the call's site; the futures
+    /// of `output_checked` and `status_checked` then run the command as tokio's own do.
     pub trait TokioCommandExt {
         /// Checks the command, then [`Command::spawn`].
         fn spawn_checked(&mut self) -> io::Result<Child>;
@@ -191,95 +190,22 @@ mod tokio_ext {
     }
 
     impl TokioCommandExt for Command {
+        #[track_caller]
         fn spawn_checked(&mut self) -> io::Result<Child> {
             check_std_command(self.as_std());
             self.spawn()
         }
 
-        async fn output_checked(&mut self) -> io::Result<Output> {
+        #[track_caller]
+        fn output_checked(&mut self) -> impl Future<Output = io::Result<Output>> + Send {
             check_std_command(self.as_std());
-            self.output().await
+            self.output()
         }
 
-        async fn status_checked(&mut self) -> io::Result<ExitStatus> {
+        #[track_caller]
+        fn status_checked(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + Send {
             check_std_command(self.as_std());
-            self.status().await
+            self.status()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[track_caller]
-    fn split(program: &str, args: &[&str], rest: &[&str], script: &[&str]) {
-        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-        let (got_rest, got_script) = split_script(OsStr::new(program), &args);
-        let text = |v: &[&OsStr]| -> Vec<String> {
-            v.iter().map(|a| a.to_string_lossy().into_owned()).collect()
-        };
-        assert_eq!(text(&got_rest), rest, "argument vector of {program}");
-        assert_eq!(text(&got_script), script, "script of {program}");
-    }
-
-    #[test]
-    fn posix_shells_take_the_operand_after_c() {
-        split("sh", &["-c", "echo hi"], &["-c"], &["echo hi"]);
-        split(
-            "/bin/bash",
-            &["-ec", "echo $1", "name", "arg"],
-            &["-ec", "name", "arg"],
-            &["echo $1"],
-        );
-        split(
-            "zsh",
-            &["-c", "-x", "--", "ls"],
-            &["-c", "-x", "--"],
-            &["ls"],
-        );
-        split(
-            "bash",
-            &["-o", "pipefail", "-c", "a | b"],
-            &["-o", "pipefail", "-c"],
-            &["a | b"],
-        );
-        split(
-            "bash",
-            &["--norc", "-lc", "id"],
-            &["--norc", "-lc"],
-            &["id"],
-        );
-    }
-
-    #[test]
-    fn a_shell_without_c_runs_a_script_file() {
-        split("sh", &["run.sh", "-c"], &["run.sh", "-c"], &[]);
-        split("sh", &["-c"], &["-c"], &[]);
-        split("sh", &["-e", "x"], &["-e", "x"], &[]);
-    }
-
-    #[test]
-    fn other_programs_have_no_script() {
-        split("echo", &["-c", "x"], &["-c", "x"], &[]);
-        split("/bin/shx", &["-c", "x"], &["-c", "x"], &[]);
-    }
-
-    #[test]
-    fn cmd_and_powershell_take_the_rest() {
-        split(
-            r"C:\Windows\System32\CMD.EXE",
-            &["/Q", "/C", "dir", "x"],
-            &["/Q", "/C"],
-            &["dir", "x"],
-        );
-        split(
-            "pwsh",
-            &["-NoProfile", "-Command", "Get-Item", "x"],
-            &["-NoProfile", "-Command"],
-            &["Get-Item", "x"],
-        );
-        split("powershell.exe", &["-c", "ls"], &["-c"], &["ls"]);
-        split("powershell", &["-File", "a.ps1"], &["-File", "a.ps1"], &[]);
     }
 }

@@ -82,19 +82,18 @@ fn a_tainted_shell_script_is_confirmed_and_runs_as_std_does() {
 }
 
 #[test]
-fn a_tainted_plain_argument_is_unsanitized() {
+fn a_tainted_plain_argument_is_data() {
     let mut output = None;
     let report = iast::check(|| {
         let input = attacker("hello; $(id) world");
         output = Some(Command::new("echo").arg(&input).output_checked().unwrap());
     });
-    assert_finding(
-        &report,
-        Vulnerability::CommandInjection,
-        Confidence::Unsanitized,
-        COMMAND_SINK,
-        "args",
-        "hello; $(id) world",
+    iast::assert_no_findings!(report);
+    assert!(
+        report
+            .sinks_reached()
+            .iter()
+            .any(|s| s.function() == COMMAND_SINK)
     );
     assert_eq!(output.unwrap().stdout, b"hello; $(id) world\n");
 }
@@ -128,14 +127,8 @@ fn positional_parameters_of_a_shell_script_are_argv_elements() {
                 .unwrap(),
         );
     });
-    assert_finding(
-        &report,
-        Vulnerability::CommandInjection,
-        Confidence::Unsanitized,
-        COMMAND_SINK,
-        "args",
-        "hello; echo injected",
-    );
+    // Data for the script, which quotes it: no shell parses it.
+    iast::assert_no_findings!(report);
     assert_eq!(output.unwrap().stdout, b"hello; echo injected\n");
 }
 
@@ -413,13 +406,12 @@ mod tokio_twins {
             assert!(status.success());
         })
         .await;
-        assert_finding(
-            &report,
-            Vulnerability::CommandInjection,
-            Confidence::Unsanitized,
-            COMMAND_SINK,
-            "args",
-            "plain words here",
+        iast::assert_no_findings!(report);
+        assert!(
+            report
+                .sinks_reached()
+                .iter()
+                .any(|s| s.function() == COMMAND_SINK)
         );
     }
 

@@ -2,7 +2,9 @@
 //!
 //! An analyzer receives a sink argument and its tainted, unsanitized byte ranges, and decides
 //! whether those bytes changed the structure of the argument ([`Confidence::Confirmed`]) or
-//! merely reached it ([`Confidence::Unsanitized`]). Both are findings.
+//! merely reached it ([`Confidence::Unsanitized`]). Both are findings, but for an unsanitized
+//! flow that [`harmless`] calls plain data, and one found only by value that [`inert`] takes
+//! for the program's own constant.
 
 use crate::vulnerability::{Confidence, Vulnerability};
 use std::ops::Range;
@@ -33,8 +35,9 @@ pub(crate) struct Input<'a> {
     /// The sink parameter's name. Sinks follow a naming convention where the role of an
     /// argument matters:
     /// - commands: `program` is the program to run; `args`, `argv` and `arg` are
-    ///   argument-vector elements passed without a shell; anything else is a shell command
-    ///   line;
+    ///   argument-vector elements passed without a shell; `operands` and `operand` are such
+    ///   elements that cannot be options; `settings` and `setting` are `name=value` settings;
+    ///   `code` is a program for an interpreter; anything else is a shell command line;
     /// - SSRF: `host`, `hostname`, `addr`, `address`, `authority`, `domain`, `ip` (and names
     ///   ending in `_host` or `_addr`) are a bare `host[:port]`; anything else is a URL;
     /// - LDAP: a name containing `filter` is a search filter, as is any text starting with
@@ -66,6 +69,17 @@ pub(crate) fn analyze(class: Vulnerability, input: &Input<'_>) -> Confidence {
 pub(crate) fn inert(class: Vulnerability, input: &Input<'_>) -> bool {
     match class {
         Vulnerability::SqlInjection => sql::lone_word(input),
+        _ => false,
+    }
+}
+
+/// Whether an unsanitized flow is plain data wherever its bytes came from, the source's own
+/// buffer included: for commands, an argument-vector element that cannot become an option,
+/// an operand, or the value of a setting the program named (see `command::harmless`). Such a
+/// flow makes no finding.
+pub(crate) fn harmless(class: Vulnerability, input: &Input<'_>) -> bool {
+    match class {
+        Vulnerability::CommandInjection => command::harmless(input),
         _ => false,
     }
 }
@@ -114,10 +128,21 @@ pub(crate) fn confidence_of(
     template: &str,
     tainted: &str,
 ) -> Confidence {
+    with_template(argument, template, tainted, analyze)
+}
+
+/// Test support: `f` given the input [`confidence_of`] builds.
+#[cfg(test)]
+pub(crate) fn with_template<R>(
+    argument: &str,
+    template: &str,
+    tainted: &str,
+    f: impl FnOnce(&Input<'_>) -> R,
+) -> R {
     let at = template.find("{}").expect("template has a {} placeholder");
     let text = template.replacen("{}", tainted, 1);
     let range = at..at + tainted.len();
-    analyze(&Input {
+    f(&Input {
         text: text.as_bytes(),
         tainted: std::slice::from_ref(&range),
         argument,
