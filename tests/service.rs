@@ -11,7 +11,47 @@ mod app;
 use iast::Vulnerability;
 use iast_sinks::axum::{RequestFinding, findings};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Mutex;
+
+/// The layer's `tracing` events (target `iast`), one per finding of each request, with their
+/// fields as text: what an operator's log shows. The process-wide log keeps one entry per flow,
+/// so the per-request view of these tests reads the events.
+static EVENTS: Mutex<Vec<BTreeMap<String, String>>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() != "iast" {
+            return;
+        }
+        struct Fields(BTreeMap<String, String>);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                self.0.insert(f.name().to_owned(), format!("{v:?}"));
+            }
+            fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+                self.0.insert(f.name().to_owned(), v.to_owned());
+            }
+        }
+        let mut fields = Fields(BTreeMap::new());
+        event.record(&mut fields);
+        EVENTS.lock().unwrap().push(fields.0);
+    }
+}
+
+/// The events of requests whose URI holds `marker`.
+fn events_for(marker: &str) -> Vec<BTreeMap<String, String>> {
+    EVENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("uri").is_some_and(|u| u.contains(marker)))
+        .cloned()
+        .collect()
+}
 
 /// Each endpoint with an attack on its parameter and the class it must be reported under.
 const ATTACKS: &[(&str, &str, &str, Vulnerability)] = &[
@@ -73,8 +113,9 @@ impl Service {
         static SUBSCRIBER: std::sync::Once = std::sync::Once::new();
         SUBSCRIBER.call_once(|| {
             use tracing_subscriber::layer::SubscriberExt;
-            let subscriber =
-                tracing_subscriber::registry().with(iast_sinks::tracing::LogInjectionLayer::new());
+            let subscriber = tracing_subscriber::registry()
+                .with(iast_sinks::tracing::LogInjectionLayer::new())
+                .with(Capture);
             tracing::subscriber::set_global_default(subscriber).unwrap();
         });
         let root = tempfile::tempdir().unwrap();
@@ -105,11 +146,15 @@ fn encode(value: &str) -> String {
     iast_sinks::sanitize::url_component(value)
 }
 
-/// The layer's findings for requests whose URI holds `marker`.
-fn findings_for(marker: &str) -> Vec<RequestFinding> {
+/// The layer's flows on routes under `prefix` (`GET /fixed/`).
+fn flows_under(prefix: &str) -> Vec<RequestFinding> {
     findings()
         .into_iter()
-        .filter(|f| f.uri.contains(marker))
+        .filter(|f| {
+            f.finding
+                .route()
+                .is_some_and(|r| r.to_string().starts_with(prefix))
+        })
         .collect()
 }
 
@@ -117,32 +162,33 @@ fn findings_for(marker: &str) -> Vec<RequestFinding> {
 /// the untainted rest of the evidence.
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 struct Projection {
-    endpoint: String,
-    rule: &'static str,
+    route: String,
+    rule: String,
     confidence: String,
+    location: String,
+    function: String,
     sink: String,
-    sources: Vec<String>,
-    tainted: Vec<String>,
+    sources: String,
+    tainted: String,
 }
 
-fn project(f: &RequestFinding) -> Projection {
+fn project(e: &BTreeMap<String, String>) -> Projection {
+    let field = |name: &str| e.get(name).cloned().unwrap_or_default();
+    // The line moves with every edit of the example; the file and function do not.
+    let location = field("location");
+    let file = match location.rsplit_once(':') {
+        Some((file, line)) if line.bytes().all(|b| b.is_ascii_digit()) => file,
+        _ => &location,
+    };
     Projection {
-        endpoint: f.uri.split('?').next().unwrap_or_default().to_owned(),
-        rule: f.finding.vulnerability().rule_id(),
-        confidence: f.finding.confidence().to_string(),
-        sink: f.finding.sink().function().to_owned(),
-        sources: f
-            .finding
-            .sources()
-            .iter()
-            .map(|s| s.origin().unwrap_or(s.function()).to_owned())
-            .collect(),
-        tainted: f
-            .finding
-            .evidence()
-            .tainted_text()
-            .map(str::to_owned)
-            .collect(),
+        route: field("route"),
+        rule: field("rule"),
+        confidence: field("confidence"),
+        location: file.to_owned(),
+        function: field("function"),
+        sink: field("sink"),
+        sources: field("sources"),
+        tainted: field("tainted"),
     }
 }
 
@@ -154,23 +200,27 @@ async fn every_vulnerable_endpoint_is_reported() {
         let path = format!("/vulnerable/{endpoint}");
         service.get(&path, param, attack, marker).await;
     }
-    let found = findings_for(marker);
+    let found = events_for(marker);
     for (endpoint, _, _, class) in ATTACKS {
-        let path = format!("/vulnerable/{endpoint}");
+        let route = format!("GET /vulnerable/{endpoint}");
         assert!(
             found
                 .iter()
-                .any(|f| f.uri.starts_with(&format!("{path}?"))
-                    && f.finding.vulnerability() == *class),
-            "{path} not reported as {class:?}: {found:#?}"
+                .any(|e| e["route"] == route && e["rule"] == class.rule_id()),
+            "{route} not reported as {class:?}: {found:#?}"
         );
     }
     let root = service.root.path().to_string_lossy().into_owned();
     let port = format!(":{}", service.addr.port());
-    for f in &found {
-        for text in f.finding.evidence().tainted_text() {
-            assert!(!text.contains(&root) && !text.contains(&port), "{text:?}");
-        }
+    for e in &found {
+        assert!(
+            !e["tainted"].contains(&root) && !e["tainted"].contains(&port),
+            "{e:?}"
+        );
+        // Each points at the example's own code, or at the route for a response check.
+        let at_app = e["location"].starts_with("examples/service/app.rs:");
+        let response = e["location"] == e["route"] && e["sink"].starts_with("iast_sinks::axum::");
+        assert!(at_app || response, "{e:#?}");
     }
     let mut projected: Vec<Projection> = found.iter().map(project).collect();
     projected.sort();
@@ -194,7 +244,7 @@ async fn fixed_endpoints_stay_clean_under_the_same_attacks() {
         let body = response.text().await.unwrap();
         statuses.push((*endpoint, status, location, body));
     }
-    let found = findings_for(marker);
+    let found = flows_under("GET /fixed/");
     assert!(found.is_empty(), "{found:#?}");
 
     let outcome = |name: &str| statuses.iter().find(|s| s.0 == name).unwrap();
@@ -220,8 +270,9 @@ async fn fixed_endpoints_stay_clean_under_the_same_attacks() {
         .get("/fixed/login", "next", "/account", marker)
         .await;
     assert_eq!(login.headers()["location"], "/account");
-    let found = findings_for(marker);
+    let found = flows_under("GET /fixed/");
     assert!(found.is_empty(), "{found:#?}");
+    assert!(events_for(marker).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,19 +302,27 @@ async fn concurrent_requests_keep_their_own_taint() {
     for request in requests {
         request.await.unwrap();
     }
-    let found = findings_for(marker);
+    let found = events_for(marker);
     assert_eq!(found.len(), 200, "one finding per request");
-    for f in &found {
-        let own = f.uri.split("conc-").nth(1).unwrap()[..3].to_owned();
-        let tainted: Vec<_> = f.finding.evidence().tainted_text().collect();
-        assert_eq!(tainted.len(), 1, "{f:#?}");
-        assert!(tainted[0].contains(&format!("conc-{own}-token")), "{f:#?}");
-        assert_eq!(tainted[0].matches("conc-").count(), 1, "{f:#?}");
-        let expected = if f.uri.starts_with("/vulnerable/greet?") {
+    for e in &found {
+        let own = e["uri"].split("conc-").nth(1).unwrap()[..3].to_owned();
+        // One tainted range, this request's own value, never another request's.
+        let tainted = &e["tainted"];
+        assert!(!tainted.contains(" | "), "{e:#?}");
+        assert!(tainted.contains(&format!("conc-{own}-token")), "{e:#?}");
+        assert_eq!(tainted.matches("conc-").count(), 1, "{e:#?}");
+        let expected = if e["uri"].starts_with("/vulnerable/greet?") {
             Vulnerability::Xss
         } else {
             Vulnerability::SqlInjection
         };
-        assert_eq!(f.finding.vulnerability(), expected, "{f:#?}");
+        assert_eq!(e["rule"], expected.rule_id(), "{e:#?}");
     }
+    // The log holds each flow once, however many requests showed it.
+    let greet: Vec<_> = flows_under("GET /vulnerable/greet")
+        .into_iter()
+        .filter(|f| f.finding.vulnerability() == Vulnerability::Xss)
+        .collect();
+    assert_eq!(greet.len(), 1, "{greet:#?}");
+    assert!(greet[0].count >= 100, "{:?}", greet[0].count);
 }

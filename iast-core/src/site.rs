@@ -213,7 +213,7 @@ pub(crate) fn normalize_file(item: &Item) -> String {
 /// them, a registry crate's path keeps its `name-version` directory, and any other absolute
 /// path its directory above `src/`.
 pub(crate) fn normalize_path(file: &str, package: Option<(&str, &str)>) -> String {
-    let file = file.replace('\\', "/");
+    let file = lexically_clean(&file.replace('\\', "/"));
     // Checked by hand: a Windows path must read as absolute whatever the host.
     let bytes = file.as_bytes();
     let drive =
@@ -243,6 +243,29 @@ pub(crate) fn normalize_path(file: &str, package: Option<(&str, &str)>) -> Strin
             }
         },
         None => file.rsplit('/').next().unwrap_or_default().to_string(),
+    }
+}
+
+/// `a/./b/../c` → `a/c`: a module included with `#[path = "../x.rs"]` gives `file!()` paths
+/// such as `tests/../examples/x.rs`, which name the same file as `examples/x.rs`. A `..` that
+/// climbs above the start stays.
+fn lexically_clean(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
     }
 }
 
@@ -295,6 +318,14 @@ mod tests {
     fn call_site_paths_without_a_package() {
         assert_eq!(normalize_path("src/http.rs", None), "src/http.rs");
         assert_eq!(normalize_path("./src/http.rs", None), "src/http.rs");
+        assert_eq!(
+            normalize_path("tests/../examples/service/app.rs", None),
+            "examples/service/app.rs"
+        );
+        assert_eq!(
+            normalize_path("../shared/src/db.rs", None),
+            "../shared/src/db.rs"
+        );
         assert_eq!(
             normalize_path(
                 "/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/app-db-0.1.0/src/fs.rs",

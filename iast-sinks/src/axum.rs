@@ -506,8 +506,12 @@ fn publish(method: &str, uri: &str, report: &iast::Report) {
 /// One `tracing` event per finding, target `iast`, level `WARN`. Every value from the
 /// request is escaped (`escape_debug`), and the evidence is redacted as in reports.
 fn emit(method: &str, uri: &str, finding: &iast::Finding) {
-    let (file, line) = finding.location();
-    let location = format!("{file}:{line}");
+    // The application's line; for a check of the response, the route.
+    let location = match (finding.call_site(), finding.route()) {
+        (Some(call), _) => format!("{}:{}", call.file(), call.line()),
+        (None, Some(route)) => route.to_string(),
+        (None, None) => format!("{}:{}", finding.sink().file(), finding.sink().line()),
+    };
     let function = finding
         .call_site()
         .and_then(|c| c.function())
