@@ -92,6 +92,7 @@ impl Site {
             Some("http.json") => "JSON field",
             Some("http.form") => "form field",
             Some("http.multipart") => "multipart field",
+            Some("http.body") if name == "body" => return "the request body".to_owned(),
             Some("http.body") => "body",
             Some(other) => return format!("{other} `{name}`"),
             None => return format!("`{name}` from `{}`", self.function),

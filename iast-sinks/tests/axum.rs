@@ -63,6 +63,29 @@ fn app() -> Router {
                 ))
             }),
         )
+        // Raw and multipart bodies, and a captured path parameter, each into a sink.
+        .route(
+            "/notes/{slot}",
+            post(
+                |axum::extract::Path(slot): axum::extract::Path<String>, body: String| async move {
+                    render_fragment(&format!("<li id={slot}>{body}</li>"))
+                },
+            ),
+        )
+        .route(
+            "/upload",
+            post(|body: axum::body::Bytes| async move {
+                // A crude reader of the one field this handler expects.
+                let text = String::from_utf8_lossy(&body).into_owned();
+                let title = text
+                    .split("\r\n\r\n")
+                    .nth(1)
+                    .and_then(|rest| rest.split("\r\n--").next())
+                    .unwrap_or_default()
+                    .to_owned();
+                render_fragment(&format!("<h2>{title}</h2>"))
+            }),
+        )
         .route(
             "/greet-any",
             get(|Query(q): Params| async move {
@@ -194,6 +217,58 @@ async fn json_body_leaves_are_sources_and_the_body_reaches_the_handler() {
     assert_eq!(source.origin(), Some("http.json"));
     assert_eq!(source.describe(), "JSON field `/bio`");
     assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
+}
+
+/// The flows of one route, by its pattern.
+fn flows_on(pattern: &str) -> Vec<RequestFinding> {
+    findings()
+        .into_iter()
+        .filter(|f| f.finding.route().is_some_and(|r| r.pattern() == pattern))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_bodies_multipart_fields_and_captured_path_parameters_are_named_sources() {
+    let base = serve().await;
+    client()
+        .post(format!("{base}/notes/%3Cb%3Eslot%3C%2Fb%3E"))
+        .header("content-type", "text/plain")
+        .body("<img src=x onerror=alert(1)>")
+        .send()
+        .await
+        .unwrap();
+    let found = flows_on("/notes/{slot}");
+    let mut named: Vec<String> = found
+        .iter()
+        .flat_map(|f| f.finding.sources().iter().map(|s| s.describe()))
+        .collect();
+    named.sort();
+    named.dedup();
+    assert_eq!(named, ["path parameter `slot`", "the request body"], "{found:#?}");
+    // The literal segment `notes` is the route's own text, never a source.
+    assert!(
+        found
+            .iter()
+            .all(|f| f.finding.evidence().tainted_text().all(|t| !t.contains("notes")))
+    );
+
+    let body = "--B0undary\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\
+                <script>alert(2)</script>\r\n--B0undary--\r\n";
+    client()
+        .post(format!("{base}/upload"))
+        .header("content-type", "multipart/form-data; boundary=B0undary")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let found = flows_on("/upload");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0].finding;
+    assert_eq!(f.confidence(), Confidence::Confirmed);
+    assert_eq!(
+        f.principal_source().unwrap().describe(),
+        "multipart field `title`"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
