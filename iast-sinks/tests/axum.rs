@@ -244,13 +244,18 @@ async fn raw_bodies_multipart_fields_and_captured_path_parameters_are_named_sour
         .collect();
     named.sort();
     named.dedup();
-    assert_eq!(named, ["path parameter `slot`", "the request body"], "{found:#?}");
-    // The literal segment `notes` is the route's own text, never a source.
-    assert!(
-        found
-            .iter()
-            .all(|f| f.finding.evidence().tainted_text().all(|t| !t.contains("notes")))
+    assert_eq!(
+        named,
+        ["path parameter `slot`", "the request body"],
+        "{found:#?}"
     );
+    // The literal segment `notes` is the route's own text, never a source.
+    assert!(found.iter().all(|f| {
+        f.finding
+            .evidence()
+            .tainted_text()
+            .all(|t| !t.contains("notes"))
+    }));
 
     let body = "--B0undary\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\
                 <script>alert(2)</script>\r\n--B0undary--\r\n";
