@@ -265,7 +265,7 @@ fn source(s: &Site) -> String {
     match (s.name(), s.origin()) {
         (Some(name), Some(origin)) => format!(
             "{} {} ({})",
-            s.describe().split(" `").next().unwrap_or_default(),
+            s.kind_in_words().unwrap_or(origin),
             code(name),
             code(origin)
         ),

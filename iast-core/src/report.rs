@@ -162,8 +162,8 @@ impl Finding {
         &self.fingerprint
     }
 
-    /// Where the finding is shown and what identifies its flow among repeats: the
-    /// application's file and line of the call, else the sink's.
+    /// Where the finding is shown: the application's file and line of the call, else (a
+    /// response check, an `async fn` sink) the sink's.
     pub fn location(&self) -> (&str, u32) {
         match &self.call_site {
             Some(c) => (c.file(), c.line()),

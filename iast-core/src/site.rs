@@ -84,20 +84,30 @@ impl Site {
         let Some(name) = self.name() else {
             return format!("`{}`", self.function);
         };
-        let what = match self.origin() {
-            Some("http.query") => "query parameter",
-            Some("http.path") => "path parameter",
-            Some("http.header") => "header",
-            Some("http.cookie") => "cookie",
-            Some("http.json") => "JSON field",
-            Some("http.form") => "form field",
-            Some("http.multipart") => "multipart field",
-            Some("http.body") if name == "body" => return "the request body".to_owned(),
-            Some("http.body") => "body",
-            Some(other) => return format!("{other} `{name}`"),
-            None => return format!("`{name}` from `{}`", self.function),
-        };
-        format!("{what} `{name}`")
+        if self.origin() == Some("http.body") && name == "body" {
+            return "the request body".to_owned();
+        }
+        match (self.kind_in_words(), self.origin()) {
+            (Some(what), _) => format!("{what} `{name}`"),
+            (None, Some(origin)) => format!("{origin} `{name}`"),
+            (None, None) => format!("`{name}` from `{}`", self.function),
+        }
+    }
+
+    /// What kind of input a source's origin is, in words, for the origins of the web layers
+    /// (`http.query`: `query parameter`).
+    pub fn kind_in_words(&self) -> Option<&'static str> {
+        Some(match self.origin()? {
+            "http.query" => "query parameter",
+            "http.path" => "path parameter",
+            "http.header" => "header",
+            "http.cookie" => "cookie",
+            "http.json" => "JSON field",
+            "http.form" => "form field",
+            "http.multipart" => "multipart field",
+            "http.body" => "body",
+            _ => return None,
+        })
     }
 }
 
