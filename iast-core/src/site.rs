@@ -161,6 +161,7 @@ impl CallSite {
         self.line
     }
 
+    /// 1-based; 0 when unknown (a line a layer named, such as a tracing event's).
     pub fn column(&self) -> u32 {
         self.column
     }
@@ -173,7 +174,11 @@ impl CallSite {
 
 impl fmt::Display for CallSite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)?;
+        write!(f, "{}:{}", self.file, self.line)?;
+        // 0: a layer named the line only (a tracing event's metadata has no column).
+        if self.column > 0 {
+            write!(f, ":{}", self.column)?;
+        }
         if let Some(function) = &self.function {
             write!(f, " in `{function}`")?;
         }

@@ -439,13 +439,13 @@ fn decode(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// One flow found while serving requests: the first request that showed it, how often it
-/// was seen, and when first and last.
+/// One flow found while serving requests: its most telling finding and the request that
+/// showed it, how often the flow was seen, and when first and last.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RequestFinding {
     pub method: String,
-    /// The first request's path and query, as received (attacker-controlled: escape it to
-    /// show it).
+    /// The path and query of the request that produced [`RequestFinding::finding`], as
+    /// received (attacker-controlled: escape it to show it).
     pub uri: String,
     /// The most telling finding of the flow (highest confidence, then shortest evidence).
     pub finding: iast::Finding,
@@ -453,6 +453,21 @@ pub struct RequestFinding {
     pub count: u64,
     pub first_seen: SystemTime,
     pub last_seen: SystemTime,
+}
+
+impl std::fmt::Display for RequestFinding {
+    /// The request (escaped), how often the flow was seen, then the finding's text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} {} (seen {} time{})",
+            self.method,
+            self.uri.escape_debug(),
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        )?;
+        write!(f, "{}", self.finding)
+    }
 }
 
 struct Log {
@@ -484,6 +499,8 @@ fn publish(method: &str, uri: &str, report: &iast::Report) {
                 entry.last_seen = now;
                 if finding.more_telling(&entry.finding) {
                     entry.finding = finding.clone();
+                    entry.method = method.to_owned();
+                    entry.uri = uri.to_owned();
                 }
             }
             None if log.findings.len() < MAX_LOGGED => {
