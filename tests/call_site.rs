@@ -188,3 +188,30 @@ fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {
         }
     }
 }
+
+#[iast::source(origin = "test.field", name = field)]
+fn owned_name(field: String, value: &str) -> String {
+    // The body consumes the name: it is taken before the body runs.
+    drop(field);
+    value.to_owned()
+}
+
+#[iast::source(origin = "test.slot", name = slot)]
+fn numbered(slot: &u32, value: &str) -> String {
+    value.to_owned()
+}
+
+#[test]
+fn names_of_every_kind_of_parameter() {
+    let report = iast::check(|| {
+        search(&owned_name("user".to_owned(), "bob' OR '1'='1"));
+        lookup(&numbered(&7, "ann' OR '2'='2"));
+    });
+    let mut names: Vec<String> = report
+        .findings()
+        .iter()
+        .map(|f| f.principal_source().unwrap().describe())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["test.field `user`", "test.slot `7`"], "{report}");
+}

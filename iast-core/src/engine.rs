@@ -16,6 +16,7 @@ use crate::vulnerability::Confidence;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 /// Findings kept per context. A test or request that produces more is broken in a way the
 /// first thousand already show; the rest are counted in [`Limits::dropped_findings`].
@@ -26,9 +27,9 @@ pub(crate) struct State {
     store: PooledStore,
     /// Sources with the names of their values; a recorded value's source id is its index
     /// here.
-    sources: Vec<(&'static Item, Option<Box<str>>)>,
+    sources: Vec<(&'static Item, Option<Arc<str>>)>,
     /// Source ids by item (its address, never written out) and name.
-    source_ids: HashMap<usize, HashMap<Box<str>, u32>>,
+    source_ids: HashMap<usize, HashMap<Arc<str>, u32>>,
     unnamed_ids: HashMap<usize, u32>,
     /// The distinct source items, for the coverage of monitored flows.
     source_items: Vec<&'static Item>,
@@ -104,9 +105,9 @@ impl State {
                 + self
                     .sources
                     .iter()
-                    .map(|(_, name)| name.as_ref().map_or(0, |n| 2 * n.len() + 64))
+                    .map(|(_, name)| name.as_ref().map_or(0, |n| n.len() + 64))
                     .sum::<usize>()
-                + self.sources.capacity() * size_of::<(&Item, Option<Box<str>>)>()
+                + self.sources.capacity() * size_of::<(&Item, Option<Arc<str>>)>()
                 + (self.source_items.capacity()
                     + self.reached.capacity()
                     + self.safe_items.capacity())
@@ -124,7 +125,7 @@ impl State {
             }
             if self.sources.len() < MAX_SOURCES {
                 let id = self.sources.len() as u32;
-                let name: Box<str> = crate::site::cut_name(name).into();
+                let name: Arc<str> = crate::site::cut_name(name).into();
                 self.sources.push((item, Some(name.clone())));
                 self.source_ids.entry(at).or_default().insert(name, id);
                 self.note_source_item(item);
@@ -318,7 +319,7 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
         if ranges.is_empty() {
             return;
         }
-        let mut items: Vec<(u32, &'static Item, Option<Box<str>>)> = ranges
+        let mut items: Vec<(u32, &'static Item, Option<Arc<str>>)> = ranges
             .iter()
             .filter_map(|r| {
                 let (item, name) = state.sources.get(r.source as usize)?;

@@ -49,11 +49,37 @@ pub fn source_named<T>(
     instrument(|cx| f(&mut Recorder::new(item, cx, value, name)));
 }
 
-/// The text of a source's `name = param` argument, taken before the body runs (it may
-/// consume the parameter), and only inside a context.
+/// The text of a source's `name = param` argument, for a parameter the body may consume:
+/// taken before the body runs, and only inside a context.
 #[inline]
 pub fn source_name(name: &dyn std::fmt::Display) -> Option<String> {
     active().then(|| name.to_string())
+}
+
+/// A source's `name = param` of a shared-reference type, read after the body (the reference
+/// is copied into it, not moved): borrowed when it is string-like, written out through
+/// `Display` otherwise. `(&&Name(param)).__iast_name()` picks the first that applies.
+pub struct Name<'a, T: ?Sized>(pub &'a T);
+
+pub trait NameViaStr<'a> {
+    fn __iast_name(self) -> std::borrow::Cow<'a, str>;
+}
+
+impl<'a, T: AsRef<str> + ?Sized> NameViaStr<'a> for &&Name<'a, T> {
+    #[inline]
+    fn __iast_name(self) -> std::borrow::Cow<'a, str> {
+        std::borrow::Cow::Borrowed(self.0.as_ref())
+    }
+}
+
+pub trait NameViaDisplay<'a> {
+    fn __iast_name(self) -> std::borrow::Cow<'a, str>;
+}
+
+impl<'a, T: std::fmt::Display + ?Sized> NameViaDisplay<'a> for &Name<'a, T> {
+    fn __iast_name(self) -> std::borrow::Cow<'a, str> {
+        std::borrow::Cow::Owned(self.0.to_string())
+    }
 }
 
 /// Records the string leaves of a sanitizer's return value as safe for its classes.

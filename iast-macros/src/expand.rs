@@ -136,6 +136,18 @@ pub fn impl_block(block: &ItemImplBlock, plans: &[Vec<Plan>], instrument: bool) 
     out
 }
 
+/// Whether the parameter bound as `ident` is declared with a shared-reference type (`&str`,
+/// `&String`): such a parameter is `Copy` and outlives the statements that use it.
+fn shared_reference(func: &ItemFn, ident: &Ident) -> bool {
+    func.sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(t) => {
+            matches!(&*t.pat, syn::Pat::Ident(p) if p.ident == *ident && p.by_ref.is_none() && p.mutability.is_none())
+                && matches!(&*t.ty, Type::Reference(r) if r.mutability.is_none())
+        }
+        syn::FnArg::Receiver(_) => false,
+    })
+}
+
 /// Whether `#[track_caller]` works on the function: not on `async fn`, and only with the
 /// Rust ABI.
 fn tracks_caller(sig: &syn::Signature) -> bool {
@@ -232,8 +244,26 @@ fn layer(
                     (&&&&&&::iast::__private::spec::Arg(&#ret)).__iast_visit(#rec);
                 }
             };
-            // The name is taken before the statements run: they may consume the parameter.
+            // A shared reference is copied into the statements, so it is still there after
+            // them and is read then, without a copy of its text; any other parameter may be
+            // consumed, so its text is taken before they run.
+            let by_ref = plan
+                .name
+                .as_ref()
+                .is_some_and(|n| shared_reference(func, n));
             let (take_name, record) = match (plan.kind, &plan.name) {
+                (Kind::Source, Some(param)) if by_ref => (
+                    quote!(),
+                    quote! {
+                        {
+                            #[allow(unused_imports)]
+                            use ::iast::__private::{NameViaDisplay as _, NameViaStr as _};
+                            let #name = (&&::iast::__private::Name(#param)).__iast_name();
+                            ::iast::__private::source_named(
+                                &__IAST_ITEM, ::core::option::Option::Some(&*#name), &#ret, #visit)
+                        }
+                    },
+                ),
                 (Kind::Source, Some(param)) => (
                     quote! {
                         let #name = ::iast::__private::source_name(&#param);
