@@ -175,3 +175,34 @@ mod tokio_helpers {
         assert!(report.sinks_reached().is_empty());
     }
 }
+
+/// `on_end` runs once, when the last handle is dropped, and only for a context with findings.
+#[test]
+fn a_context_reports_when_its_last_handle_is_dropped() {
+    use std::sync::Mutex;
+    let ended: Arc<Mutex<Vec<(usize, u32)>>> = Arc::default();
+    let cx = iast::Context::new();
+    let seen = ended.clone();
+    cx.on_end(move |report| {
+        let hits = report.findings().iter().map(|f| f.hits()).sum();
+        seen.lock().unwrap().push((report.findings().len(), hits));
+    });
+    cx.enter(|| run(&format!("echo {}", input("x; reboot now"))));
+    let carried = cx.clone();
+    let worker = std::thread::spawn(move || {
+        carried.enter(|| run(&format!("ls {}", input("y && id -a"))));
+        carried
+    });
+    drop(cx);
+    assert!(ended.lock().unwrap().is_empty(), "a handle is still alive");
+    drop(worker.join().unwrap());
+    // One flow (one source into one sink, in this function), seen twice.
+    assert_eq!(*ended.lock().unwrap(), [(1, 2)]);
+
+    let clean = iast::Context::new();
+    let seen = ended.clone();
+    clean.on_end(move |_| seen.lock().unwrap().push((0, 0)));
+    clean.enter(|| run("echo constant"));
+    drop(clean);
+    assert_eq!(*ended.lock().unwrap(), [(1, 2)], "nothing to report");
+}

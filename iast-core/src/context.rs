@@ -109,6 +109,15 @@ impl Context {
         self.lock().route = Some(route);
     }
 
+    /// Runs `f` with the context's report when the context ends, if it found anything: when
+    /// the last handle to it is dropped (the scope that made it, and every clone carried into
+    /// a task or thread). A framework layer publishes a request's findings this way, so that
+    /// they survive a client that hangs up, a timeout that drops the request's future, and a
+    /// task that outlives the response. Replaces an earlier `f`; a panic in `f` is caught.
+    pub fn on_end(&self, f: impl FnOnce(&Report) + Send + 'static) {
+        self.lock().on_end = Some(Box::new(f));
+    }
+
     /// What the context has seen so far, as a deterministic report.
     pub fn report(&self) -> Report {
         self.lock().report()

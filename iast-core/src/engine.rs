@@ -44,6 +44,29 @@ pub(crate) struct State {
     /// Sanitizers and validators that recorded a value here, so that a finding can name the
     /// ones its tainted bytes passed without being made safe for the sink's class.
     safe_items: Vec<&'static Item>,
+    /// Given the report when the context ends, if it found anything (`Context::on_end`).
+    pub(crate) on_end: Option<OnEnd>,
+}
+
+/// What a context does with its report when it ends.
+pub(crate) type OnEnd = Box<dyn FnOnce(&Report) + Send>;
+
+impl Drop for State {
+    /// The context ends when its last handle is dropped, however that happens: the request
+    /// answered, its future dropped on a disconnect or a timeout, or the last task carrying it
+    /// finished.
+    fn drop(&mut self) {
+        let Some(on_end) = self.on_end.take() else {
+            return;
+        };
+        if !self.has_findings() {
+            return;
+        }
+        // Outside instrumentation: what the callback logs is not the application's.
+        let _paused = crate::context::pause();
+        let report = self.report();
+        let _ = catch_unwind(AssertUnwindSafe(|| on_end(&report)));
+    }
 }
 
 /// Sanitizers and validators remembered per context for the flows of findings, one bit of a
@@ -70,6 +93,7 @@ impl State {
             limits: Limits::default(),
             redact: crate::redact::default_on(),
             safe_items: Vec::new(),
+            on_end: None,
         }
     }
 

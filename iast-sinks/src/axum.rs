@@ -32,8 +32,11 @@
 //! `Set-Cookie` (the attacker sets cookie attributes or other cookies) and
 //! `Access-Control-Allow-Origin` (a reflected origin opens the API to any site).
 //!
-//! **Findings** are emitted as `tracing` events (target `iast`, level `WARN`; fields below)
-//! and kept in a process-wide log, one entry per flow (fingerprint) with a count and first
+//! **Findings** are published when the request's context ends, however the request ends
+//! (answered, dropped by a client that hung up or by a timeout, or outlived by a task that
+//! carries the context and publishes when it finishes). They are emitted as `tracing` events
+//! (target `iast`, level `WARN`; fields in [`RequestFinding`]'s docs and the README) and kept
+//! in a process-wide log, one entry per flow (fingerprint) with a count and first
 //! and last time seen, which tests and tools read with [`findings`] and [`take_findings`].
 //! Repeats never evict a new flow: the log holds [`MAX_LOGGED`] distinct flows, and counts
 //! in [`dropped_findings`] what came after.
@@ -173,18 +176,16 @@ where
             if let Some(matched) = request.extensions().get::<MatchedPath>() {
                 context.set_route(iast::Route::new(method.as_str(), matched.as_str()));
             }
-            let result = context
+            // Published when the context ends, however the request ends: answered, dropped
+            // (a client that hung up, a timeout), or outlived by a task carrying the context.
+            context.on_end(move |report| publish(method.as_str(), &uri.to_string(), report));
+            context
                 .bind(async move {
                     let request = record_request(request, max_body).await;
                     let response = inner.call(request).await?;
                     Ok(check_response(response, max_body).await)
                 })
-                .await;
-            // Outside the context: the layer's own log lines are not the application's.
-            if context.has_findings() {
-                publish(method.as_str(), &uri.to_string(), &context.report());
-            }
-            result
+                .await
         })
     }
 }

@@ -326,3 +326,134 @@ async fn taint_follows_the_request_into_spawned_tasks() {
     );
     assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
 }
+
+/// Findings of requests that do not end with a response: a client that hangs up after the
+/// sink ran, a timeout that drops the request's future, a task that outlives the response.
+mod unfinished {
+    use super::*;
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use axum::response::IntoResponse;
+    use std::time::Duration;
+
+    /// Each test sends a parameter of its own name: one flow each in the layer's log.
+    fn tainted(q: &Params) -> String {
+        format!("<b>{}</b>", q.values().next().cloned().unwrap_or_default())
+    }
+
+    async fn timeout(request: Request, next: Next) -> axum::response::Response {
+        match tokio::time::timeout(Duration::from_millis(100), next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => http::StatusCode::REQUEST_TIMEOUT.into_response(),
+        }
+    }
+
+    async fn slow(q: Params) -> &'static str {
+        render_fragment(&tainted(&q));
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "late"
+    }
+
+    fn app() -> Router {
+        // Without a timeout: only the client's hanging up ends the request.
+        let untimed = Router::new()
+            .route("/hang", get(slow))
+            .layer(IastLayer::new());
+        Router::new()
+            .route("/slow", get(slow))
+            .route(
+                "/after",
+                get(|q: Params| async move {
+                    let html = tainted(&q);
+                    iast_sinks::axum::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        render_fragment(&html);
+                    });
+                    "accepted"
+                }),
+            )
+            .layer(IastLayer::new())
+            .layer(axum::middleware::from_fn(timeout))
+            .merge(untimed)
+    }
+
+    async fn serve() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app()).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    /// Waits up to five seconds for a flow of `marker`'s request.
+    async fn published(marker: &str) -> Vec<RequestFinding> {
+        for _ in 0..100 {
+            let found: Vec<_> = findings()
+                .into_iter()
+                .filter(|f| {
+                    f.finding
+                        .evidence()
+                        .tainted_text()
+                        .any(|t| t.contains(marker))
+                })
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Vec::new()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timeout_that_drops_the_request_keeps_its_findings() {
+        let base = serve().await;
+        let response = client()
+            .get(format!("{base}/slow?timeout=timeout-mark-1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 408);
+        let found = published("timeout-mark-1").await;
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].finding.route().unwrap().pattern(), "/slow");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_hangs_up_after_the_sink_ran_is_still_reported() {
+        let base = serve().await;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(50))
+            .build()
+            .unwrap();
+        let sent = client
+            .get(format!("{base}/hang?hangup=hangup-mark-1"))
+            .send()
+            .await;
+        assert!(sent.is_err(), "the client hung up");
+        let found = published("hangup-mark-1").await;
+        assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_task_that_outlives_the_response_is_reported_when_it_ends() {
+        let base = serve().await;
+        let body = client()
+            .get(format!("{base}/after?after=after-mark-1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(body, "accepted");
+        let found = published("after-mark-1").await;
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .finding
+                .sink()
+                .function()
+                .ends_with("render_fragment")
+        );
+    }
+}
