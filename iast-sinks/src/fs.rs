@@ -206,21 +206,21 @@ pub mod tokio {
         File::create(path)
     }
 
-    /// Checks the path, then [`tokio::fs::read`](::tokio::fs::read).
+    /// Checks the path, then [`tokio::fs::read`].
     #[track_caller]
     pub fn read(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Vec<u8>>> {
         check::read(path.as_ref());
         ::tokio::fs::read(path)
     }
 
-    /// Checks the path, then [`tokio::fs::read_to_string`](::tokio::fs::read_to_string).
+    /// Checks the path, then [`tokio::fs::read_to_string`].
     #[track_caller]
     pub fn read_to_string(path: impl AsRef<Path>) -> impl Future<Output = io::Result<String>> {
         check::read_to_string(path.as_ref());
         ::tokio::fs::read_to_string(path)
     }
 
-    /// Checks the path, then [`tokio::fs::write`](::tokio::fs::write).
+    /// Checks the path, then [`tokio::fs::write`].
     #[track_caller]
     pub fn write(
         path: impl AsRef<Path>,
@@ -230,35 +230,35 @@ pub mod tokio {
         ::tokio::fs::write(path, contents)
     }
 
-    /// Checks the path, then [`tokio::fs::read_dir`](::tokio::fs::read_dir).
+    /// Checks the path, then [`tokio::fs::read_dir`].
     #[track_caller]
     pub fn read_dir(path: impl AsRef<Path>) -> impl Future<Output = io::Result<ReadDir>> {
         check::read_dir(path.as_ref());
         ::tokio::fs::read_dir(path)
     }
 
-    /// Checks the path, then [`tokio::fs::remove_file`](::tokio::fs::remove_file).
+    /// Checks the path, then [`tokio::fs::remove_file`].
     #[track_caller]
     pub fn remove_file(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::remove_file(path.as_ref());
         ::tokio::fs::remove_file(path)
     }
 
-    /// Checks the path, then [`tokio::fs::remove_dir_all`](::tokio::fs::remove_dir_all).
+    /// Checks the path, then [`tokio::fs::remove_dir_all`].
     #[track_caller]
     pub fn remove_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::remove_dir_all(path.as_ref());
         ::tokio::fs::remove_dir_all(path)
     }
 
-    /// Checks the path, then [`tokio::fs::create_dir_all`](::tokio::fs::create_dir_all).
+    /// Checks the path, then [`tokio::fs::create_dir_all`].
     #[track_caller]
     pub fn create_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::create_dir_all(path.as_ref());
         ::tokio::fs::create_dir_all(path)
     }
 
-    /// Checks both paths, then [`tokio::fs::copy`](::tokio::fs::copy).
+    /// Checks both paths, then [`tokio::fs::copy`].
     #[track_caller]
     pub fn copy(
         from: impl AsRef<Path>,
@@ -268,7 +268,7 @@ pub mod tokio {
         ::tokio::fs::copy(from, to)
     }
 
-    /// Checks both paths, then [`tokio::fs::rename`](::tokio::fs::rename).
+    /// Checks both paths, then [`tokio::fs::rename`].
     #[track_caller]
     pub fn rename(
         from: impl AsRef<Path>,
@@ -278,7 +278,7 @@ pub mod tokio {
         ::tokio::fs::rename(from, to)
     }
 
-    /// Checks the path, then [`tokio::fs::metadata`](::tokio::fs::metadata).
+    /// Checks the path, then [`tokio::fs::metadata`].
     #[track_caller]
     pub fn metadata(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Metadata>> {
         check::metadata(path.as_ref());

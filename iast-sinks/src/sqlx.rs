@@ -50,7 +50,7 @@ fn checked(sql: impl SqlSafeStr) -> SqlStr {
     sql
 }
 
-/// [`sqlx::query`], after checking `sql`.
+/// [`sqlx::query`](fn@sqlx::query), after checking `sql`.
 #[track_caller]
 pub fn query<'a, DB>(sql: impl SqlSafeStr) -> Query<'a, DB, <DB as Database>::Arguments>
 where
