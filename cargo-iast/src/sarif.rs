@@ -198,7 +198,7 @@ fn result(judged: &Judged) -> SarifResult<'_> {
         Status::Suppressed { reason } => vec![Suppression {
             kind: "external",
             status: "accepted",
-            justification: reason,
+            justification: plain(reason),
         }],
         _ => Vec::new(),
     };
@@ -375,20 +375,24 @@ fn relative_uri(path: &str) -> String {
 /// backslashes escaped so that no `[text](target)` link can form, a backtick (which would
 /// end the span) replaced, control characters shown as U+FFFD.
 fn code(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('`');
-    for c in name.chars() {
+    format!("`{}`", plain(&name.replace('`', "'")))
+}
+
+/// Text from the program or the configuration, made inert for a reader that renders
+/// markdown: `[`, `]` and `\` escaped so that no link forms, and control, invisible and
+/// bidirectional characters replaced with U+FFFD so that nothing reorders or hides text.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
         match c {
             '[' | ']' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
-            '`' => out.push('\''),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if iast_core::needs_escape(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
-    out.push('`');
     out
 }
 
@@ -554,7 +558,7 @@ struct SarifResult<'a> {
     code_flows: [CodeFlow<'a>; 1],
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    suppressions: Vec<Suppression<'a>>,
+    suppressions: Vec<Suppression>,
     properties: ResultProperties<'a>,
 }
 
@@ -614,10 +618,10 @@ struct ThreadFlowLocation<'a> {
 }
 
 #[derive(Serialize)]
-struct Suppression<'a> {
+struct Suppression {
     kind: &'static str,
     status: &'static str,
-    justification: &'a str,
+    justification: String,
 }
 
 /// The words are those of the JSON report, so that tools reading both need one vocabulary.

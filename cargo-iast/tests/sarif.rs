@@ -136,7 +136,7 @@ fn files() -> [(String, String); 2] {
 
 fn config() -> Config {
     let text = format!(
-        "[report]\nfail_on = \"confirmed\"\n\n[[baseline]]\nfingerprint = \"{PATH_FP}\"\nreason = \"the file server is [internal](https://example.com) only\"\n"
+        "[report]\nfail_on = \"confirmed\"\n\n[[baseline]]\nfingerprint = \"{PATH_FP}\"\nreason = \"the file server is [internal](javascript:alert(1)) only\\u001b[31m\\u202e\"\n"
     );
     Config::parse("iast.toml", &text).unwrap()
 }
@@ -192,7 +192,7 @@ fn hostile_names() -> [(String, String); 1] {
             "app::http::`q`",
             "src/http.rs",
             2,
-            "[click](https://evil.example)\n",
+            "[click](https://evil.example)\n\u{202e}",
         )],
         vec![],
         json!({
@@ -432,7 +432,8 @@ fn baseline_findings_carry_an_external_suppression_with_the_reason() {
         json!([{
             "kind": "external",
             "status": "accepted",
-            "justification": "the file server is [internal](https://example.com) only",
+            // No link forms and no escape sequence or bidi override reaches a reader.
+            "justification": "the file server is \\[internal\\](javascript:alert(1)) only\u{FFFD}\\[31m\u{FFFD}",
         }])
     );
     assert_eq!(path["properties"]["status"], "suppressed");
@@ -485,12 +486,12 @@ fn names_cannot_form_links_in_messages() {
                 assert!(i > 0 && chars[i - 1] == '\\', "{m}");
             }
         }
-        assert!(!m.contains('\n'), "{m}");
+        assert!(!m.contains('\n') && !m.contains('\u{202e}'), "{m}");
     }
     assert_eq!(
         r["message"]["text"],
         "SQL injection: untrusted data from `app::http::'q'` \
-         (`\\[click\\](https://evil.example)\u{fffd}`) reaches \
+         (`\\[click\\](https://evil.example)\u{fffd}\u{fffd}`) reaches \
          `app::db::\\[x\\](https://evil.example)` (confirmed)."
     );
     // The logical location keeps the name as it is: it is data, not a message.

@@ -276,7 +276,11 @@ pub fn escape_for_terminal(s: &str) -> (String, Vec<usize>) {
     (out, columns)
 }
 
-fn needs_escape(c: char) -> bool {
+/// Whether `c` must not reach a reader as itself: a control character, or one that displays
+/// as nothing or reorders the text around it (bidirectional overrides and isolates,
+/// zero-width characters, tag characters). Every rendering of text from the program escapes
+/// or replaces these.
+pub fn needs_escape(c: char) -> bool {
     c.is_control() || invisible(c)
 }
 

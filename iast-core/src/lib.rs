@@ -35,7 +35,7 @@ pub use caller::with_call_site;
 #[cfg(feature = "tokio")]
 pub use context::task::{spawn, spawn_blocking};
 pub use context::{Bound, Context, Memory, check, check_async, thread};
-pub use evidence::{Evidence, Tainted, escape_for_terminal, terminal_lines};
+pub use evidence::{Evidence, Tainted, escape_for_terminal, needs_escape, terminal_lines};
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
 pub use report::{CallSite, Finding, Hits, Limits, Rendered, Report, Route, Site};
