@@ -359,16 +359,18 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
         };
         (ranges, items, state.redact, safe_items, state.route.clone())
     };
-    let site_of = |id: u32| {
+    // Sorted by id: a lookup per range stays logarithmic however many sources reached the
+    // argument (a JSON body of thousands of fields joined into one query).
+    let entry = |id: u32| {
         source_items
-            .iter()
-            .find(|(s, _, _)| *s == id)
-            .map(|(_, item, name)| Site::of_source(item, name.as_deref()))
+            .binary_search_by_key(&id, |(s, _, _)| *s)
+            .ok()
+            .map(|i| &source_items[i])
     };
+    let site_of = |id: u32| entry(id).map(|(_, item, name)| Site::of_source(item, name.as_deref()));
     let is_strict = |id: u32| {
-        source_items.iter().any(|(s, item, _)| {
-            *s == id && matches!(item.kind, ItemKind::Source { strict: true, .. })
-        })
+        entry(id)
+            .is_some_and(|(_, item, _)| matches!(item.kind, ItemKind::Source { strict: true, .. }))
     };
     // Looked up once, and only when a finding is made.
     let mut call_site = None;
@@ -414,7 +416,12 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             open.sort_by_key(|r| (r.start, r.end, r.source));
         }
         let sources = principal_first(&open, site_of);
-        let index_of = |id: u32| sources.iter().position(|(_, s)| *s == id).unwrap_or(0);
+        let positions: HashMap<u32, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id))| (*id, i))
+            .collect();
+        let index_of = |id: u32| positions.get(&id).copied().unwrap_or(0);
         let evidence_ranges: Vec<_> = open
             .iter()
             .map(|r| (r.start..r.end, index_of(r.source), r.kind))
@@ -500,20 +507,17 @@ fn principal_first(
     open: &[&TaintedRange],
     site_of: impl Fn(u32) -> Option<Site>,
 ) -> Vec<(Site, u32)> {
-    let mut weight: Vec<(u32, bool, usize)> = Vec::new();
+    // Per source: whether any of its ranges is its own buffer, and its tainted bytes. A map,
+    // not a search per range, so that many sources in one argument cost n log n.
+    let mut weight: std::collections::BTreeMap<u32, (bool, usize)> = Default::default();
     for r in open {
-        let buffer = r.kind == MatchKind::Buffer;
-        match weight.iter_mut().find(|(id, _, _)| *id == r.source) {
-            Some((_, b, bytes)) => {
-                *b |= buffer;
-                *bytes += r.end - r.start;
-            }
-            None => weight.push((r.source, buffer, r.end - r.start)),
-        }
+        let (buffer, bytes) = weight.entry(r.source).or_default();
+        *buffer |= r.kind == MatchKind::Buffer;
+        *bytes += r.end - r.start;
     }
     let mut sources: Vec<(Site, u32, bool, usize)> = weight
         .into_iter()
-        .filter_map(|(id, buffer, bytes)| site_of(id).map(|s| (s, id, buffer, bytes)))
+        .filter_map(|(id, (buffer, bytes))| site_of(id).map(|s| (s, id, buffer, bytes)))
         .collect();
     sources.sort_by(|a, b| a.0.cmp(&b.0));
     let principal = sources
