@@ -6,19 +6,30 @@
 //!
 //! - everything, when the sink parameter's name is secret ([`secret_name`]);
 //! - a tainted range whose source is secret-named (a cookie, a password field);
-//! - values recognised by form anywhere in the text, tainted or not (see `value`):
-//!   `Bearer` / `Basic` credentials (not the scheme word), JSON web tokens, PEM private keys,
-//!   the password of a URL (or a token used as its user name), AWS access key ids, and the
-//!   values of secret-named keys (`password=...`, `"api_key": "..."`, `token: ...`);
+//! - values recognised by form anywhere in the text, tainted or not (see `value`): by their
+//!   shape, `Bearer` / `Basic` credentials (not the scheme word), JSON web tokens, PEM private
+//!   keys, AWS access key ids and matches of the project's `redaction.patterns`; by their
+//!   place, the values of secret-named keys (`password=...`, `"api_key": "..."`, `token:
+//!   ...`), the `value` / `content` of a secret-named HTML field (`<input name="csrf"
+//!   value="...">`, `<meta name="csrf-token" content="...">`) or of a password input, and the
+//!   password of a URL (or a token used as its user name);
 //! - in SQL, the inside of every string literal that no tainted byte touches: the program
 //!   wrote those, and they may hold other users' data or credentials.
 //!
 //! The tainted bytes of a non-secret source stay readable, since they are the evidence of the
-//! flaw, with one exception: a value recognised by form hides the tainted bytes inside it,
-//! because tainted bytes that fill a secret's place are that secret (a password typed into a
-//! login form, a whole request line with its token). Taint that starts inside such a value
-//! and runs past its end broke out of it: it is an injection payload, not a credential, and
-//! from its start on it stays readable (`password='` + `' OR '1'='1`).
+//! flaw, with one exception: a recognised value hides the tainted bytes inside it, because
+//! tainted bytes that fill a secret's place are that secret (a password typed into a login
+//! form, a whole request line with its token). Where taint starts inside a recognised value
+//! and runs past its end, the kind of form decides:
+//!
+//! - a value recognised by its shape is hidden whole, and the taint after it stays readable
+//!   (`<jwt>; theme=dark`, `AKIA...` + `/../etc/passwd`): the credential's own syntax says
+//!   where it ends, so text after it is only text after a secret, and the secret is one
+//!   whatever follows;
+//! - a value recognised by its place ends at a delimiter (a quote, `&`, `@`) that the taint
+//!   may have supplied: taint running past that end broke out of the value, it is an injection
+//!   payload, not a credential, and from its start on it stays readable (`password='` +
+//!   `' OR '1'='1`).
 //!
 //! SQL literals are read twice: in the argument as it is, and in the argument with each
 //! tainted byte replaced by a plain letter, which is the query the program meant to build.
@@ -73,10 +84,10 @@ pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
             .map(|(r, _)| r.clone()),
         len,
     );
-    let mut found = Vec::new();
-    value::spans(s.text, &mut found);
-    crate::config::active().pattern_spans(s.text, &mut found);
-    hidden.extend(found.into_iter().map(|v| before_breakout(v, &readable)));
+    let mut placed = Vec::new();
+    value::spans(s.text, &mut hidden, &mut placed);
+    crate::config::active().pattern_spans(s.text, &mut hidden);
+    hidden.extend(placed.into_iter().map(|v| before_breakout(v, &readable)));
     if s.class == Vulnerability::SqlInjection {
         let tainted = merge(s.tainted.iter().map(|(r, _)| r.clone()), len);
         hidden.extend(sql_literals(s.text, &tainted));

@@ -22,7 +22,8 @@
 //!   `passport`, `bypass`, `compass`), `auth` (not `author`, `authority`: the authority of a
 //!   URL is a host), `pin` (not `spin`, `opinion`), `pwd`, `otp`, `totp`, `hotp`, `ssn`, `cvv`,
 //!   `cvc`, `jwt`, `bearer`, `cred`, `creds`, `sid`, `session` (a session id or cookie; names
-//!   about a session such as `session_timeout` fall to the rule above);
+//!   about a session such as `session_timeout` fall to the rule above), `csrf` and `xsrf`
+//!   (Express's `_csrf` field, a hidden form field or header holding the anti-forgery token);
 //! - `token` as a word or at the end of one (`authtoken`, `csrftoken`), but not `tokenizer`,
 //!   `tokenize`, `tokenized`: those name text processing, whose input and output are words of
 //!   ordinary text;
@@ -58,7 +59,7 @@ const INSIDE: &[&str] = &[
 /// Whole words.
 const WHOLE: &[&str] = &[
     "pass", "pwd", "auth", "pin", "otp", "totp", "hotp", "ssn", "cvv", "cvc", "jwt", "bearer",
-    "cred", "creds", "sid", "session", "sig",
+    "cred", "creds", "sid", "session", "sig", "csrf", "xsrf",
 ];
 
 /// First parts of glued `...key` words that make the key a secret.

@@ -1,6 +1,6 @@
 use super::*;
 use crate::analyzers::SqlDialect;
-use Vulnerability::{SqlInjection, Ssrf, Xss};
+use Vulnerability::{CommandInjection, HeaderInjection, PathTraversal, SqlInjection, Ssrf, Xss};
 
 /// The hidden parts of `text` when `tainted` (each the first occurrence of a substring, with
 /// whether its source is secret-named) reached the sink parameter `argument`.
@@ -108,6 +108,14 @@ fn secret_names() {
         "app::auth::read_password",
         "Request::cookie",
         "read_password_from_file",
+        "csrf",
+        "_csrf",
+        "xsrf",
+        "csrf-token",
+        "XSRF-TOKEN",
+        "csrfmiddlewaretoken",
+        "authenticity_token",
+        "__RequestVerificationToken",
     ];
     for name in secret {
         assert!(secret_name(name), "{name} should be secret");
@@ -223,7 +231,8 @@ fn json_web_tokens_are_hidden_whole() {
     assert_eq!(found(&text), [jwt]);
     let unsigned = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.";
     assert_eq!(found(unsigned), [unsigned]);
-    // A second segment not starting with `eyJ`, and `eyJ` inside a word.
+    // A second segment not starting with `eyJ`, and `eyJ` inside a word with claims that do
+    // not decode to a JSON key (`{"sub"`).
     assert!(found("eyJhbGciOi.abc.def").is_empty());
     assert!(found("xeyJhbGciOiJIUzI1NiJ9.eyJzdWIi.sig").is_empty());
 }
@@ -271,7 +280,8 @@ fn aws_access_key_ids_are_hidden() {
         ["AKIAIOSFODNN7EXAMPLE"]
     );
     assert_eq!(found("ASIAY34FZKBOKMUTVV7A"), ["ASIAY34FZKBOKMUTVV7A"]);
-    assert!(found("XAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPLE1 AKIAshort").is_empty());
+    // A longer run of capitals and digits is another identifier.
+    assert!(found("AKIAIOSFODNN7EXAMPLE1 AKIAshort").is_empty());
 }
 
 #[test]
@@ -331,6 +341,173 @@ fn taint_filling_a_secret_value_is_hidden_but_a_breakout_stays_readable() {
     );
     let text = "q?password=hunter2&admin=1";
     assert!(hidden(Ssrf, "url", text, &[("hunter2&admin=1", false)]).is_empty());
+}
+
+#[test]
+fn a_credential_recognised_by_shape_is_hidden_when_the_taint_runs_past_it() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    let cookie = format!("{jwt}; theme=dark");
+    assert_eq!(
+        hidden(
+            HeaderInjection,
+            "value",
+            &cookie,
+            &[(cookie.as_str(), false)]
+        ),
+        [jwt]
+    );
+    // Taint starting inside the signature.
+    let text = format!("/a?t={jwt}&lang=en");
+    let tail = format!("{}&lang=en", &jwt[60..]);
+    assert_eq!(hidden(Ssrf, "url", &text, &[(tail.as_str(), false)]), [jwt]);
+    let text = "/srv/keys/AKIAIOSFODNN7EXAMPLE/../../etc/passwd";
+    assert_eq!(
+        hidden(
+            PathTraversal,
+            "path",
+            text,
+            &[("AKIAIOSFODNN7EXAMPLE/../../etc/passwd", false)]
+        ),
+        ["AKIAIOSFODNN7EXAMPLE"]
+    );
+    // The header's value is a secret-named place the payload breaks out of, but the token is
+    // a credential by its shape.
+    let text = "Authorization: Bearer 9f8e7d6c5b4a\r\nX-Injected: 1";
+    assert_eq!(
+        hidden(
+            HeaderInjection,
+            "header",
+            text,
+            &[("9f8e7d6c5b4a\r\nX-Injected: 1", false)]
+        ),
+        ["9f8e7d6c5b4a"]
+    );
+    let text = "q?password=AKIAIOSFODNN7EXAMPLE' OR '1'='1&x=1";
+    assert_eq!(
+        hidden(
+            Ssrf,
+            "url",
+            text,
+            &[("AKIAIOSFODNN7EXAMPLE' OR '1'='1", false)]
+        ),
+        ["AKIAIOSFODNN7EXAMPLE"]
+    );
+    let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----";
+    let text = format!("{key}\n$(curl evil)");
+    assert_eq!(
+        hidden(CommandInjection, "cmd", &text, &[(text.as_str(), false)]),
+        [key]
+    );
+    // A value recognised by its place keeps the breakout rule.
+    let text = "q?password=hunter2&admin=1";
+    assert!(hidden(Ssrf, "url", text, &[("hunter2&admin=1", false)]).is_empty());
+}
+
+#[test]
+fn secret_named_html_fields_hide_their_value() {
+    assert_eq!(
+        found(r#"<input name=csrf_token value="c5f1a2b3">"#),
+        ["c5f1a2b3"]
+    );
+    assert_eq!(
+        found(r#"<form><input type="hidden" name="csrf" value="c5f1a2b3"/></form>"#),
+        ["c5f1a2b3"]
+    );
+    assert_eq!(
+        found("<meta content='c5f1a2b3' name='csrf-token'>"),
+        ["c5f1a2b3"]
+    );
+    assert_eq!(found("<META NAME=_csrf CONTENT=c5f1a2b3>"), ["c5f1a2b3"]);
+    assert_eq!(
+        found("<input\n  value=\"c5f1\"\n  name=\"xsrf\"\n>"),
+        ["c5f1"]
+    );
+    assert_eq!(found("<input value=\"pw 1\" type=password>"), ["pw 1"]);
+    // Quotes escaped for a string literal, and a stray `<` before the field.
+    assert_eq!(
+        found(r#"html = "<input name=\"authenticity_token\" value=\"c5f1\">";"#),
+        ["c5f1"]
+    );
+    assert_eq!(
+        found(r#"if a<b && c > d { "<input name='csrf' value='v1'>" }"#),
+        ["v1"]
+    );
+    assert_eq!(found("a<b <input name=csrf value=v1>"), ["v1"]);
+    // Other names, a secret name without a value, a value outside the tag.
+    assert!(
+        found(
+            r#"<input name="q" value="shoes"> <meta name="description" content="Shop">
+            <input name="csrf"> value="v2" <input type=text value=v3>"#
+        )
+        .is_empty()
+    );
+    // Taint filling the value is hidden; taint breaking out of it is a payload to show.
+    let text = r#"<input name="csrf" value="c5f1a2b3">"#;
+    assert_eq!(
+        hidden(Xss, "html", text, &[("c5f1a2b3", false)]),
+        ["c5f1a2b3"]
+    );
+    let text = r#"<input name="csrf" value="x"><script>alert(1)</script>">"#;
+    let payload = [(r#"x"><script>alert(1)</script>"#, false)];
+    assert!(hidden(Xss, "html", text, &payload).is_empty());
+}
+
+#[test]
+fn aws_key_ids_and_json_web_tokens_glued_to_other_characters_are_recognised() {
+    assert_eq!(found("xAKIAIOSFODNN7EXAMPLE"), ["AKIAIOSFODNN7EXAMPLE"]);
+    assert_eq!(
+        found("user1ASIAY34FZKBOKMUTVV7Aend"),
+        ["ASIAY34FZKBOKMUTVV7A"]
+    );
+    let two = "AKIAIOSFODNN7EXAMPLEASIAY34FZKBOKMUTVV7A";
+    assert_eq!(found(&format!("ids:{two}.")), [two]);
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    assert_eq!(found(&format!("1{jwt}")), [jwt]);
+    assert_eq!(found(&format!("Bearer{jwt} x")), [jwt]);
+    // Ordinary words and identifiers that contain the prefixes.
+    let plain = "AKIAK AKIAS ASIAN EURASIA SLOVAKIA_2024 keyJar eyJohn heyJude.eyJude.x \
+                 monkeyJar.eyJohn.smith surveyJs.eyJs.min.js keyJson.eyJsonSchema.v1";
+    assert!(found(plain).is_empty(), "{:?}", found(plain));
+}
+
+/// For `k` repeats of a unit, the number of hidden spans and their total length.
+type Expected<'a> = &'a dyn Fn(usize) -> (usize, usize);
+
+#[test]
+fn adversarial_repeats_give_spans_in_proportion() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    let glued_jwt = format!("1{jwt} ");
+    let field = "<input name=csrf value=\"";
+    let cases: [(&str, Expected<'_>); 10] = [
+        ("eyJ", &|_| (0, 0)),
+        ("1eyJ", &|_| (0, 0)),
+        ("keyJar.eyJohn ", &|_| (0, 0)),
+        (&glued_jwt, &|k| (k, k * jwt.len())),
+        ("AKIA ", &|_| (0, 0)),
+        ("xAKIAIOSFODNN7EXAMPLE", &|k| (k, k * 20)),
+        // Glued ids are one run, hidden whole.
+        ("AKIAIOSFODNN7EXAMPLE", &|k| (1, k * 20)),
+        // An unquoted value stops at the next tag.
+        ("<input name=csrf value=", &|_| (0, 0)),
+        ("<input name=csrf value=v>", &|k| (k, k)),
+        // Each quote closes the value the one before opened.
+        (field, &|k| (k / 2, k / 2 * (field.len() - 1))),
+    ];
+    for (unit, expected) in cases {
+        for k in [4, 16] {
+            let text = unit.repeat(k);
+            for tainted in [vec![], vec![(0..text.len(), false)]] {
+                let spans = secret_spans(&Subject {
+                    class: Xss,
+                    argument: "arg",
+                    text: text.as_bytes(),
+                    tainted: &tainted,
+                });
+                let shape = (spans.len(), spans.iter().map(ExactSizeIterator::len).sum());
+                assert_eq!(shape, expected(k), "{unit:?} x{k}, tainted: {tainted:?}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -414,7 +591,7 @@ fn adversarial_inputs_take_linear_time() {
     // Each repeats what could restart a scan at every byte; quadratic work on these would
     // take minutes.
     let n = 1 << 18;
-    let units: [&[u8]; 17] = [
+    let units: [&[u8]; 25] = [
         b"password=",
         b"token:",
         b"'",
@@ -432,6 +609,14 @@ fn adversarial_inputs_take_linear_time() {
         b"Authorization: Bearer ",
         b"$a",
         b"E'\\",
+        b"1eyJ",
+        b"xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx",
+        b"keyJar.eyJohn.",
+        b"xAKIA",
+        b"AKIAIOSFODNN7EXAMPLE",
+        b"<input name=csrf value=",
+        b"<input name=csrf value=\"",
+        b"<a b=\\'",
     ];
     for unit in units {
         let text: Vec<u8> = unit.iter().copied().cycle().take(n).collect();

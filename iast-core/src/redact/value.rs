@@ -1,5 +1,11 @@
 //! Secrets recognised by their form, wherever they are in a text.
 //!
+//! Two kinds of form: a secret's *place* (the value of a secret-named key or HTML field, the
+//! password of a URL), whose end is a delimiter that the text around it supplies, and a
+//! secret's *shape* (a JSON web token, an AWS access key id, a PEM private key, a `Bearer` or
+//! `Basic` credential), whose own syntax says where it ends. The caller treats taint crossing
+//! their ends differently (see the parent module).
+//!
 //! Every matcher walks the text once, and where it starts a sub-scan it resumes after it, or
 //! the sub-scan cannot start again inside what it read: the whole is linear in the text.
 
@@ -7,14 +13,16 @@ use super::name::secret_name;
 use memchr::{memchr, memchr2, memmem, memrchr};
 use std::ops::Range;
 
-/// Appends the spans of every secret value found in `text` (unsorted, possibly overlapping).
-pub(super) fn spans(text: &[u8], out: &mut Vec<Range<usize>>) {
-    pairs(text, out);
-    auth_schemes(text, out);
-    jwts(text, out);
-    pem_private_keys(text, out);
-    url_credentials(text, out);
-    aws_key_ids(text, out);
+/// Appends the spans of every secret value found in `text` (unsorted, possibly overlapping):
+/// those recognised by their shape to `shaped`, those recognised by their place to `placed`.
+pub(super) fn spans(text: &[u8], shaped: &mut Vec<Range<usize>>, placed: &mut Vec<Range<usize>>) {
+    pairs(text, placed);
+    html_fields(text, placed);
+    url_credentials(text, placed);
+    auth_schemes(text, shaped);
+    jwts(text, shaped);
+    pem_private_keys(text, shaped);
+    aws_key_ids(text, shaped);
 }
 
 /// `key=value`, `key: value`, `"key": "value"`, `key => value` with a secret-named key: the
@@ -144,6 +152,99 @@ fn closing_quote(text: &[u8], from: usize, quote: u8) -> usize {
         }
     }
     text.len()
+}
+
+/// The `value` or `content` of an HTML element whose `name` is secret-named
+/// (`<input type="hidden" name="csrf_token" value="...">`, `<meta name="csrf-token"
+/// content="...">`) or which is a password input (`type="password"`), in any attribute order,
+/// its value quoted with `"` or `'`, with a quote escaped for a string literal (`\"`), or
+/// unquoted.
+///
+/// A tag runs to its `>`; a `<` where an attribute name would start begins another tag, since
+/// evidence is often not HTML and a stray `<` (`a<b`) must not swallow the tags after it.
+fn html_fields(text: &[u8], out: &mut Vec<Range<usize>>) {
+    let len = text.len();
+    let blank = |b: u8| b.is_ascii_whitespace();
+    let mut values = Vec::new();
+    let mut from = 0;
+    while let Some(lt) = text.get(from..).and_then(|rest| memchr(b'<', rest)) {
+        let lt = from + lt;
+        let name_end = text[lt + 1..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(len, |n| lt + 1 + n);
+        from = name_end;
+        let tag = name_end > lt + 1 && text[lt + 1].is_ascii_alphabetic();
+        if !tag
+            || text
+                .get(name_end)
+                .is_some_and(|&b| !(blank(b) || b == b'/' || b == b'>'))
+        {
+            continue;
+        }
+        let mut secret = false;
+        values.clear();
+        let mut i = name_end;
+        loop {
+            while i < len && (blank(text[i]) || text[i] == b'/') {
+                i += 1;
+            }
+            if i >= len || matches!(text[i], b'>' | b'<') {
+                break;
+            }
+            let attr_start = i;
+            // A `=` that starts a name is part of it, as HTML reads it.
+            i += 1;
+            while i < len && !(blank(text[i]) || matches!(text[i], b'/' | b'>' | b'=' | b'<')) {
+                i += 1;
+            }
+            let attr = &text[attr_start..i];
+            while i < len && blank(text[i]) {
+                i += 1;
+            }
+            if text.get(i) != Some(&b'=') {
+                continue;
+            }
+            i += 1;
+            while i < len && blank(text[i]) {
+                i += 1;
+            }
+            let value = match text.get(i..).unwrap_or_default() {
+                [q @ (b'"' | b'\''), ..] => {
+                    let close = memchr(*q, &text[i + 1..]).map_or(len, |c| i + 1 + c);
+                    let value = i + 1..close;
+                    i = (close + 1).min(len);
+                    value
+                }
+                [b'\\', q @ (b'"' | b'\''), ..] => {
+                    let close =
+                        memmem::find(&text[i + 2..], &[b'\\', *q]).map_or(len, |c| i + 2 + c);
+                    let value = i + 2..close;
+                    i = (close + 2).min(len);
+                    value
+                }
+                _ => {
+                    let start = i;
+                    while i < len && !(blank(text[i]) || matches!(text[i], b'>' | b'<')) {
+                        i += 1;
+                    }
+                    start..i
+                }
+            };
+            let is = |name: &[u8]| attr.eq_ignore_ascii_case(name);
+            if is(b"name") {
+                secret |= secret_name(std::str::from_utf8(&text[value]).unwrap_or_default());
+            } else if is(b"type") {
+                secret |= text[value].eq_ignore_ascii_case(b"password");
+            } else if (is(b"value") || is(b"content")) && !value.is_empty() {
+                values.push(value);
+            }
+        }
+        if secret {
+            out.append(&mut values);
+        }
+        from = i;
+    }
 }
 
 /// Authorization schemes whose word is kept readable before a credential.
@@ -282,6 +383,10 @@ fn base64url(b: u8) -> bool {
 
 /// JSON web tokens (`eyJ...` `.` `eyJ...` `.` signature), and the five-part encrypted form:
 /// all of it.
+///
+/// A token glued to letters or digits before it (`1eyJ...`, `xeyJ...`) counts when its header
+/// and claims both decode to the start of a JSON object with a key (`{"alg":`, `{"sub":`):
+/// words that merely contain `eyJ` (`keyJar`, `heyJude`) do not decode to that.
 fn jwts(text: &[u8], out: &mut Vec<Range<usize>>) {
     let run = |from: usize| {
         text[from.min(text.len())..]
@@ -290,16 +395,33 @@ fn jwts(text: &[u8], out: &mut Vec<Range<usize>>) {
             .map_or(text.len(), |n| from + n)
     };
     let mut done = 0;
+    // Every `eyJ` of one base64url run has the same header end and claims: read them once per
+    // run, so that a run of many `eyJ` is not rescanned for each.
+    let mut segments: Option<(usize, Option<usize>)> = None;
     for p in memmem::find_iter(text, b"eyJ") {
-        if p < done || (p > 0 && base64url(text[p - 1])) {
+        if p < done {
             continue;
         }
-        let header = run(p);
-        if text.get(header) != Some(&b'.') || !text[header + 1..].starts_with(b"eyJ") {
+        let (header, claims) = match segments {
+            Some((header, claims)) if p < header => (header, claims),
+            _ => {
+                let header = run(p);
+                let claims = (text.get(header) == Some(&b'.')
+                    && text[header + 1..].starts_with(b"eyJ"))
+                .then(|| run(header + 1))
+                .filter(|&c| text.get(c) == Some(&b'.'));
+                segments = Some((header, claims));
+                (header, claims)
+            }
+        };
+        let Some(claims) = claims else {
             continue;
-        }
-        let claims = run(header + 1);
-        if text.get(claims) != Some(&b'.') {
+        };
+        let glued = p > 0 && base64url(text[p - 1]);
+        if glued
+            && !(json_object_start(&text[p..header])
+                && json_object_start(&text[header + 1..claims]))
+        {
             continue;
         }
         let mut end = run(claims + 1);
@@ -314,6 +436,42 @@ fn jwts(text: &[u8], out: &mut Vec<Range<usize>>) {
         out.push(p..end);
         done = end;
     }
+}
+
+/// Whether a base64url segment decodes to `{"key":` (its first 48 characters are read).
+fn json_object_start(segment: &[u8]) -> bool {
+    let mut decoded = [0u8; 36];
+    let mut n = 0;
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &c in segment.iter().take(48) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return false,
+        };
+        acc = (acc << 6 | u32::from(v)) & 0xff_ffff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            decoded[n] = (acc >> bits) as u8;
+            n += 1;
+        }
+    }
+    let Some(rest) = decoded[..n].strip_prefix(b"{\"") else {
+        return false;
+    };
+    let Some(q) = memchr(b'"', rest) else {
+        return false;
+    };
+    let key = &rest[..q];
+    let colon = rest[q + 1..].iter().find(|&&b| !matches!(b, b' ' | b'\t'));
+    !key.is_empty()
+        && key.iter().all(|&b| b == b' ' || b.is_ascii_graphic())
+        && colon == Some(&b':')
 }
 
 /// `-----BEGIN ... PRIVATE KEY-----` through the matching END line, or to the end of the text
@@ -385,20 +543,29 @@ fn token_user(user: &[u8]) -> bool {
         && user.iter().any(u8::is_ascii_alphabetic)
 }
 
-/// AWS access key ids: `AKIA` (long-term) or `ASIA` (temporary) and 16 capitals or digits.
+/// AWS access key ids: `AKIA` (long-term) or `ASIA` (temporary) and 16 capitals or digits,
+/// ending a run of capitals and digits. Letters or digits may come before it (`xAKIA...`,
+/// `1AKIA...`: the prefix and the length are distinctive enough), but no capital or digit
+/// after it: a longer run is another identifier. Ids glued one after another are all hidden.
 fn aws_key_ids(text: &[u8], out: &mut Vec<Range<usize>>) {
-    for prefix in [b"AKIA", b"ASIA"] {
-        for p in memmem::find_iter(text, prefix) {
-            let end = p + 20;
-            let id = text.get(p + 4..end).is_some_and(|rest| {
-                rest.iter()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            });
-            let bounded = (p == 0 || !text[p - 1].is_ascii_alphanumeric())
-                && text.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
-            if id && bounded {
-                out.push(p..end);
-            }
+    let caps = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    let id = |w: &[u8]| w.starts_with(b"AKIA") || w.starts_with(b"ASIA");
+    let mut i = 0;
+    while i < text.len() {
+        if !caps(text[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && caps(text[i]) {
+            i += 1;
+        }
+        let mut from = i;
+        while from >= start + 20 && id(&text[from - 20..from]) {
+            from -= 20;
+        }
+        if from < i {
+            out.push(from..i);
         }
     }
 }
