@@ -262,6 +262,18 @@ fn report(o: Options) -> Result<ExitCode, String> {
     } else {
         o.formats.clone()
     };
+    // The text report names what the collection could not read; the other formats do not
+    // all say it, and a file written with --dir is not seen on the console.
+    if o.dir.is_some() || formats != [Format::Text] {
+        for p in &analysis.problems {
+            let file = iast_core::escape_for_terminal(&p.file).0;
+            let message = iast_core::escape_for_terminal(&p.message).0;
+            match p.line {
+                0 => eprintln!("warning: collection file {file} skipped: {message}"),
+                n => eprintln!("warning: collection {file}:{n}: {message}"),
+            }
+        }
+    }
     match &o.dir {
         None if formats.len() == 1 => print!("{}", render(formats[0], &analysis)),
         None => {

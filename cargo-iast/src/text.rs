@@ -126,14 +126,24 @@ pub fn summary(a: &Analysis) -> String {
             t(fp)
         );
     }
-    if !a.problems.is_empty() {
+    // Line 0 is a whole file: one that could not be opened, or that is no regular file.
+    let (files, lines): (Vec<_>, Vec<_>) = a.problems.iter().partition(|p| p.line == 0);
+    for p in &files {
+        let _ = writeln!(
+            out,
+            "warning: collection file {} skipped: {}",
+            t(&p.file),
+            t(&p.message)
+        );
+    }
+    if !lines.is_empty() {
         let _ = writeln!(
             out,
             "collection: {} unreadable line{} skipped (a process ended mid-write?)",
-            a.problems.len(),
-            plural(a.problems.len())
+            lines.len(),
+            plural(lines.len())
         );
-        for p in &a.problems {
+        for p in &lines {
             let _ = writeln!(out, "  {}:{}: {}", t(&p.file), p.line, t(&p.message));
         }
     }
@@ -147,4 +157,49 @@ pub fn summary(a: &Analysis) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iast_core::collect::{Collection, Problem};
+    use iast_core::config::Config;
+
+    /// A skipped file is a warning of its own, not an unreadable line 0.
+    #[test]
+    fn a_skipped_file_is_named_apart_from_unreadable_lines() {
+        let problem = |file: &str, line, message: &str| Problem {
+            file: file.to_owned(),
+            line,
+            message: message.to_owned(),
+        };
+        let collection = Collection {
+            problems: vec![
+                problem(
+                    "iast-2-2.jsonl",
+                    0,
+                    "not a regular file but a FIFO (named pipe)",
+                ),
+                problem("iast-1-1.jsonl", 3, "EOF while parsing"),
+            ],
+            ..Collection::default()
+        };
+        let text = render(&Analysis::new(collection, &Config::default()));
+        assert!(
+            text.contains(
+                "warning: collection file iast-2-2.jsonl skipped: not a regular file but a FIFO \
+                 (named pipe)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("collection: 1 unreadable line skipped"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  iast-1-1.jsonl:3: EOF while parsing\n"),
+            "{text}"
+        );
+        assert!(!text.contains(":0:"), "{text}");
+    }
 }

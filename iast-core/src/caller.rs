@@ -55,7 +55,11 @@ pub fn with_call_site<R>(site: Option<(&'static str, u32)>, f: impl FnOnce() -> 
         Some((file, line)) => Override::At(file, line),
         None => Override::None,
     };
-    let _restore = Restore(OVERRIDE.with(|o| o.replace(new)));
+    let _restore = Restore(
+        OVERRIDE
+            .try_with(|o| o.replace(new))
+            .unwrap_or(Override::Caller),
+    );
     f()
 }
 

@@ -23,9 +23,13 @@ thread_local! {
     static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
 }
 
+// Every access here is `try_with`: iast may be called from a thread-local destructor, after
+// this thread's slots were destroyed, where `with` panics, and a panic in a thread-local
+// destructor aborts the process. A slot is then as good as empty.
+
 #[inline(always)]
 pub(crate) fn active() -> bool {
-    ACTIVE.with(Cell::get)
+    ACTIVE.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Turns instrumentation off on this thread until the returned guard drops. Instrumentation
@@ -33,14 +37,14 @@ pub(crate) fn active() -> bool {
 /// panic hook that logs while a panic unwinds) neither re-enter the engine nor wait for the
 /// context's lock.
 pub(crate) fn pause() -> Paused {
-    Paused(ACTIVE.with(|a| a.replace(false)))
+    Paused(ACTIVE.try_with(|a| a.replace(false)).unwrap_or(false))
 }
 
 pub(crate) struct Paused(bool);
 
 impl Drop for Paused {
     fn drop(&mut self) {
-        ACTIVE.with(|a| a.set(self.0));
+        let _ = ACTIVE.try_with(|a| a.set(self.0));
     }
 }
 
@@ -83,7 +87,7 @@ impl Context {
         if !active() {
             return None;
         }
-        CURRENT.with(|c| c.borrow().clone())
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
     /// Runs `f` with this context current on this thread, then restores the previous one
@@ -144,14 +148,21 @@ impl Context {
 }
 
 struct Entered {
-    previous: Option<Context>,
+    /// The context current before; `None` when this thread's slot is destroyed and the
+    /// context could not be made current, so that there is nothing to restore.
+    previous: Option<Option<Context>>,
     was_active: bool,
 }
 
 impl Entered {
     fn new(context: Context) -> Entered {
-        let previous = CURRENT.with(|c| c.replace(Some(context)));
-        let was_active = ACTIVE.with(|a| a.replace(true));
+        // Without the slot (a check from a thread-local destructor), the code runs outside
+        // any context: it is not observed, and it runs.
+        let previous = CURRENT.try_with(|c| c.replace(Some(context))).ok();
+        let was_active = match previous {
+            Some(_) => ACTIVE.try_with(|a| a.replace(true)).unwrap_or(false),
+            None => active(),
+        };
         Entered {
             previous,
             was_active,
@@ -161,9 +172,11 @@ impl Entered {
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
-        ACTIVE.with(|a| a.set(self.was_active));
+        let Some(previous) = self.previous.take() else {
+            return;
+        };
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+        let _ = ACTIVE.try_with(|a| a.set(self.was_active));
     }
 }
 

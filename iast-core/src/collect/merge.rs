@@ -6,7 +6,9 @@
 //! processes becomes one finding whose hits add up and which keeps its most telling
 //! evidence, and everything is sorted so that the result does not depend on file names,
 //! process ids or the order tests ran in. A line that cannot be read (the torn last line of
-//! a process killed mid-write) is skipped and named, never fatal.
+//! a process killed mid-write) is skipped and named, never fatal; so is a `*.jsonl` that is
+//! not a regular file (a FIFO would block the reader, a device might never end), with line
+//! 0: what the processes wrote is still worth a report, and a stray file is not theirs.
 
 use super::format::{Entry, FORMAT, FlowKey, Line};
 use crate::report::{Finding, Site};
@@ -28,16 +30,17 @@ pub struct Collection {
     /// Merged findings, sorted as a report sorts them; `hits` is the number of processes
     /// that saw each.
     pub findings: Vec<Finding>,
-    /// Lines that could not be read.
+    /// Lines and files that could not be read.
     pub problems: Vec<Problem>,
 }
 
-/// A collection line that could not be read.
+/// A collection line, or a whole file, that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The file's name within the collection directory.
     pub file: String,
-    /// 1-based line number.
+    /// 1-based line number; 0 for the whole file (it could not be opened, is not a regular
+    /// file, or failed while read).
     pub line: usize,
     pub message: String,
 }
@@ -51,7 +54,8 @@ pub struct ReadError {
 }
 
 impl Collection {
-    /// Reads and merges every `*.jsonl` file of `dir`.
+    /// Reads and merges every `*.jsonl` file of `dir`; one that is not a regular file is
+    /// skipped unopened or unread, and named in [`Collection::problems`].
     pub fn read(dir: &Path) -> Result<Collection, ReadError> {
         let error = |source| ReadError {
             dir: dir.display().to_string(),
@@ -70,7 +74,7 @@ impl Collection {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let read = std::fs::File::open(&path)
+            let read = crate::config::open_regular(&path)
                 .and_then(|f| merger.stream(&name, std::io::BufReader::new(f)));
             if let Err(e) = read {
                 merger.problems.push(Problem {
@@ -263,5 +267,50 @@ impl Merger {
             findings,
             problems: self.problems,
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A FIFO named like a collection file would block the reader until something wrote to
+    /// it: it is skipped and named, and the regular files beside it are read.
+    #[test]
+    fn a_fifo_among_the_files_is_skipped_and_named() {
+        let dir = std::env::temp_dir().join(format!("iast-merge-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let line = Line::Process {
+            format: FORMAT,
+            binary: "app".to_owned(),
+            registry: Vec::new(),
+        };
+        let mut text = serde_json::to_string(&line).unwrap();
+        text.push('\n');
+        std::fs::write(dir.join("iast-1-1.jsonl"), text).unwrap();
+        let fifo = dir.join("iast-2-2.jsonl");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `c` is a NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // On a thread, so that a reader that blocks fails the test instead of hanging it.
+        let (done, read) = std::sync::mpsc::channel();
+        let at = dir.clone();
+        std::thread::spawn(move || {
+            let _ = done.send(Collection::read(&at).unwrap());
+        });
+        let read = read
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the reader blocked on the FIFO");
+        assert_eq!(read.binaries.get("app"), Some(&1));
+        assert_eq!(
+            read.problems,
+            [Problem {
+                file: "iast-2-2.jsonl".to_owned(),
+                line: 0,
+                message: "not a regular file but a FIFO (named pipe)".to_owned(),
+            }]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

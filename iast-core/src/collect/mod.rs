@@ -14,9 +14,16 @@
 //! Each line is one `write` to a file opened for appending, so nothing waits in a buffer: a
 //! process that panics or exits early leaves every line it wrote. Parallel processes never
 //! share a file (its name holds the process id and the time), and threads of one process
-//! take turns. Failing to write never disturbs the program under test.
+//! take turns.
+//!
+//! Failing to write never disturbs the program under test: a line that cannot be written is
+//! lost, counted in [`lost`], and the first loss is said once on stderr. A line that would
+//! take the file past the file size limit (`ulimit -f`) is not written at all, rather than
+//! torn: the kernel would answer its write with `SIGXFSZ`, which ends the process unless the
+//! application chose to ignore it.
 
 mod format;
+mod limit;
 mod merge;
 
 pub use format::{Entry, FORMAT, FlowKey, Line};
@@ -29,12 +36,14 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// The environment variable naming the output directory.
 pub const OUTPUT_VAR: &str = "IAST_OUTPUT";
 
 struct Collector {
+    path: PathBuf,
     file: Mutex<File>,
     /// Sinks already written, by their item's address (never written out).
     reached: Mutex<HashSet<usize>>,
@@ -45,6 +54,14 @@ struct Collector {
 }
 
 static COLLECTOR: OnceLock<Option<Collector>> = OnceLock::new();
+
+static LOST: AtomicU64 = AtomicU64::new(0);
+
+/// Collection lines this process could not write: refused at the file size limit, or failed
+/// (a full disk, a removed directory). 0 when nothing is collected.
+pub fn lost() -> u64 {
+    LOST.load(Ordering::Relaxed)
+}
 
 fn collector() -> Option<&'static Collector> {
     COLLECTOR.get_or_init(open).as_ref()
@@ -60,12 +77,14 @@ fn open() -> Option<Collector> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let name = format!("iast-{}-{nanos}.jsonl", std::process::id());
+    let path = dir.join(name);
     let file = OpenOptions::new()
         .create_new(true)
         .append(true)
-        .open(dir.join(name))
+        .open(&path)
         .ok()?;
     let collector = Collector {
+        path,
         file: Mutex::new(file),
         reached: Mutex::new(HashSet::new()),
         exercised: Mutex::new(HashSet::new()),
@@ -97,12 +116,37 @@ fn binary_name() -> String {
 
 impl Collector {
     fn write(&self, line: &Line) {
-        let Ok(mut text) = serde_json::to_vec(line) else {
-            return;
+        let mut text = match serde_json::to_vec(line) {
+            Ok(text) => text,
+            Err(e) => return self.lose(&e.to_string()),
         };
         text.push(b'\n');
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = file.write_all(&text);
+        // Appended: the line starts at the end of the file, which only this process writes.
+        let at = match file.metadata() {
+            Ok(meta) => meta.len(),
+            Err(e) => return self.lose(&e.to_string()),
+        };
+        if let Err(limit) = limit::fits(at, text.len()) {
+            return self.lose(&format!(
+                "the line of {} bytes would take it past the file size limit of {limit} bytes \
+                 (ulimit -f)",
+                text.len()
+            ));
+        }
+        if let Err(e) = file.write_all(&text) {
+            self.lose(&e.to_string());
+        }
+    }
+
+    fn lose(&self, why: &str) {
+        if LOST.fetch_add(1, Ordering::Relaxed) == 0 {
+            limit::say(&format!(
+                "iast: cannot write to the collection file {}: {why}; the line is lost, and \
+                 so is any later one that cannot be written\n",
+                self.path.display()
+            ));
+        }
     }
 }
 

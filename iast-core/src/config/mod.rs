@@ -32,7 +32,12 @@
 //! in `CARGO_MANIFEST_DIR` or the working directory and their parents. A file it cannot
 //! read or understand is reported once on stderr and the defaults are used: a settings
 //! mistake must not stop the program being watched. `cargo iast` reads the same file
-//! strictly and stops on the first error.
+//! strictly and stops on the first error. Only a regular file is read: `IAST_CONFIG` naming
+//! a FIFO or a device is such an error, never something to wait on.
+
+mod regular;
+
+pub(crate) use regular::open_regular;
 
 use crate::vulnerability::{ClassSet, Vulnerability};
 use std::ops::Range;
@@ -149,15 +154,19 @@ pub struct ConfigError {
 }
 
 impl Config {
-    /// Reads `path` strictly.
+    /// Reads `path` strictly. Anything but a regular file is refused unread: a FIFO would
+    /// block the reader until some other process wrote to it.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: path.display().to_string(),
-            line: 0,
-            column: 0,
-            key: None,
-            message: format!("cannot read the file: {e}"),
-        })?;
+        let mut text = String::new();
+        open_regular(path)
+            .and_then(|mut file| std::io::Read::read_to_string(&mut file, &mut text))
+            .map_err(|e| ConfigError {
+                file: path.display().to_string(),
+                line: 0,
+                column: 0,
+                key: None,
+                message: format!("cannot read the file: {e}"),
+            })?;
         let mut config = Config::parse(&path.display().to_string(), &text)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         config.output = config.output.map(|p| dir.join(p));

@@ -209,6 +209,29 @@ fn load_names_the_real_path_and_resolves_relative_paths() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Reading a FIFO would wait for a writer: it is refused unread, with an error naming it,
+/// and so is the same FIFO found through `find`'s name.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_unread() {
+    let dir = std::env::temp_dir().join(format!("iast-config-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(FILE_NAME);
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: `c` is a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let e = Config::load(&path).unwrap_err();
+    assert_eq!(e.file, path.display().to_string());
+    assert_eq!((e.line, e.key.as_deref()), (0, None));
+    assert_eq!(
+        e.message,
+        "cannot read the file: not a regular file but a FIFO (named pipe)"
+    );
+    assert_ne!(Config::find(&dir), Some(path.clone()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn patterns_hide_their_groups_or_whole_match() {
     let c = Config::parse(

@@ -83,17 +83,24 @@ pub(crate) fn forget() {
 /// Tokenizes `text` with `dialect`.
 pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Rc<Lexed> {
     let id = dialect.dialect();
-    let known = RECENT.with_borrow(|recent| {
-        recent
-            .iter()
-            .find(|(d, t, _)| *d == id && t == text)
-            .map(|(_, _, lexed)| Rc::clone(lexed))
-    });
+    // Past the destruction of this thread's cache (a check from a thread-local destructor),
+    // every reading tokenizes again: `with_borrow` would panic there.
+    let known = RECENT
+        .try_with(|recent| {
+            recent
+                .borrow()
+                .iter()
+                .find(|(d, t, _)| *d == id && t == text)
+                .map(|(_, _, lexed)| Rc::clone(lexed))
+        })
+        .ok()
+        .flatten();
     if let Some(lexed) = known {
         return lexed;
     }
     let lexed = Rc::new(lex_uncached(dialect, text));
-    RECENT.with_borrow_mut(|recent| {
+    let _ = RECENT.try_with(|recent| {
+        let mut recent = recent.borrow_mut();
         if recent.len() >= 2 {
             recent.remove(0);
         }
