@@ -75,11 +75,15 @@
 //!
 //! See the README for the attributes, contexts across threads and tasks, and reports.
 
+/// The steps the last check on this thread took, as `limits.check_budget` counts them: for
+/// measurements of how work grows with input.
+#[doc(hidden)]
+pub use iast_core::last_check_steps;
 pub use iast_core::{
     Bound, CallSite, ClassSet, Confidence, Context, Evidence, Finding, Flow, Hits, Item, ItemKind,
     Limits, MatchKind, Memory, Registry, Rendered, Report, Route, Site, SqlDialect, Tainted,
     Vulnerability, check, check_async, registry, set_redaction_default, set_sql_dialect,
-    sql_dialect, thread, with_call_site,
+    sinks_outside_context, sql_dialect, thread, with_call_site,
 };
 #[cfg(feature = "tokio")]
 pub use iast_core::{spawn, spawn_blocking};

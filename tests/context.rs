@@ -174,6 +174,23 @@ mod tokio_helpers {
         .await;
         assert!(report.sinks_reached().is_empty());
     }
+
+    /// The sink the plain task ran is counted as run outside any context while one was alive,
+    /// and one carried by `iast::spawn` is not. (Other tests of this binary may add to the
+    /// count, never take from it.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sink_run_outside_the_context_is_counted() {
+        let before = iast::sinks_outside_context();
+        let report = iast::check_async(async {
+            let v = input("counted; poweroff");
+            tokio::spawn(async move { run(&format!("a {v}")) })
+                .await
+                .unwrap();
+        })
+        .await;
+        assert!(report.sinks_reached().is_empty());
+        assert!(iast::sinks_outside_context() > before);
+    }
 }
 
 /// `on_end` runs once, when the last handle is dropped, and only for a context with findings.

@@ -21,6 +21,9 @@ thread_local! {
     // context is a single read of a const-initialised cell.
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
     static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+    /// How deep `pause` guards are nested here, so that a sink iast itself reaches is not
+    /// counted as the application's sink outside a context.
+    static PAUSED: Cell<u32> = const { Cell::new(0) };
 }
 
 // Every access here is `try_with`: iast may be called from a thread-local destructor, after
@@ -37,14 +40,24 @@ pub(crate) fn active() -> bool {
 /// panic hook that logs while a panic unwinds) neither re-enter the engine nor wait for the
 /// context's lock.
 pub(crate) fn pause() -> Paused {
-    Paused(ACTIVE.try_with(|a| a.replace(false)).unwrap_or(false))
+    let depth = PAUSED.try_with(|p| p.replace(p.get() + 1)).unwrap_or(0);
+    Paused(
+        ACTIVE.try_with(|a| a.replace(false)).unwrap_or(false),
+        depth,
+    )
 }
 
-pub(crate) struct Paused(bool);
+/// Whether instrumentation is paused on this thread.
+pub(crate) fn paused() -> bool {
+    PAUSED.try_with(Cell::get).unwrap_or(0) > 0
+}
+
+pub(crate) struct Paused(bool, u32);
 
 impl Drop for Paused {
     fn drop(&mut self) {
         let _ = ACTIVE.try_with(|a| a.set(self.0));
+        let _ = PAUSED.try_with(|p| p.set(self.1));
     }
 }
 

@@ -56,6 +56,7 @@ impl Drop for State {
     /// answered, its future dropped on a disconnect or a timeout, or the last task carrying it
     /// finished.
     fn drop(&mut self) {
+        crate::lost::context_ended();
         let Some(on_end) = self.on_end.take() else {
             return;
         };
@@ -80,6 +81,7 @@ const MAX_SOURCES: usize = 16_384;
 
 impl State {
     pub(crate) fn new() -> State {
+        crate::lost::context_started();
         State {
             store: PooledStore::take(),
             sources: Vec::new(),
@@ -327,7 +329,18 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
         }
     }
     let _forget = Forget;
+    let check = crate::work::begin(crate::config::active().check_budget);
     check_ranges(call, bytes);
+    if check.exceeded() {
+        let sink = Site::of(call.item).function().to_owned();
+        *call
+            .cx
+            .lock()
+            .limits
+            .budget_exceeded
+            .entry(sink)
+            .or_default() += 1;
+    }
 }
 
 fn check_ranges(call: &SinkCall, bytes: &[u8]) {
@@ -400,8 +413,10 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
             let confidence = analyze(class, call.arg, bytes, &strong);
             let by_value = strong.iter().all(|r| r.kind != MatchKind::Buffer);
             // Plain data makes no finding however it arrived; a flow that may be the
-            // program's own constant makes none when it only coincides in value.
+            // program's own constant makes none when it only coincides in value. Neither is
+            // known of a flow whose analysis did not fit the budget.
             if confidence == Confidence::Unsanitized
+                && !crate::work::exhausted()
                 && with_input(call.arg, bytes, &strong, |i| {
                     analyzers::harmless(class, i) || (by_value && analyzers::inert(class, i))
                 })
@@ -539,7 +554,22 @@ fn analyze(
     text: &[u8],
     ranges: &[&TaintedRange],
 ) -> Confidence {
-    with_input(argument, text, ranges, |i| analyzers::analyze(class, i))
+    // Charged before it runs: sqlparser's tokenizer cannot be stopped halfway. A flow whose
+    // analysis would not fit the budget is reported without one: tainted bytes reached the
+    // sink, whether they changed its structure is not known.
+    let weight = match class {
+        crate::vulnerability::Vulnerability::SqlInjection => crate::work::SQL_BYTE,
+        _ => 1,
+    };
+    if !crate::work::charge(text.len().saturating_mul(weight)) {
+        return Confidence::Unsanitized;
+    }
+    let confidence = with_input(argument, text, ranges, |i| analyzers::analyze(class, i));
+    if crate::work::exhausted() {
+        Confidence::Unsanitized
+    } else {
+        confidence
+    }
 }
 
 /// Calls `f` with what an analyzer is given: the ranges as sorted spans.

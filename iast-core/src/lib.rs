@@ -11,7 +11,10 @@ pub mod config;
 mod context;
 mod engine;
 mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 mod leaves;
+mod lost;
 mod precision;
 mod ranges;
 pub(crate) mod redact;
@@ -23,6 +26,7 @@ mod taint;
 #[cfg(test)]
 mod test_rng;
 mod vulnerability;
+mod work;
 
 #[doc(hidden)]
 pub mod __private {
@@ -36,11 +40,14 @@ pub use caller::with_call_site;
 pub use context::task::{spawn, spawn_blocking};
 pub use context::{Bound, Context, Memory, check, check_async, thread};
 pub use evidence::{Evidence, Tainted, escape_for_terminal, needs_escape, terminal_lines};
+pub use lost::sinks_outside_context;
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
 pub use report::{CallSite, Finding, Hits, Limits, Rendered, Report, Route, Site};
 pub use taint::MatchKind;
 pub use vulnerability::{ClassSet, Confidence, Vulnerability};
+#[doc(hidden)]
+pub use work::last_check_steps;
 
 /// The body of `iast::assert_no_findings!`.
 #[doc(hidden)]

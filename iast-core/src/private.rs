@@ -32,6 +32,12 @@ pub fn sink(
     instrument(|cx| crate::engine::sink(item, caller, cx, f));
 }
 
+/// A sink call that found no context current on its thread (see `lost`).
+#[inline]
+pub fn sink_outside_context() {
+    crate::lost::sink_outside();
+}
+
 /// Records the string leaves of a source's return value as tainted.
 #[inline]
 pub fn source<T>(item: &'static Item, value: &T, f: impl FnOnce(&mut Recorder)) {

@@ -10,6 +10,7 @@ use crate::registry::Item;
 pub use crate::site::{CallSite, Route, Site};
 use crate::vulnerability::{Confidence, Vulnerability};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One tainted flow into a sink.
@@ -305,6 +306,11 @@ pub struct Limits {
     pub dropped_findings: u64,
     /// Panics caught inside instrumentation (the program went on unaffected).
     pub internal_errors: u64,
+    /// Checks that spent their work budget (`limits.check_budget` in `iast.toml`) and stopped
+    /// with what they had found, per sink (its function's path). Only an argument built to be
+    /// costly, or a very large one, gets here.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub budget_exceeded: BTreeMap<String, u64>,
 }
 
 impl Limits {
@@ -471,6 +477,14 @@ impl fmt::Display for Report {
                 f,
                 "iast: context limits hit: {} source values, {} safe values and {} findings dropped; {} internal errors caught",
                 l.dropped_values, l.dropped_safe_values, l.dropped_findings, l.internal_errors
+            )?;
+        }
+        for (sink, n) in &l.budget_exceeded {
+            let checks = if *n == 1 { "check" } else { "checks" };
+            writeln!(
+                f,
+                "iast: budget exceeded at sink {}: {n} {checks} stopped early",
+                escape_for_terminal(sink).0
             )?;
         }
         Ok(())

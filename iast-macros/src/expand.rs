@@ -228,6 +228,8 @@ fn layer(
                             use ::iast::__private::spec::*;
                             #visits
                         });
+                    } else {
+                        ::iast::__private::sink_outside_context();
                     }
                 }
                 #stmts

@@ -169,6 +169,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let max_body = self.max_body;
         Box::pin(async move {
+            warn_of_sinks_outside_context();
             let context = iast::Context::new();
             // Cheap clones (the URI shares its bytes); text only for a request with findings.
             let method = request.method().clone();
@@ -559,6 +560,33 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
         location.escape_debug(),
         sources.join(", ").escape_debug(),
     );
+}
+
+/// Says (a `tracing` warning, target `iast`) that sinks ran outside any request's context
+/// while requests were in flight: work the handlers started with `tokio::spawn`,
+/// `spawn_blocking` or `std::thread::spawn`, where taint is not followed. Said when the count
+/// first passes each power of two, so that a steady trickle is not a warning per request; one
+/// relaxed load per request otherwise.
+fn warn_of_sinks_outside_context() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static WARNED_AT: AtomicU64 = AtomicU64::new(0);
+    let count = iast::sinks_outside_context();
+    let warned = WARNED_AT.load(Relaxed);
+    if count == 0 || count < warned.saturating_mul(2).max(1) {
+        return;
+    }
+    if WARNED_AT
+        .compare_exchange(warned, count, Relaxed, Relaxed)
+        .is_ok()
+    {
+        tracing::warn!(
+            target: "iast",
+            sinks_outside_context = count,
+            "iast: {count} sink call(s) ran outside any request's context while requests were \
+             in flight, where taint is not followed: start the handlers' tasks and threads with \
+             iast::spawn, iast::spawn_blocking or iast::thread::spawn"
+        );
+    }
 }
 
 /// Every flow found by the layer in this process so far, one entry each, in the order they

@@ -51,14 +51,28 @@ pub(super) fn analyze(input: &Input<'_>) -> Confidence {
         return Confidence::Unsanitized;
     }
     let literals = literals(text);
-    if runs
-        .iter()
-        .any(|run| run_changes_structure(text, &literals, &runs, run))
-    {
-        Confidence::Confirmed
-    } else {
-        Confidence::Unsanitized
+    // Each literal is read once however many runs sit in it (a JSON array of thousands of
+    // tainted items in one string), and each number once however many runs it holds, so that
+    // the analysis stays linear in the text.
+    let mut read_literal = None;
+    let mut number = None;
+    for run in runs.iter() {
+        let i = literals.partition_point(|l| l.inside.start <= run.start);
+        let changes = match i.checked_sub(1).map(|i| (i, &literals[i])) {
+            Some((i, lit)) if run.end <= lit.inside.end => {
+                if read_literal == Some(i) {
+                    continue;
+                }
+                read_literal = Some(i);
+                breaks_literal(text, &runs, lit)
+            }
+            _ => !is_blank_or_number(text, run, &mut number),
+        };
+        if changes {
+            return Confidence::Confirmed;
+        }
     }
+    Confidence::Unsanitized
 }
 
 /// A string literal, or one piece of a template literal between interpolations.
@@ -74,24 +88,12 @@ struct Literal {
     format: bool,
 }
 
-fn run_changes_structure(
-    text: &[u8],
-    literals: &[Literal],
-    runs: &Runs,
-    run: &Range<usize>,
-) -> bool {
-    let i = literals.partition_point(|l| l.inside.start <= run.start);
-    match i.checked_sub(1).map(|i| &literals[i]) {
-        Some(lit) if run.end <= lit.inside.end => breaks_literal(text, runs, lit),
-        _ => !is_blank_or_number(text, run),
-    }
-}
-
 /// Whether tainted bytes inside `lit` add code to it or move its end.
 fn breaks_literal(text: &[u8], runs: &Runs, lit: &Literal) -> bool {
     let Range { start, end } = lit.inside;
     // In a template literal `${` is already a delimiter; `#{` interpolates in none.
     let interpolates = lit.quote == b'"';
+    crate::work::charge(end - start);
     let mut i = start;
     while i < end {
         let b = text[i];
@@ -130,9 +132,12 @@ fn breaks_literal(text: &[u8], runs: &Runs, lit: &Literal) -> bool {
             .is_some_and(|rest| rest.iter().any(|b| !b.is_ascii_whitespace()))
 }
 
-/// Whether the run is spaces and tabs around at most one numeric literal.
-fn is_blank_or_number(text: &[u8], run: &Range<usize>) -> bool {
+/// Whether the run is spaces and tabs around at most one numeric literal. `number` is the
+/// numeric literal an earlier run was found in (its start and end): a run in the same one
+/// reuses it instead of reading the digits again.
+fn is_blank_or_number(text: &[u8], run: &Range<usize>, number: &mut Option<Range<usize>>) -> bool {
     let part = &text[run.clone()];
+    crate::work::charge(part.len());
     let blank = |b: &u8| *b == b' ' || *b == b'\t';
     let Some(first) = part.iter().position(|b| !blank(b)) else {
         return true;
@@ -146,16 +151,35 @@ fn is_blank_or_number(text: &[u8], run: &Range<usize>) -> bool {
         }
         from += 1;
     } else {
-        // The program's own digits may precede the taint (`1{}`).
-        while from > 0 && (text[from - 1].is_ascii_digit() || text[from - 1] == b'.') {
+        // The program's own digits may precede the taint (`1{}`), as far back as the number
+        // an earlier run was in.
+        let floor = number.as_ref().map_or(0, |n| n.end);
+        while from > floor && (text[from - 1].is_ascii_digit() || text[from - 1] == b'.') {
             from -= 1;
         }
-        if from > 0 && is_word_byte(text[from - 1]) {
+        if let Some(n) = number.as_ref()
+            && from == n.end
+            && from > n.start
+            && (text[from - 1].is_ascii_digit() || text[from - 1] == b'.')
+        {
+            from = n.start;
+        }
+        if from > 0
+            && is_word_byte(text[from - 1])
+            && number.as_ref().is_none_or(|n| n.start != from)
+        {
             return false;
         }
     }
-    number_end(text, from)
-        .is_some_and(|end| end >= to && !text.get(end).is_some_and(|&b| is_word_byte(b)))
+    let end = match number.as_ref() {
+        Some(n) if n.start == from => Some(n.end),
+        _ => number_end(text, from),
+    };
+    if let Some(end) = end {
+        crate::work::charge(end - from);
+        *number = Some(from..end);
+    }
+    end.is_some_and(|end| end >= to && !text.get(end).is_some_and(|&b| is_word_byte(b)))
 }
 
 /// Whether the byte before `at`, spaces and tabs aside, ends an operand (so a sign at `at`

@@ -11,6 +11,9 @@
 //! [classes]
 //! log = false                    # no log-injection findings
 //!
+//! [limits]
+//! check_budget = 50_000_000      # steps one sink check may take before it stops (see below)
+//!
 //! [collect]
 //! output = "target/iast/collection"   # like IAST_OUTPUT, relative to this file
 //!
@@ -23,6 +26,12 @@
 //! fingerprint = "5b1c2e0f3a9d7c41"
 //! reason = "admin-only endpoint; the proxy rejects quotes"
 //! ```
+//!
+//! `limits.check_budget` bounds the work of one sink check, in steps of about one byte of one
+//! pass over the argument (sqlparser's tokenizer counts 100 per byte): the default is some tens
+//! of milliseconds. A check that spends it stops, keeps what it found, reports a flow whose
+//! analysis did not fit as unsanitized, and is counted in the report's
+//! `limits.budget_exceeded`.
 //!
 //! The file is walked key by key against this schema rather than deserialized, so that
 //! every error names the file, the line and the full key (`report.fail_on`,
@@ -53,6 +62,9 @@ pub const FILE_NAME: &str = "iast.toml";
 /// The shortest `min_match_length`: shorter pieces of values are not indexed.
 pub const MIN_MATCH_FLOOR: usize = crate::taint::MIN_PARTIAL;
 
+/// The smallest `limits.check_budget`: below it, ordinary checks of a few KiB would stop.
+pub const MIN_CHECK_BUDGET: u64 = 100_000;
+
 /// The settings of `iast.toml`; [`Config::default`] when there is no file.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -68,6 +80,8 @@ pub struct Config {
     pub redaction_patterns: Vec<regex_lite::Regex>,
     /// Classes whose findings are not reported.
     pub disabled: ClassSet,
+    /// Steps one sink check may take (`limits.check_budget`).
+    pub check_budget: u64,
     /// The collection directory, when the file names one.
     pub output: Option<PathBuf>,
     /// Findings at or above this confidence fail `cargo iast test`.
@@ -88,6 +102,7 @@ impl Default for Config {
             redaction: true,
             redaction_patterns: Vec::new(),
             disabled: ClassSet::EMPTY,
+            check_budget: crate::work::DEFAULT_BUDGET,
             output: None,
             fail_on: FailOn::Unsanitized,
             report_dir: None,
@@ -339,6 +354,23 @@ impl Parser<'_> {
                     }
                     Ok(true)
                 })?,
+                "limits" => self.table(name, value, |k, v| match k {
+                    "check_budget" => {
+                        let n = self.integer("limits.check_budget", v)?;
+                        if n < MIN_CHECK_BUDGET as i64 {
+                            return Err(self.error(
+                                v.span(),
+                                Some("limits.check_budget"),
+                                format!(
+                                    "`limits.check_budget` must be at least {MIN_CHECK_BUDGET}, not {n}"
+                                ),
+                            ));
+                        }
+                        config.check_budget = n as u64;
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                })?,
                 "collect" => self.table(name, value, |k, v| match k {
                     "output" => {
                         config.output = Some(self.path("collect.output", v)?);
@@ -411,7 +443,7 @@ impl Parser<'_> {
                         config.baseline.push(s);
                     }
                 }
-                _ => return Err(self.unknown(key, "", &["taint", "redaction", "classes", "collect", "report", "baseline"])),
+                _ => return Err(self.unknown(key, "", &["taint", "redaction", "classes", "limits", "collect", "report", "baseline"])),
             }
         }
         Ok(config)
@@ -434,6 +466,7 @@ impl Parser<'_> {
                     "redaction" => &["enabled", "patterns"],
                     "classes" => &Vulnerability::ALL.map(|v| v.word()),
                     "collect" => &["output"],
+                    "limits" => &["check_budget"],
                     _ => &["fail_on", "dir", "formats"],
                 };
                 return Err(self.unknown(key, section, known));

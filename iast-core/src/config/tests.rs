@@ -246,3 +246,21 @@ fn patterns_hide_their_groups_or_whole_match() {
     let shown: Vec<&[u8]> = spans.iter().map(|r| &text[r.clone()]).collect();
     assert_eq!(shown, [&b"123-45-6789"[..], b"tok_abc", b"tok_def"]);
 }
+
+#[test]
+fn the_check_budget_is_read_and_bounded() {
+    let c = Config::parse("iast.toml", "[limits]\ncheck_budget = 2_000_000\n").unwrap();
+    assert_eq!(c.check_budget, 2_000_000);
+    assert_eq!(Config::default().check_budget, crate::work::DEFAULT_BUDGET);
+    at(
+        &err("[limits]\ncheck_budget = 10\n"),
+        2,
+        "limits.check_budget",
+    );
+    at(
+        &err("[limits]\ncheck_budget = \"50ms\"\n"),
+        2,
+        "limits.check_budget",
+    );
+    at(&err("[limits]\nbudget = 1\n"), 2, "limits.budget");
+}

@@ -99,6 +99,7 @@ impl Partials {
             return;
         };
         let forward = common_prefix(rest, tail);
+        crate::work::charge(back + forward);
         let (start, end) = (p - back, p + forward);
         if end - start < MIN_PARTIAL {
             return;

@@ -110,6 +110,48 @@ pub struct TaintStore {
     scratch: Scratch,
 }
 
+/// Argument positions probed per batch: the probes' scratch holds at most this many slots (and
+/// the candidates of a batch are checked before the next is probed), so that it does not grow
+/// with the argument. Cut to a multiple of the stride, so that batches keep the probe alignment.
+const PROBE_CHUNK: usize = 64 << 10;
+
+/// Scratch kept between scans, so that the usual small scans allocate nothing; past this a
+/// scan's scratch is freed when it ends.
+const MAX_KEPT_SCRATCH: usize = 64 << 10;
+
+/// Probes `arg` with `index` at multiples of `stride`, in batches of `PROBE_CHUNK` positions,
+/// handing each batch's stored grams to `visit`; stops early when the check's budget is spent.
+fn probe_in_chunks(
+    index: &GramIndex,
+    arg: &[u8],
+    stride: usize,
+    slots: &mut Vec<(usize, Slot)>,
+    mut visit: impl FnMut(&[(usize, Slot)]),
+) {
+    let stride = stride.max(1);
+    let chunk = PROBE_CHUNK / stride * stride;
+    let mut from = 0;
+    while from < arg.len() {
+        let to = (from + chunk).min(arg.len());
+        // The windows of the batch's last positions reach `GRAM - 1` bytes past it.
+        let window = &arg[from..(to + GRAM - 1).min(arg.len())];
+        if !crate::work::charge(window.len()) {
+            return;
+        }
+        slots.clear();
+        index.probe(window, stride, slots);
+        slots.retain_mut(|(p, _)| {
+            *p += from;
+            *p < to
+        });
+        visit(slots);
+        if crate::work::exhausted() {
+            return;
+        }
+        from = to;
+    }
+}
+
 #[derive(Debug, Default)]
 struct Scratch {
     slots: Vec<(usize, Slot)>,
@@ -127,6 +169,18 @@ impl Scratch {
         self.wholes.clear();
         self.partials.clear();
         self.variants.clear();
+    }
+
+    /// Frees what one large scan grew: a scan's scratch is bounded by `PROBE_CHUNK` for the
+    /// probes, but its hits and partial pieces grow with what it found, and a context must not
+    /// keep a big argument's worth of them until it ends.
+    fn release(&mut self) {
+        if self.heap_bytes() > MAX_KEPT_SCRATCH {
+            *self = Scratch {
+                variants: std::mem::take(&mut self.variants),
+                ..Scratch::default()
+            };
+        }
     }
 
     fn heap_bytes(&self) -> usize {
@@ -370,43 +424,46 @@ impl TaintStore {
         };
         if !self.medium.is_empty() {
             let stride = self.medium.stride();
-            slots.clear();
-            self.medium.probe(arg, stride, slots);
-            for &(p, slot) in slots.iter() {
-                whole_at(stride, p, slot.node);
-            }
+            probe_in_chunks(&self.medium, arg, stride, slots, |slots| {
+                for &(p, slot) in slots {
+                    whole_at(stride, p, slot.node);
+                }
+            });
         }
         if !self.grams.is_empty() {
             let stride = self.grams.stride();
             let (arena, grams) = (entries.arena(), &self.grams);
-            slots.clear();
-            grams.probe(arg, stride, slots);
-            for &(p, slot) in slots.iter() {
-                if slot.node != NIL {
-                    whole_at(stride, p, slot.node);
-                }
-                if slot.head == NIL || slot.count > STOP_COUNT {
-                    continue;
-                }
-                let gram = load(arg, p);
-                for pos in grams.positions(slot.head) {
-                    if load(arena, pos as usize) != gram {
+            probe_in_chunks(grams, arg, stride, slots, |slots| {
+                for &(p, slot) in slots {
+                    if slot.node != NIL {
+                        whole_at(stride, p, slot.node);
+                    }
+                    if slot.head == NIL || slot.count > STOP_COUNT {
                         continue;
                     }
-                    let entry = entries.get(entries.at(pos));
-                    let q = (pos - entry.start) as usize;
-                    partials.seed(arg, p, entries.bytes(entry), q, entry.owner, stride);
+                    let gram = load(arg, p);
+                    for pos in grams.positions(slot.head) {
+                        if load(arena, pos as usize) != gram {
+                            continue;
+                        }
+                        let entry = entries.get(entries.at(pos));
+                        let q = (pos - entry.start) as usize;
+                        partials.seed(arg, p, entries.bytes(entry), q, entry.owner, stride);
+                    }
                 }
-            }
+            });
         }
         if !self.short.is_empty() {
             whole::short_hits(&self.short, entries, arg, hits);
         }
-        if hits.is_empty() && partials.pieces.is_empty() {
-            return Vec::new();
-        }
-        let mut ranges = assemble(hits, &partials.pieces, &self.values);
-        self.safe.mark(arg, &mut ranges);
+        let ranges = if hits.is_empty() && partials.pieces.is_empty() {
+            Vec::new()
+        } else {
+            let mut ranges = assemble(hits, &partials.pieces, &self.values);
+            self.safe.mark(arg, &mut ranges);
+            ranges
+        };
+        self.scratch.release();
         ranges
     }
 

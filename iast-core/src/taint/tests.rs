@@ -835,3 +835,46 @@ fn safe_ranges_say_which_callers_gave_the_values_covering_them() {
     assert_eq!(s.scan(b"x = user-input-value!")[0].safe_by, 0b101);
     assert_eq!(s.scan(b"x = user-input-value")[0].safe_by, 0);
 }
+
+/// The steps of one scan of `arg` against `values`.
+fn scan_steps(values: &[String], arg: &str) -> u64 {
+    let mut s = store();
+    for v in values {
+        s.add_tainted(v.as_bytes(), 0);
+    }
+    crate::work::steps_of(|| drop(s.scan(arg.as_bytes())))
+}
+
+/// The audit's shapes: a periodic value against runs of it joined by quotes, whole and one
+/// byte short. Each compare used to run to the quote, so the work grew with the square of the
+/// value; now it grows with the argument.
+#[test]
+fn periodic_runs_cost_steps_in_proportion() {
+    for short in [0, 1] {
+        let steps: Vec<u64> = [1usize << 12, 1 << 14, 1 << 16]
+            .iter()
+            .map(|&n| {
+                let value = "a".repeat(n / 16);
+                let arg = vec!["a".repeat(n / 16 - short); 16].join("'");
+                scan_steps(&[value], &arg)
+            })
+            .collect();
+        assert!(steps[1] <= steps[0] * 5, "{steps:?}");
+        assert!(steps[2] <= steps[0] * 20, "{steps:?}");
+    }
+}
+
+/// A scan that spends its budget stops with what it found.
+#[test]
+fn a_scan_stops_when_the_budget_is_spent() {
+    let mut s = store();
+    let value = "a".repeat(1 << 12);
+    s.add_tainted(value.as_bytes(), 0);
+    let arg = vec![value.as_str(); 64].join("'");
+    let check = crate::work::begin(100_000);
+    let ranges = s.scan(arg.as_bytes());
+    assert!(check.exceeded());
+    drop(check);
+    assert!(!ranges.is_empty() && ranges.len() < 64, "{}", ranges.len());
+    assert!(crate::work::last_check_steps() < 100_000 + (1 << 16));
+}

@@ -124,6 +124,9 @@ impl Trie {
             if !n.split {
                 return;
             }
+            if !crate::work::charge(GRAM) {
+                return;
+            }
             let at = p + GRAM * n.depth as usize;
             for len in 1..GRAM {
                 if n.tails & (1 << len) != 0

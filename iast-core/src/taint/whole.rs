@@ -8,6 +8,7 @@
 use super::entries::{Entries, Entry};
 use super::grams::{GRAM, load};
 use super::hash::MixMap;
+use super::partial::MIN_PARTIAL;
 use super::range::{Hit, MatchKind};
 use super::short::{ShortIndex, isolated};
 
@@ -23,19 +24,26 @@ pub(super) fn kind(entry: Entry, stored: &[u8], found: &[u8]) -> MatchKind {
     }
 }
 
-/// How many occurrences of one entry that overlap its previous occurrence are checked per
-/// scan. Only a periodic value (a run of one byte, `"abab…"`) overlaps itself, and in a long
-/// periodic argument it occurs at nearly every offset, each check costing its whole length: this
-/// keeps such a scan linear. Past the cap its non-overlapping occurrences are still reported,
-/// and (for values of `MIN_PARTIAL` bytes or more) the bytes between them are still covered by
-/// partial matches of the same value.
+/// How many candidate occurrences of one entry that overlap the previous candidate compared
+/// are compared per run of overlapping candidates, found or not. Only a periodic value (a run
+/// of one byte, `"abab…"`) overlaps itself, and only a periodic or near-periodic argument gives
+/// candidates at nearly every offset, each compare costing up to the value's length: without
+/// the cap, 16 runs of 64 KiB of `a` joined by quotes and checked against a 64 KiB value of `a`
+/// cost billions of byte compares, every one failing at the quote. With it, each stretch of the
+/// argument as long as the value is compared at most `MAX_SELF_OVERLAPS + 1` times per entry,
+/// so the compares of an entry cost at most `(MAX_SELF_OVERLAPS + 1) * (arg + value)` bytes.
+/// Past the cap its non-overlapping occurrences are still reported, and (for values of
+/// `MIN_PARTIAL` bytes or more) the bytes between them are still covered by partial matches of
+/// the same value. Entries shorter than `MIN_PARTIAL` are not capped: partial matches would
+/// not cover what the cap skipped, and a compare of a few bytes costs no more than the probe
+/// that found it.
 pub(super) const MAX_SELF_OVERLAPS: u32 = 16;
 
 /// Per-scan state of the whole-occurrence checks.
 #[derive(Debug, Default)]
 pub(super) struct Wholes {
-    /// Per entry: the end of its latest occurrence, and how many occurrences overlapped the one
-    /// before.
+    /// Per entry: the end of the latest candidate compared, and how many compared candidates in
+    /// a row overlapped the one before.
     latest: MixMap<u32, (usize, u32)>,
 }
 
@@ -82,21 +90,20 @@ impl Wholes {
         if !eq_fold_word(load(found, tail), load(stored, tail)) {
             return None;
         }
-        let latest = self.latest.get(&id).copied();
-        let overlaps = match latest {
+        let overlaps = match self.latest.get(&id).copied() {
             Some((latest_end, count)) if start < latest_end => {
-                if count >= MAX_SELF_OVERLAPS {
+                if count >= MAX_SELF_OVERLAPS && stored.len() >= MIN_PARTIAL {
                     return None;
                 }
                 count + 1
             }
-            Some((_, count)) => count,
-            None => 0,
+            _ => 0,
         };
-        if !found.eq_ignore_ascii_case(stored) {
+        // A failed compare counts as much as a found one: both cost the value's length.
+        self.latest.insert(id, (end, overlaps));
+        if !crate::work::charge(stored.len()) || !found.eq_ignore_ascii_case(stored) {
             return None;
         }
-        self.latest.insert(id, (end, overlaps));
         Some(Hit {
             start,
             end,

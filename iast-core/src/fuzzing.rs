@@ -1,0 +1,198 @@
+//! Entry points for the fuzz targets in `fuzz/`: not part of the API.
+//!
+//! The analyzers, the redactor and the taint store are private to this crate, and a fuzz
+//! target is another crate. What is here only forwards, or repeats the engine's own sequence
+//! of calls where the engine does them inline, so that a target reaches the code the engine
+//! runs with the inputs the engine gives it.
+
+use crate::analyzers::{self, Input};
+use crate::evidence::{self, Evidence, Marked};
+use crate::redact::{self, Subject};
+use crate::taint::{self, TaintStore};
+use crate::{ClassSet, Confidence, MatchKind, SqlDialect, Vulnerability};
+use std::ops::Range;
+
+/// Panics unless `tainted` is what the engine hands an analyzer: non-empty ranges, sorted by
+/// start, within `len`.
+fn check_ranges(len: usize, tainted: &[Range<usize>]) {
+    assert!(
+        tainted.iter().all(|r| r.start < r.end && r.end <= len),
+        "ranges {tainted:?} out of 0..{len}"
+    );
+    assert!(tainted.is_sorted_by_key(|r| r.start), "ranges {tainted:?}");
+}
+
+/// The analyzer of `class` on `text` with its `tainted` ranges, as the sink parameter
+/// `argument`. The ranges must be non-empty, sorted by start and within `text`.
+pub fn analyze(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    tainted: &[Range<usize>],
+) -> Confidence {
+    check_ranges(text.len(), tainted);
+    analyzers::analyze(
+        class,
+        &Input {
+            text,
+            tainted,
+            argument,
+        },
+    )
+}
+
+/// Whether the engine drops an unsanitized flow of `class` as plain data.
+pub fn harmless(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    tainted: &[Range<usize>],
+) -> bool {
+    check_ranges(text.len(), tainted);
+    analyzers::harmless(
+        class,
+        &Input {
+            text,
+            tainted,
+            argument,
+        },
+    )
+}
+
+/// Whether the engine drops an unsanitized flow of `class` found by value as the program's
+/// own constant.
+pub fn inert(class: Vulnerability, argument: &str, text: &[u8], tainted: &[Range<usize>]) -> bool {
+    check_ranges(text.len(), tainted);
+    analyzers::inert(
+        class,
+        &Input {
+            text,
+            tainted,
+            argument,
+        },
+    )
+}
+
+/// Drops the SQL tokens kept between the calls of one check, as the engine does after each.
+pub fn forget_tokens() {
+    analyzers::forget_tokens();
+}
+
+/// The insides of the SQL string literals of `text`, as redaction reads them.
+pub fn sql_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Range<usize>> {
+    analyzers::string_literal_spans(dialect, text)
+}
+
+/// What redaction made of a sink argument.
+#[derive(Debug)]
+pub struct Redacted {
+    /// Bytes of the argument read for secrets: the evidence never shows past them.
+    pub cut: usize,
+    /// The spans of `text[..cut]` to hide.
+    pub spans: Vec<Range<usize>>,
+    /// `text[..cut]` with each span replaced by the marker.
+    pub shown: Vec<u8>,
+    /// The tainted ranges (of the prefix), moved onto `shown`.
+    pub moved: Vec<Range<usize>>,
+    /// The evidence built from `shown`.
+    pub evidence: Evidence,
+    /// The evidence without redaction.
+    pub plain: Evidence,
+}
+
+/// The marker a hidden span becomes.
+pub const REDACTED: &[u8] = evidence::REDACTED;
+
+/// The engine's redaction of a finding's evidence: `tainted` holds the ranges with whether
+/// their source is secret-named, non-empty, sorted by start and within `text`.
+pub fn redact(
+    class: Vulnerability,
+    argument: &'static str,
+    text: &[u8],
+    tainted: &[(Range<usize>, bool)],
+) -> Redacted {
+    let ranges: Vec<Range<usize>> = tainted.iter().map(|(r, _)| r.clone()).collect();
+    check_ranges(text.len(), &ranges);
+    let first = ranges.iter().map(|r| r.start).min().unwrap_or(0);
+    let cut = evidence::window_end(text.len(), first);
+    let in_prefix: Vec<(Range<usize>, bool)> = tainted
+        .iter()
+        .filter(|(r, _)| r.start < cut)
+        .map(|(r, secret)| (r.start..r.end.min(cut), *secret))
+        .collect();
+    let spans = redact::secret_spans(&Subject {
+        class,
+        argument,
+        text: &text[..cut],
+        tainted: &in_prefix,
+    });
+    let marked: Vec<Marked> = in_prefix
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _))| (r.clone(), i, MatchKind::Exact))
+        .collect();
+    let (shown, moved) = evidence::hide(&text[..cut], &spans, &marked);
+    let mut redacted = Evidence::new(argument, &shown, &moved);
+    redacted.cut_after |= cut < text.len();
+    let all: Vec<Marked> = ranges
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.clone(), i, MatchKind::Exact))
+        .collect();
+    analyzers::forget_tokens();
+    Redacted {
+        cut,
+        spans,
+        shown,
+        moved: moved.into_iter().map(|(r, _, _)| r).collect(),
+        evidence: redacted,
+        plain: Evidence::new(argument, text, &all),
+    }
+}
+
+/// Whether redaction hides everything under a parameter or source of this name.
+pub fn secret_name(name: &str) -> bool {
+    redact::secret_name(name)
+}
+
+/// Bounds on what one store keeps.
+pub use crate::taint::Limits as StoreLimits;
+
+/// What an add did.
+pub use crate::taint::Added;
+
+/// A tainted range of a scanned argument.
+pub use crate::taint::TaintedRange as Found;
+
+/// A context's taint store.
+#[derive(Debug)]
+pub struct Store(TaintStore);
+
+/// The shortest piece of a value matched on its own.
+pub const MIN_PARTIAL: usize = taint::MIN_PARTIAL;
+
+impl Store {
+    pub fn new(limits: StoreLimits) -> Store {
+        Store(TaintStore::new(limits))
+    }
+
+    /// Records a source's value; with `address`, `bytes` must stay alive and unmoved while
+    /// the store is scanned, as a source's returned buffer is.
+    pub fn add_tainted(&mut self, bytes: &[u8], source: u32, address: bool) -> Added {
+        self.0.add_tainted_at(bytes, source, address)
+    }
+
+    /// Records a sanitizer's output or a validated value, safe for `classes`, given by the
+    /// callers' `by` bits.
+    pub fn add_safe(&mut self, bytes: &[u8], classes: ClassSet, by: u64, address: bool) -> Added {
+        self.0.add_safe_by(bytes, classes, by, address)
+    }
+
+    pub fn scan(&mut self, arg: &[u8]) -> Vec<Found> {
+        self.0.scan(arg)
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
