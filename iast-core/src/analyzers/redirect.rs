@@ -97,4 +97,45 @@ mod tests {
         );
         assert_eq!(c("https://trusted.example{}", "/home"), Unsanitized);
     }
+
+    /// Where a browser on `https://trusted.example/page` goes for `location`.
+    fn resolved_host(location: &str) -> Option<String> {
+        let page = url::Url::parse("https://trusted.example/page").ok()?;
+        page.join(location).ok()?.host_str().map(str::to_owned)
+    }
+
+    #[test]
+    fn leading_blanks_are_trimmed_before_the_target_is_read() {
+        // The URL parser strips leading spaces and C0 controls: what follows them decides.
+        for (location, expected) in [
+            (" /account", Unsanitized),
+            ("\u{1}\t /account", Unsanitized),
+            (" account", Unsanitized),
+            ("  ?page=2", Unsanitized),
+            (" //evil.example", Confirmed),
+            ("\u{1} \\\\evil.example", Confirmed),
+            (" https://evil.example", Confirmed),
+        ] {
+            assert_eq!(c("{}", location), expected, "{location:?}");
+            let leaves = resolved_host(location).as_deref() != Some("trusted.example");
+            assert_eq!(leaves, expected == Confirmed, "{location:?}");
+        }
+    }
+
+    #[test]
+    fn the_answer_depends_on_the_tainted_bytes_not_their_ranges() {
+        let c = |text: &[u8], tainted: &[std::ops::Range<usize>]| {
+            analyze(&Input {
+                text,
+                tainted,
+                argument: "location",
+            })
+        };
+        let path = b" /account";
+        assert_eq!(c(path, &[0..1, 1..9]), Unsanitized);
+        assert_eq!(c(path, &[0..9, 0..1, 1..9]), Unsanitized);
+        let away = b" //evil.example";
+        assert_eq!(c(away, &[0..1, 1..15]), Confirmed);
+        assert_eq!(c(away, &[0..2, 2..15]), Confirmed);
+    }
 }

@@ -132,11 +132,14 @@ fn internal_v6(address: &Ipv6Addr) -> bool {
         || embedded.is_some_and(internal_v4)
 }
 
-/// Whether any tainted range shares a byte with `span`.
+/// Whether any tainted range shares a byte with `span`. An empty span (the origin of a
+/// reference relative to the current server) has no byte to share: a range around its
+/// position only covers blanks the parser trims, and answering by position would make the
+/// answer depend on whether one range or two cover those bytes.
 pub(super) fn overlaps(tainted: &[Range<usize>], span: &Range<usize>) -> bool {
     tainted
         .iter()
-        .any(|r| r.start < span.end && span.start < r.end)
+        .any(|r| r.start.max(span.start) < r.end.min(span.end))
 }
 
 /// The scheme of a URL, as far as the analyzers care.
@@ -462,6 +465,17 @@ mod tests {
         assert_eq!(c("{}", "\\\\evil.example"), Confirmed);
         assert_eq!(c("/{}", "\\evil.example"), Confirmed);
         assert_eq!(c("/api/users/{}", "7"), Unsanitized);
+    }
+
+    #[test]
+    fn a_relative_reference_has_no_origin_to_overlap() {
+        assert_eq!(c("{}", " /api/users"), Unsanitized);
+        assert_eq!(c("{}", "\t users/7"), Unsanitized);
+        assert_eq!(c("{}", " //evil.example"), Confirmed);
+        assert!(!overlaps(&[0..1, 1..9], &(1..1)));
+        assert!(!overlaps(&[0..9, 1..9], &(1..1)));
+        assert!(overlaps(&[0..2, 6..7], &(1..5)));
+        assert!(!overlaps(&[0..1, 5..6], &(1..5)));
     }
 
     #[test]

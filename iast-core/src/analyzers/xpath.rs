@@ -12,8 +12,10 @@ use std::ops::Range;
 
 pub(super) fn analyze(input: &Input<'_>) -> Confidence {
     let tokens = tokenize(input.text);
-    let changed = input
-        .tainted
+    // Ranges that overlap or touch are one run of the attacker's, judged whole: a value split
+    // between two sources (`-` from one, `42` from the next) is still one value.
+    let runs = crate::ranges::merge(input.tainted.iter().cloned(), input.text.len());
+    let changed = runs
         .iter()
         .any(|r| !within_one_value(input.text, &tokens, r));
     if changed {
@@ -209,6 +211,27 @@ mod tests {
         assert_eq!(c("//item[delta={}]", "-3"), Unsanitized);
         assert_eq!(c("//item[position()={} and @a='b']", "2"), Unsanitized);
         assert_eq!(c("//user[contains(name, '{}')]", "ali"), Unsanitized);
+    }
+
+    #[test]
+    fn a_value_split_between_sources_is_judged_whole() {
+        let c = |tainted: &[Range<usize>]| {
+            analyze(&Input {
+                text: b"//item[@id=-42]",
+                tainted,
+                argument: "expression",
+            })
+        };
+        assert_eq!(
+            confidence_of(analyze, "expression", "//item[@id={}]", "-42"),
+            Unsanitized
+        );
+        assert_eq!(c(&[11..12, 12..14]), Unsanitized);
+        assert_eq!(c(&[11..14, 11..12, 12..14]), Unsanitized);
+        assert_eq!(c(&[11..13, 12..14]), Unsanitized);
+        // Joined to a tainted `=` or `]`, the run brings structure.
+        assert_eq!(c(&[10..11, 11..14]), Confirmed);
+        assert_eq!(c(&[11..12, 12..15]), Confirmed);
     }
 
     #[test]

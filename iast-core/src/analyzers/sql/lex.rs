@@ -3,6 +3,8 @@
 //! sqlparser locates tokens by line and column (counted in characters), and needs a `&str`;
 //! the analyzer works on bytes. This module bridges the two: it hands the tokenizer a string
 //! with exactly the byte offsets of the argument, and converts every span to a byte range.
+//! Where the tokenizer glues a sigil to punctuation into one word (`@,`), the text is read
+//! again with the sigil standing alone (see [`glued_sigil`]).
 
 use memchr::memmem;
 use sqlparser::dialect::Dialect;
@@ -109,21 +111,61 @@ pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Rc<Lexed> {
     lexed
 }
 
+/// Stands in for a sigil the tokenizer glued to the next character (see [`glued_sigil`]): a
+/// comma is one token whatever follows it, ends whatever token precedes it, and like the sigil
+/// alone it is punctuation, no operand.
+const SEPARATE: u8 = b',';
+
+/// How many times a text is tokenized again with glued sigils separated. A separated sigil
+/// can expose another glued one only where the glued word had hidden a quote or a comment
+/// opener; what is still glued after these rounds is taken as structure.
+const SIGIL_ROUNDS: usize = 4;
+
 fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
-    let src = prepare(text);
+    let mut src = prepare(text);
     let mut raw = Vec::new();
-    let failed = Tokenizer::new(dialect, &src)
-        .with_unescape(false)
-        .tokenize_with_location_into_buf(&mut raw)
-        .is_err();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut rounds = 0;
+    let failed = loop {
+        raw.clear();
+        let failed = Tokenizer::new(dialect, &src)
+            .with_unescape(false)
+            .tokenize_with_location_into_buf(&mut raw)
+            .is_err();
+        let mut cursor = Cursor::new(&src);
+        spans.clear();
+        spans.extend(raw.iter().map(|TokenWithSpan { span, .. }| {
+            let start = cursor.offset(span.start);
+            start..cursor.offset(span.end).max(start)
+        }));
+        let glued: Vec<Range<usize>> = raw
+            .iter()
+            .zip(&spans)
+            .filter_map(|(t, span)| {
+                let sigil = glued_sigil(dialect, &t.token, src.get(span.clone())?)?;
+                Some(span.start..span.start + sigil)
+            })
+            .collect();
+        if glued.is_empty() || rounds == SIGIL_ROUNDS {
+            break failed;
+        }
+        rounds += 1;
+        let mut bytes = src.into_owned().into_bytes();
+        for sigil in glued {
+            bytes[sigil].fill(SEPARATE);
+        }
+        // ASCII written over ASCII: still UTF-8, and the fallback keeps this total.
+        src = Cow::Owned(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        );
+    };
     let backslash = dialect.supports_string_literal_backslash_escape();
     let hints = dialect.supports_multiline_comment_hints();
-    let mut cursor = Cursor::new(&src);
     let mut toks: Vec<Tok> = Vec::with_capacity(raw.len());
     let mut after_line_comment = false;
-    for TokenWithSpan { token, span } in &raw {
-        let start = cursor.offset(span.start);
-        let end = cursor.offset(span.end).max(start);
+    for (TokenWithSpan { token, .. }, span) in raw.iter().zip(&spans) {
+        let (start, end) = (span.start, span.end);
         // A line comment ends at the newline after it, which the tokenizer returns as a token
         // of its own: that newline is the comment's closing delimiter, not a blank.
         if after_line_comment
@@ -139,9 +181,18 @@ fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
             token,
             Token::Whitespace(Whitespace::SingleLineComment { .. })
         );
-        let kind = kind_of(token, text, start..end, backslash, hints);
+        let glued = src
+            .get(start..end)
+            .and_then(|word| glued_sigil(dialect, token, word))
+            .is_some();
+        let kind = if glued {
+            Kind::Other
+        } else {
+            kind_of(token, text, start..end, backslash, hints)
+        };
         let operand = match token {
             Token::Whitespace(_) => false,
+            Token::Word(_) if glued => false,
             // Many column names are keywords to sqlparser (`name`, `id`); a sign after a
             // keyword is read as negation, after an identifier as subtraction.
             Token::Word(w) => w.quote_style.is_some() || w.keyword == Keyword::NoKeyword,
@@ -160,6 +211,28 @@ fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
     }
     let failed_at = failed.then(|| toks.iter().map(|t| t.span.end).max().unwrap_or(0));
     Lexed { toks, failed_at }
+}
+
+/// The length of the sigil (`@`, `@@`, `#`, `%`) that starts `word` when the tokenizer read it
+/// and the character after it as one word although that character cannot be part of a name:
+/// sqlparser takes any character after a sigil that may start a name (`@,`, `@;DROP`, `#(`).
+/// The sigil there is an operator or a variable's marker, and the rest is read anew.
+fn glued_sigil(dialect: &dyn Dialect, token: &Token, word: &str) -> Option<usize> {
+    let Token::Word(w) = token else {
+        return None;
+    };
+    if w.quote_style.is_some() {
+        return None;
+    }
+    let sigil = if word.starts_with("@@") {
+        2
+    } else if word.starts_with(['@', '#', '%']) {
+        1
+    } else {
+        return None;
+    };
+    let next = word.get(sigil..)?.chars().next()?;
+    (!dialect.is_identifier_part(next)).then_some(sigil)
 }
 
 /// `text` as a string with the same byte offsets, for the tokenizer.
@@ -365,6 +438,30 @@ mod tests {
         assert_eq!(toks[2].0, 7..27);
         assert_eq!(toks[2].1, Kind::Other);
         assert_eq!(&text[toks[4].0.clone()], b"a");
+    }
+
+    #[test]
+    fn a_sigil_glued_to_punctuation_stands_alone() {
+        let other = |at: usize| (at..at + 1, Kind::Other);
+        let blank = |at: usize| (at..at + 1, Kind::Blank);
+        assert_eq!(
+            spans(&GenericDialect {}, b"@@, @x #("),
+            [
+                other(0),
+                other(1),
+                other(2),
+                blank(3),
+                (4..6, Kind::Word),
+                blank(6),
+                other(7),
+                other(8),
+            ]
+        );
+        // After the sigil the text reads on as after an `@` alone: MySQL's `#` opens a comment.
+        let toks = spans(&MySqlDialect {}, b"SELECT @#x\n1");
+        assert_eq!(toks[2], other(7));
+        assert!(matches!(toks[3], (ref span, Kind::Quoted { .. }) if *span == (8..11)));
+        assert_eq!(toks[4], (11..12, Kind::Number));
     }
 
     #[test]

@@ -255,6 +255,64 @@ fn a_lone_bare_word_is_unsanitized() {
 }
 
 #[test]
+fn a_sigil_glued_to_punctuation_is_no_bare_word() {
+    // sqlparser reads `@` (and the generic `#`) with whatever character follows as one word.
+    for dialect in SqlDialect::ALL {
+        for (text, tainted) in [
+            (&b"@@,"[..], 0..3),
+            (b" @, ", 0..4),
+            (b"#,", 0..2),
+            (b"SELECT @;DROP TABLE t", 7..21),
+            (b"SELECT * FROM t ORDER BY @,name", 25..31),
+        ] {
+            assert_eq!(
+                one(dialect, text, tainted.clone()),
+                Confirmed,
+                "{dialect:?}: {:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+    let lone = |text: &[u8], tainted: Range<usize>| {
+        lone_word(&Input {
+            text,
+            tainted: std::slice::from_ref(&tainted),
+            argument: "sql",
+        })
+    };
+    assert!(!lone(b"@@,", 0..3));
+    assert!(!lone(b" @, ", 0..4));
+    // The word after the program's sigil and punctuation is a word of its own.
+    assert!(lone(b"SELECT @;DROP", 9..13));
+    // Variables stay words.
+    assert!(lone(b"SELECT @@version", 7..16));
+    for dialect in [Generic, MySql] {
+        assert_eq!(
+            c(dialect, "SELECT @{}", "total"),
+            Unsanitized,
+            "{dialect:?}"
+        );
+        assert_eq!(
+            c(dialect, "SELECT @@{}", "version"),
+            Unsanitized,
+            "{dialect:?}"
+        );
+        // After the sigil, the tokenizer goes on as it would after an `@` alone: here a
+        // comment begins, and a quote inside it is the comment's text.
+        assert_eq!(
+            c(dialect, "SELECT 1 @-- {}", "it's"),
+            Unsanitized,
+            "{dialect:?}"
+        );
+        assert_eq!(
+            c(dialect, "SELECT 1 @/* {} */", "it's"),
+            Unsanitized,
+            "{dialect:?}"
+        );
+    }
+}
+
+#[test]
 fn tainted_blanks_are_unsanitized() {
     for dialect in SqlDialect::ALL {
         for v in [" ", "  \t", "\n", "\r\n", " \n\t "] {
