@@ -25,12 +25,21 @@ pub(crate) fn context_ended() {
     ALIVE.fetch_sub(1, Relaxed);
 }
 
-/// A sink ran with no context current on its thread.
-#[cold]
+/// A sink ran with no context current on its thread. Inlined into the annotated function up
+/// to the one load; the rest is out of line, where no context is alive it is never reached.
+#[inline(always)]
 pub(crate) fn sink_outside() {
+    if ALIVE.load(Relaxed) > 0 {
+        count_outside();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn count_outside() {
     // Instrumentation itself runs paused (a callback that logs at the end of a context): its
     // sinks are iast's, not the application's.
-    if ALIVE.load(Relaxed) > 0 && !crate::context::paused() {
+    if !crate::context::paused() {
         OUTSIDE.fetch_add(1, Relaxed);
     }
 }

@@ -33,7 +33,7 @@ pub fn sink(
 }
 
 /// A sink call that found no context current on its thread (see `lost`).
-#[inline]
+#[inline(always)]
 pub fn sink_outside_context() {
     crate::lost::sink_outside();
 }
