@@ -332,7 +332,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     let check = crate::work::begin(crate::config::active().check_budget);
     check_ranges(call, bytes);
     if check.exceeded() {
-        let sink = Site::of(call.item).function().to_owned();
+        let sink = call.item.function().to_owned();
         *call
             .cx
             .lock()

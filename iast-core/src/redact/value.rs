@@ -351,17 +351,28 @@ fn random_looking(token: &[u8]) -> bool {
 
 /// Whether `b64` is base64 of `user:password`.
 fn basic_credentials(b64: &[u8]) -> bool {
-    let mut acc: u32 = 0;
-    let mut bits = 0;
     let mut decoded = 0;
     let mut colon = false;
-    for &c in b64 {
+    let valid = decode_base64(b64, false, |byte| {
+        colon |= byte == b':';
+        decoded += 1;
+    });
+    valid && colon && decoded >= 3
+}
+
+/// Decodes `text` (the URL-safe alphabet when `url`) up to its first `=`, handing each
+/// decoded byte to `byte`; false at a character outside the alphabet.
+fn decode_base64(text: &[u8], url: bool, mut byte: impl FnMut(u8)) -> bool {
+    let (c62, c63) = if url { (b'-', b'_') } else { (b'+', b'/') };
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &c in text {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
+            _ if c == c62 => 62,
+            _ if c == c63 => 63,
             b'=' => break,
             _ => return false,
         };
@@ -369,12 +380,10 @@ fn basic_credentials(b64: &[u8]) -> bool {
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            let byte = (acc >> bits) as u8;
-            colon |= byte == b':';
-            decoded += 1;
+            byte((acc >> bits) as u8);
         }
     }
-    colon && decoded >= 3
+    true
 }
 
 fn base64url(b: u8) -> bool {
@@ -442,24 +451,13 @@ fn jwts(text: &[u8], out: &mut Vec<Range<usize>>) {
 fn json_object_start(segment: &[u8]) -> bool {
     let mut decoded = [0u8; 36];
     let mut n = 0;
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for &c in segment.iter().take(48) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return false,
-        };
-        acc = (acc << 6 | u32::from(v)) & 0xff_ffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            decoded[n] = (acc >> bits) as u8;
-            n += 1;
-        }
+    // A segment is a run of base64url characters, so it holds no `=` to stop at.
+    let valid = decode_base64(&segment[..segment.len().min(48)], true, |byte| {
+        decoded[n] = byte;
+        n += 1;
+    });
+    if !valid {
+        return false;
     }
     let Some(rest) = decoded[..n].strip_prefix(b"{\"") else {
         return false;
