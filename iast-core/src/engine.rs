@@ -767,6 +767,32 @@ mod tests {
         );
     }
 
+    /// A SQL argument whose analysis would pass the default budget (100 steps per byte) is
+    /// reported without it, as unsanitized, and the report says which sink it stopped at; a
+    /// small one with the same payload is analysed and confirmed, with no limit recorded.
+    #[test]
+    fn a_check_past_its_budget_reports_the_flow_unanalysed_and_says_so() {
+        let payload = "x' OR 1=1 --";
+        let filler = "a".repeat(crate::work::DEFAULT_BUDGET as usize / crate::work::SQL_BYTE);
+        for (rows, confidence, stopped) in [
+            ("", Confidence::Confirmed, None),
+            (filler.as_str(), Confidence::Unsanitized, Some(1)),
+        ] {
+            let cx = Context::new().with_redaction(false);
+            cx.enter(|| {
+                param(payload);
+                query(&format!("SELECT '{rows}' FROM t WHERE name = '{payload}'"));
+            });
+            let report = cx.report();
+            assert_eq!(report.findings().len(), 1, "{report:?}");
+            assert_eq!(report.findings()[0].confidence(), confidence);
+            assert_eq!(
+                report.limits().budget_exceeded.get("app::query").copied(),
+                stopped
+            );
+        }
+    }
+
     fn pooled() -> usize {
         POOL.with(|pool| pool.borrow().len())
     }
