@@ -126,42 +126,37 @@ pub(crate) fn hide(
         return (bytes.to_vec(), ranges.to_vec());
     }
     let mut out = Vec::with_capacity(bytes.len());
-    // For each input offset: where a range starting there starts, and where one ending
-    // there ends, in the output.
-    let mut starts = vec![0; bytes.len() + 1];
-    let mut ends = vec![0; bytes.len() + 1];
+    // Each span kept, with where its marker starts in the output: an offset maps through the
+    // span that ends after it, without a table per byte of the argument.
+    let mut kept: Vec<(Range<usize>, usize)> = Vec::new();
     let mut at = 0;
     for span in spans {
         let (from, to) = (span.start.min(bytes.len()), span.end.min(bytes.len()));
         if from < at || from >= to {
             continue;
         }
-        for i in at..from {
-            starts[i] = out.len();
-            ends[i] = out.len();
-            out.push(bytes[i]);
-        }
-        let marker = out.len();
+        out.extend_from_slice(&bytes[at..from]);
+        kept.push((from..to, out.len()));
         out.extend_from_slice(REDACTED);
-        for i in from..to {
-            starts[i] = marker;
-            ends[i] = out.len();
-        }
-        ends[from] = marker;
         at = to;
     }
-    for i in at..bytes.len() {
-        starts[i] = out.len();
-        ends[i] = out.len();
-        out.push(bytes[i]);
-    }
-    starts[bytes.len()] = out.len();
-    ends[bytes.len()] = out.len();
+    out.extend_from_slice(&bytes[at..]);
+    // Where a range that starts (or ends) at input offset `p` starts (or ends) in the output:
+    // inside a hidden span, at the marker's start (or end); elsewhere, where byte `p` went.
+    let place = |p: usize, end: bool| {
+        let i = kept.partition_point(|(span, _)| span.end <= p);
+        match kept.get(i) {
+            Some((span, marker)) if span.start < p => marker + if end { REDACTED.len() } else { 0 },
+            Some((span, marker)) => marker - (span.start - p),
+            None => out.len() - (bytes.len() - p),
+        }
+    };
     let moved = ranges
         .iter()
         .map(|(r, source, kind)| {
             let (start, end) = (r.start.min(bytes.len()), r.end.min(bytes.len()));
-            (starts[start]..ends[end].max(starts[start]), *source, *kind)
+            let start = place(start, false);
+            (start..place(end, true).max(start), *source, *kind)
         })
         .collect();
     (out, moved)

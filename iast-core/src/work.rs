@@ -2,8 +2,9 @@
 //!
 //! Every check is meant to be linear in its argument and the values, whatever their shape, and
 //! the loops that could be more (comparing a candidate occurrence, extending a partial match,
-//! walking the trie, reading the code analyzer's literals) charge their steps here, and each
-//! analysis is charged its argument's length when it starts. The budget is the last line of defence
+//! walking the trie, reading the code analyzer's literals) charge their steps here; each
+//! analysis is charged its argument's length when it starts, and the SQL analysis each window
+//! of text before sqlparser's tokenizer reads it. The budget is the last line of defence
 //! against a shape nobody foresaw: a check that spends it stops where it is, keeps what it
 //! found so far, and the context records the sink in `Limits::budget_exceeded`.
 //!

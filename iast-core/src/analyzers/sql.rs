@@ -55,7 +55,7 @@ use super::Input;
 use crate::vulnerability::Confidence;
 use lex::{Kind, Tok};
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The SQL dialect the SQL injection analyzer reads sink arguments in.
@@ -142,80 +142,166 @@ pub(super) fn lone_word(input: &Input<'_>) -> bool {
         SqlDialect::MySql => &MySqlDialect {},
         SqlDialect::Sqlite => &SQLiteDialect {},
     };
-    lex::lex(dialect, input.text)
-        .toks
-        .iter()
-        .any(|t| t.kind == Kind::Word && t.span == *run)
+    let mut word = false;
+    let _ = lex::lex(dialect, input.text, true, &mut |t| {
+        word = t.kind == Kind::Word && t.span == *run;
+        if word || t.span.start >= run.start {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    word
 }
 
 fn changes_structure(dialect: &dyn Dialect, text: &[u8], runs: &Runs) -> bool {
     if runs.is_empty() {
         return false;
     }
-    let lexed = lex::lex(dialect, text);
-    let end = lexed.failed_at.unwrap_or(text.len());
-    runs.iter()
-        .any(|run| run_changes_structure(&lexed.toks, text, runs, run.start..run.end.min(end)))
-        || lexed
-            .failed_at
-            .is_some_and(|at| failure_changes_structure(text, runs, at))
-}
-
-/// Whether one run, within the tokenized part of the argument, does more than fill one value.
-fn run_changes_structure(toks: &[Tok], text: &[u8], runs: &Runs, run: Range<usize>) -> bool {
-    if run.is_empty() {
-        return false;
-    }
-    let first = toks.partition_point(|t| t.span.end <= run.start);
-    let mut touched = toks[first..]
-        .iter()
-        .enumerate()
-        .take_while(|(_, t)| t.span.start < run.end)
-        .filter(|(_, t)| t.kind != Kind::Blank)
-        .map(|(i, t)| (first + i, t));
-    let Some((i, tok)) = touched.next() else {
-        return false;
+    let mut judge = Judge {
+        text,
+        runs,
+        next: 0,
+        before_operand: false,
+        touched: Touched::None,
+        escapes: None,
+        changed: false,
     };
-    let tok = match touched.next() {
-        None => tok,
-        Some((_, number))
-            if tok.kind == Kind::Sign
-                && number.kind == Kind::Number
-                && tok.span.end == number.span.start
-                && !follows_operand(toks, i)
-                && touched.next().is_none() =>
-        {
-            number
+    match lex::lex(dialect, text, true, &mut |tok| judge.see(tok)) {
+        ControlFlow::Break(()) => judge.changed,
+        ControlFlow::Continue(failed_at) => {
+            judge.finish() || failed_at.is_some_and(|at| failure_changes_structure(text, runs, at))
         }
-        Some(_) => return true,
-    };
-    !stays_inside(tok, text, runs, &run)
+    }
 }
 
-/// Whether the token before `toks[i]`, blanks aside, ends an operand (so a sign there is a
-/// binary operator).
-fn follows_operand(toks: &[Tok], i: usize) -> bool {
-    toks[..i]
-        .iter()
-        .rev()
-        .find(|t| t.kind != Kind::Blank)
-        .is_some_and(|t| t.operand)
+/// The non-blank tokens a run has touched so far, as far as the verdict needs them.
+enum Touched {
+    None,
+    /// One token, and whether the token before it ends an operand.
+    One(Tok, bool),
+    /// A sign and the number right after it, where the sign negates: one value.
+    SignedNumber(Tok),
 }
 
-/// Whether the part of `run` in `tok` lies where a value goes.
-fn stays_inside(tok: &Tok, text: &[u8], runs: &Runs, run: &Range<usize>) -> bool {
-    let (lo, hi) = (run.start.max(tok.span.start), run.end.min(tok.span.end));
-    match &tok.kind {
-        Kind::Blank | Kind::Word | Kind::Number => true,
-        Kind::Sign | Kind::Other => false,
-        Kind::Quoted {
-            inside,
-            quote,
-            backslash,
-        } => {
-            inside.start <= lo
-                && hi <= inside.end
-                && !(*backslash && escapes_delimiter(text, runs, inside, *quote))
+/// Judges the runs against the tokens as they are read, each run on the tokens it touches: a
+/// run leaves the structure intact when, besides blanks, it touches a single token, and only
+/// where a value goes. Reading stops at the first run that does more, or after the last run.
+struct Judge<'a> {
+    text: &'a [u8],
+    runs: &'a Runs,
+    /// The first run not yet judged.
+    next: usize,
+    /// Whether the last non-blank token read ends an operand (so a sign after it subtracts).
+    before_operand: bool,
+    touched: Touched,
+    /// Whether a tainted backslash escapes the closing quote of the literal that starts at the
+    /// byte given: worked out once per literal, however many runs lie in it.
+    escapes: Option<(usize, bool)>,
+    changed: bool,
+}
+
+impl Judge<'_> {
+    fn see(&mut self, tok: &Tok) -> ControlFlow<()> {
+        while let Some(run) = self.runs.0.get(self.next) {
+            if run.start >= tok.span.end {
+                break;
+            }
+            if run.end > tok.span.start && tok.kind != Kind::Blank {
+                self.touch(tok);
+                if self.changed {
+                    return ControlFlow::Break(());
+                }
+            }
+            if run.end > tok.span.end {
+                break;
+            }
+            // The run ends within this token: judge it, and see whether the next one also
+            // touches this token.
+            if self.close() {
+                return ControlFlow::Break(());
+            }
+        }
+        if tok.kind != Kind::Blank {
+            self.before_operand = tok.operand;
+        }
+        if self.next == self.runs.0.len() {
+            // Every run is judged: the rest of the text cannot change the verdict.
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Adds a non-blank token to what the current run touches.
+    fn touch(&mut self, tok: &Tok) {
+        self.touched = match std::mem::replace(&mut self.touched, Touched::None) {
+            Touched::None => Touched::One(tok.clone(), self.before_operand),
+            Touched::One(sign, false)
+                if sign.kind == Kind::Sign
+                    && tok.kind == Kind::Number
+                    && sign.span.end == tok.span.start =>
+            {
+                Touched::SignedNumber(tok.clone())
+            }
+            _ => {
+                self.changed = true;
+                Touched::None
+            }
+        };
+    }
+
+    /// Judges the current run on what it touched; whether it changes the structure.
+    fn close(&mut self) -> bool {
+        let run = self.runs.0[self.next].clone();
+        self.next += 1;
+        let tok = match std::mem::replace(&mut self.touched, Touched::None) {
+            Touched::None => return false,
+            Touched::One(tok, _) | Touched::SignedNumber(tok) => tok,
+        };
+        self.changed = !self.stays_inside(&tok, &run);
+        self.changed
+    }
+
+    /// Judges the runs left after the last token; whether one changes the structure.
+    fn finish(&mut self) -> bool {
+        if self.changed {
+            return true;
+        }
+        while self.next < self.runs.0.len() {
+            if self.close() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether the part of `run` in `tok` lies where a value goes.
+    fn stays_inside(&mut self, tok: &Tok, run: &Range<usize>) -> bool {
+        let (lo, hi) = (run.start.max(tok.span.start), run.end.min(tok.span.end));
+        match &tok.kind {
+            Kind::Blank | Kind::Word | Kind::Number => true,
+            Kind::Sign | Kind::Other => false,
+            Kind::Quoted {
+                inside,
+                quote,
+                backslash,
+            } => {
+                if !(inside.start <= lo && hi <= inside.end) {
+                    return false;
+                }
+                if !*backslash {
+                    return true;
+                }
+                let escapes = match self.escapes {
+                    Some((at, escapes)) if at == tok.span.start => escapes,
+                    _ => {
+                        let escapes = escapes_delimiter(self.text, self.runs, inside, *quote);
+                        self.escapes = Some((tok.span.start, escapes));
+                        escapes
+                    }
+                };
+                !escapes
+            }
         }
     }
 }
@@ -291,15 +377,15 @@ pub(crate) fn string_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Rang
             Some(c) => c.is_ascii_alphabetic(),
             None => false,
         };
-        let lexed = lex::lex(dialect, text);
-        for tok in &lexed.toks {
+        let read = lex::lex(dialect, text, false, &mut |tok| {
             if let Kind::Quoted { inside, .. } = &tok.kind
                 && is_literal(tok.span.start)
             {
                 out.push(inside.clone());
             }
-        }
-        if let Some(at) = lexed.failed_at
+            ControlFlow::Continue(())
+        });
+        if let ControlFlow::Continue(Some(at)) = read
             && is_literal(at)
         {
             let rest = text.get(at..).unwrap_or_default();

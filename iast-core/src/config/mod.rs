@@ -28,7 +28,7 @@
 //! ```
 //!
 //! `limits.check_budget` bounds the work of one sink check, in steps of about one byte of one
-//! pass over the argument (sqlparser's tokenizer counts 100 per byte): the default is some tens
+//! pass over the argument (sqlparser's tokenizer counts 100 per byte it reads): the default is some tens
 //! of milliseconds. A check that spends it stops, keeps what it found, reports a flow whose
 //! analysis did not fit as unsanitized, and is counted in the report's
 //! `limits.budget_exceeded`.

@@ -4,13 +4,16 @@
 //! the analyzer works on bytes. This module bridges the two: it hands the tokenizer a string
 //! with exactly the byte offsets of the argument, and converts every span to a byte range.
 //! Where the tokenizer glues a sigil to punctuation into one word (`@,`), the text is read
-//! again with the sigil standing alone (see [`glued_sigil`]).
+//! again with the sigil standing alone (see [`glued_sigil`]). A long text is read a window at
+//! a time and its tokens handed on as they come ([`WINDOW`]), so that a reading holds a
+//! bounded number of tokens, not one per byte of the argument.
 
 use memchr::memmem;
 use sqlparser::dialect::Dialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -54,23 +57,40 @@ pub(super) struct Tok {
     pub operand: bool,
 }
 
-/// The tokens of an argument, sorted by start.
+/// The tokens of a short argument and where the tokenizer gave up on it, kept for the other
+/// readings of the same check.
 #[derive(Debug)]
-pub(super) struct Lexed {
-    pub toks: Vec<Tok>,
-    /// Where the token the tokenizer gave up on begins (an unterminated literal, quoted
-    /// identifier or comment), when it gave up.
-    pub failed_at: Option<usize>,
+struct Lexed {
+    toks: Vec<Tok>,
+    failed_at: Option<usize>,
 }
+
+/// How a reading ended: every token seen, with where the token the tokenizer gave up on
+/// begins (an unterminated literal, quoted identifier or comment) when it gave up; or stopped
+/// by the caller.
+pub(super) type Read = ControlFlow<(), Option<usize>>;
+
+/// Bytes of text handed to sqlparser's tokenizer at a time. The tokenizer returns all the
+/// tokens of what it is given at once, some 90 bytes each and up to one per byte of text;
+/// reading a window at a time, and passing each token on before the next window is read,
+/// bounds what a reading holds to the tokens of one window (about 180 KB), whatever the
+/// argument's length. A window stretches over a token longer than itself.
+const WINDOW: usize = 2048;
+
+/// How far before the end of a window a boundary must lie. sqlparser decides a token by
+/// looking at most three characters past it, so the tokens before a boundary this far in
+/// are those of the whole text.
+const LOOKAHEAD: usize = 8;
 
 /// A remembered text: the dialect it was read in, its bytes and its tokens.
 type Remembered = (std::any::TypeId, Vec<u8>, Rc<Lexed>);
 
 thread_local! {
-    /// The texts tokenized during the current sink check, per dialect: one check asks for the
-    /// tokens of the same argument up to three times (the analyzer, the lone-word test,
-    /// redaction), and sqlparser's tokenizer is most of a finding's cost. Two entries, for the
-    /// generic dialect's second reading of a text with a backslash. Emptied after every check
+    /// The short texts tokenized during the current sink check, per dialect: one check asks
+    /// for the tokens of the same argument up to three times (the analyzer, the lone-word
+    /// test, redaction), and sqlparser's tokenizer is most of a finding's cost. Two entries,
+    /// for the generic dialect's second reading of a text with a backslash; only texts of at
+    /// most one window, so that what is kept is bounded. Emptied after every check
     /// ([`forget`]), so that nothing is held between checks and a later check of the same
     /// text pays for its tokens as any other would.
     static RECENT: std::cell::RefCell<Vec<Remembered>> =
@@ -82,8 +102,22 @@ pub(crate) fn forget() {
     let _ = RECENT.try_with(|recent| recent.borrow_mut().clear());
 }
 
-/// Tokenizes `text` with `dialect`.
-pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Rc<Lexed> {
+/// Reads the tokens of `text` in `dialect` in the order of their starts, handing each to
+/// `each` until it breaks.
+///
+/// A `charged` reading charges the check's work meter for each window before it is read
+/// (sqlparser's tokenizer is the costly part of a SQL check, `work::SQL_BYTE` steps per byte)
+/// and stops, as if `each` had broken, when the budget is spent. Redaction reads uncharged:
+/// it must find every literal that hides a secret, however much the check has spent.
+pub(super) fn lex(
+    dialect: &dyn Dialect,
+    text: &[u8],
+    charged: bool,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+) -> Read {
+    if text.len() > WINDOW {
+        return read(dialect, text, charged, each);
+    }
     let id = dialect.dialect();
     // Past the destruction of this thread's cache (a check from a thread-local destructor),
     // every reading tokenizes again: `with_borrow` would panic there.
@@ -97,18 +131,33 @@ pub(super) fn lex(dialect: &dyn Dialect, text: &[u8]) -> Rc<Lexed> {
         })
         .ok()
         .flatten();
-    if let Some(lexed) = known {
-        return lexed;
-    }
-    let lexed = Rc::new(lex_uncached(dialect, text));
-    let _ = RECENT.try_with(|recent| {
-        let mut recent = recent.borrow_mut();
-        if recent.len() >= 2 {
-            recent.remove(0);
+    let lexed = match known {
+        Some(lexed) => lexed,
+        None => {
+            let mut toks = Vec::new();
+            let read = read(dialect, text, charged, &mut |tok| {
+                toks.push(tok.clone());
+                ControlFlow::Continue(())
+            });
+            // Stopped by the budget: nothing to remember, and nothing more to read.
+            let ControlFlow::Continue(failed_at) = read else {
+                return ControlFlow::Break(());
+            };
+            let lexed = Rc::new(Lexed { toks, failed_at });
+            let _ = RECENT.try_with(|recent| {
+                let mut recent = recent.borrow_mut();
+                if recent.len() >= 2 {
+                    recent.remove(0);
+                }
+                recent.push((id, text.to_vec(), Rc::clone(&lexed)));
+            });
+            lexed
         }
-        recent.push((id, text.to_vec(), Rc::clone(&lexed)));
-    });
-    lexed
+    };
+    for tok in &lexed.toks {
+        each(tok)?;
+    }
+    ControlFlow::Continue(lexed.failed_at)
 }
 
 /// Stands in for a sigil the tokenizer glued to the next character (see [`glued_sigil`]): a
@@ -121,16 +170,157 @@ const SEPARATE: u8 = b',';
 /// opener; what is still glued after these rounds is taken as structure.
 const SIGIL_ROUNDS: usize = 4;
 
-fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
-    let mut src = prepare(text);
-    let mut raw = Vec::new();
-    let mut spans: Vec<Range<usize>> = Vec::new();
+/// Reads `text` a window at a time.
+///
+/// Each window starts at a token of the whole text whose reading does not depend on the
+/// tokens before it (see [`boundary`]), so the windows' tokens are the whole text's. Where no
+/// such token lies in a window (one long literal, or a chain of tokens each read after the
+/// one before, such as `1.2.3.4`), the window stretches: first to where the last token
+/// probably ends ([`end_guess`]), then by doubling.
+fn read(
+    dialect: &dyn Dialect,
+    text: &[u8],
+    charged: bool,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+) -> Read {
+    read_in(dialect, text, WINDOW, charged, each)
+}
+
+/// [`read`] with windows of `window` bytes.
+fn read_in(
+    dialect: &dyn Dialect,
+    text: &[u8],
+    window: usize,
+    charged: bool,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+) -> Read {
+    let src = prepare(text);
+    let src = src.as_ref();
+    // `COPY ... FROM STDIN;` makes its `;` read the next line as data, a state carried from
+    // the statement's first word: where the text may hold one, windows break between
+    // statements only.
+    let statements_only = dialect.supports_copy_from_stdin_data()
+        && src
+            .as_bytes()
+            .windows(5)
+            .any(|w| w.eq_ignore_ascii_case(b"stdin"));
+    let mut out = Emitter {
+        text,
+        dialect,
+        backslash: dialect.supports_string_literal_backslash_escape(),
+        hints: dialect.supports_multiline_comment_hints(),
+        pending: None,
+        after_line_comment: false,
+        each,
+    };
+    let (mut raw, mut spans) = (Vec::new(), Vec::new());
+    let (mut from, mut size, mut guessed, mut fresh) = (0usize, window, false, true);
+    // Whether the last token before the window that is no blank or comment is a word: the
+    // window is then read behind a word (see [`tokenize`]).
+    let (mut word_before, mut lead) = (false, false);
+    loop {
+        if fresh {
+            (size, guessed) = plan(dialect, src.as_bytes(), from, window);
+            fresh = false;
+        }
+        let end = ceil_char_boundary(src, from.saturating_add(size));
+        let part = &src[from..end];
+        if charged && !crate::work::charge(part.len().saturating_mul(crate::work::SQL_BYTE)) {
+            return ControlFlow::Break(());
+        }
+        let (failed, shown) = tokenize(dialect, part, lead, &mut raw, &mut spans);
+        if end == src.len() {
+            let mut order: Vec<usize> = (0..raw.len()).collect();
+            // `COPY ... FROM STDIN` data is returned before the `;` that precedes it.
+            order.sort_by_key(|&i| spans[i].start);
+            for i in order {
+                out.push(&raw[i].token, &spans[i], from, &shown)?;
+            }
+            out.flush()?;
+            let failed_at = failed.then(|| from + spans.iter().map(|s| s.end).max().unwrap_or(0));
+            return ControlFlow::Continue(failed_at);
+        }
+        match boundary(dialect, &raw, &spans, failed, part, &shown, statements_only) {
+            Some(cut) => {
+                let before = spans.partition_point(|s| s.start < cut);
+                for i in 0..before {
+                    out.push(&raw[i].token, &spans[i], from, &shown)?;
+                }
+                if let Some(last) = raw[..before]
+                    .iter()
+                    .rfind(|t| !matches!(t.token, Token::Whitespace(_)))
+                {
+                    word_before = matches!(last.token, Token::Word(_));
+                }
+                lead = word_before;
+                out.flush()?;
+                from += cut;
+                fresh = true;
+            }
+            None => {
+                let last = if failed {
+                    spans.iter().map(|s| s.end).max()
+                } else {
+                    spans.last().map(|s| s.start)
+                };
+                let guess = end_guess(dialect, src.as_bytes(), from + last.unwrap_or(0));
+                (size, guessed) = if !guessed && guess > end {
+                    (guess - from + window, true)
+                } else {
+                    (size.saturating_mul(2), guessed)
+                };
+            }
+        }
+    }
+}
+
+/// Tokenizes one window into `raw`, with byte ranges relative to the window in `spans`, and
+/// returns whether the tokenizer gave up and the text it read (with glued sigils separated).
+///
+/// With `lead`, the last token before the window that is no blank or comment is a word:
+/// sqlparser reads a `._` after blanks and comments as a field of that word, so the window is
+/// read behind a word of its own ([`LEAD`]), whose tokens are then dropped. Nothing else reads
+/// differently behind a word and a space than at the start of the text.
+fn tokenize<'w>(
+    dialect: &dyn Dialect,
+    window: &'w str,
+    lead: bool,
+    raw: &mut Vec<TokenWithSpan>,
+    spans: &mut Vec<Range<usize>>,
+) -> (bool, Cow<'w, str>) {
+    let (failed, shown) = if lead {
+        let led = format!("{LEAD}{window}");
+        let (failed, shown) = tokenize_all(dialect, &led, raw, spans);
+        let lead_tokens = spans.partition_point(|s| s.start < LEAD.len());
+        raw.drain(..lead_tokens);
+        spans.drain(..lead_tokens);
+        for span in spans.iter_mut() {
+            *span = span.start - LEAD.len()..span.end - LEAD.len();
+        }
+        let shown = shown.get(LEAD.len()..).unwrap_or_default().to_owned();
+        (failed, Cow::Owned(shown))
+    } else {
+        tokenize_all(dialect, window, raw, spans)
+    };
+    (failed, shown)
+}
+
+/// A word and a space: two tokens in every dialect, read the same whatever follows.
+const LEAD: &str = "x ";
+
+fn tokenize_all<'w>(
+    dialect: &dyn Dialect,
+    window: &'w str,
+    raw: &mut Vec<TokenWithSpan>,
+    spans: &mut Vec<Range<usize>>,
+) -> (bool, Cow<'w, str>) {
+    let mut src = Cow::Borrowed(window);
     let mut rounds = 0;
-    let failed = loop {
+    loop {
         raw.clear();
         let failed = Tokenizer::new(dialect, &src)
             .with_unescape(false)
-            .tokenize_with_location_into_buf(&mut raw)
+            .tokenize_with_location_into_buf(raw)
             .is_err();
         let mut cursor = Cursor::new(&src);
         spans.clear();
@@ -140,14 +330,14 @@ fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
         }));
         let glued: Vec<Range<usize>> = raw
             .iter()
-            .zip(&spans)
+            .zip(spans.iter())
             .filter_map(|(t, span)| {
                 let sigil = glued_sigil(dialect, &t.token, src.get(span.clone())?)?;
                 Some(span.start..span.start + sigil)
             })
             .collect();
         if glued.is_empty() || rounds == SIGIL_ROUNDS {
-            break failed;
+            return (failed, src);
         }
         rounds += 1;
         let mut bytes = src.into_owned().into_bytes();
@@ -159,36 +349,230 @@ fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
             String::from_utf8(bytes)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         );
-    };
-    let backslash = dialect.supports_string_literal_backslash_escape();
-    let hints = dialect.supports_multiline_comment_hints();
-    let mut toks: Vec<Tok> = Vec::with_capacity(raw.len());
-    let mut after_line_comment = false;
-    for (TokenWithSpan { token, .. }, span) in raw.iter().zip(&spans) {
-        let (start, end) = (span.start, span.end);
+    }
+}
+
+/// Where in a window the next window can start, if anywhere: at the last token whose reading
+/// does not depend on the tokens before it, and before which every token is decided (at
+/// least [`LOOKAHEAD`] bytes from the window's end).
+///
+/// A window that starts at a token gives its tokenizer no previous token. sqlparser reads a
+/// token after a `.` differently (`t.1` is a field, `1` alone a number); a `.` followed by a
+/// digit by what precedes it where the dialect has tuple fields (`(1, 2).1`) or names that
+/// start with digits (MySQL's `t.1a`); and `._` by whether a word precedes it, blanks and
+/// comments between (a window after a word is read behind a word, see [`tokenize`]).
+/// Everything else reads the same from its own first character. Nor may the token be a sigil
+/// separated from what follows it: the next window reads the text as it is, where that sigil
+/// and its neighbour make another token. The token the tokenizer gave up on may start a
+/// window: in a window that cut a long literal, it is that literal.
+fn boundary(
+    dialect: &dyn Dialect,
+    raw: &[TokenWithSpan],
+    spans: &[Range<usize>],
+    failed: bool,
+    window: &str,
+    shown: &str,
+    statements_only: bool,
+) -> Option<usize> {
+    if !spans.is_sorted_by_key(|s| s.start) {
+        return None;
+    }
+    let bytes = window.as_bytes();
+    let at = |i: usize| bytes.get(i).copied();
+    let limit = window.len().saturating_sub(LOOKAHEAD);
+    // Whether the current statement's first token is `COPY` (`None` before its first token).
+    let mut copy: Option<bool> = None;
+    let mut best = None;
+    // Each token but the first, and the token the tokenizer gave up on (which has no span:
+    // it starts where the last one ends).
+    let candidates = raw.len() + usize::from(failed);
+    for k in 1..candidates {
+        let before = &raw[k - 1].token;
+        let tok = raw.get(k).map(|t| &t.token);
+        let start = spans.get(k).map_or(spans[k - 1].end, |s| s.start);
+        let after_statement = matches!(before, Token::SemiColon) && copy != Some(true);
+        if statements_only && matches!(before, Token::SemiColon) && copy == Some(true) {
+            // The rest of the line, then data up to a line `\.`: no boundary from here.
+            break;
+        }
+        match before {
+            Token::SemiColon => copy = None,
+            Token::Whitespace(_) => {}
+            first if copy.is_none() => {
+                copy = Some(matches!(first, Token::Word(w) if w.keyword == Keyword::COPY));
+            }
+            _ => {}
+        }
+        if start > limit {
+            break;
+        }
+        let dot = at(start) == Some(b'.')
+            && match at(start + 1) {
+                Some(b'_') => true,
+                Some(c) => {
+                    c.is_ascii_digit()
+                        && (dialect.supports_tuple_element_access()
+                            || (dialect.supports_numeric_prefix()
+                                && matches!(before, Token::Word(_))))
+                }
+                None => true,
+            };
+        // The newline after a line comment belongs to the comment.
+        let closes_comment = matches!(tok, Some(Token::Whitespace(Whitespace::Newline)))
+            && matches!(
+                before,
+                Token::Whitespace(Whitespace::SingleLineComment { .. })
+            );
+        let first = spans.get(k).map_or(start..start + 1, Range::clone);
+        let fits = start > 0
+            && window.get(first.clone()) == shown.get(first)
+            && !dot
+            && !matches!(before, Token::Period)
+            && !closes_comment
+            && !matches!(tok, Some(Token::CopyData { .. }))
+            && (!statements_only || after_statement);
+        if fits {
+            best = Some(start);
+        }
+    }
+    best
+}
+
+/// How many bytes a window that starts at `from` reads, and whether that is one long token's
+/// guessed end. A window ends [`LOOKAHEAD`] bytes past the probable end of the last token
+/// that ends within `window` bytes, so that the next window starts there and nothing is read
+/// twice; a window that starts with a longer token holds all of it. Guessed token by token
+/// with [`end_guess`]: the tokenizer decides, and a wrong plan only costs part of a window
+/// read twice.
+fn plan(dialect: &dyn Dialect, text: &[u8], from: usize, window: usize) -> (usize, bool) {
+    let first = end_guess(dialect, text, from).max(from + 1);
+    if first - from + LOOKAHEAD > window {
+        return (first - from + LOOKAHEAD, true);
+    }
+    let mut end = first;
+    while end < text.len() {
+        let next = end_guess(dialect, text, end).max(end + 1);
+        if next - from + LOOKAHEAD > window {
+            break;
+        }
+        end = next;
+    }
+    (end - from + LOOKAHEAD, false)
+}
+
+/// Where the token that starts at `at` probably ends, or the end of the text: a window that
+/// starts with a long token stretches to it, so as to hold that token and not as many bytes
+/// again after it. The tokenizer decides. A guess short of the real end costs a doubling; one
+/// past it would let a window hold as many tokens as it overshoots, so the end is guessed only
+/// for what the dialect certainly reads as one token up to its closing delimiter: quoted
+/// strings and identifiers, block comments, `--` comments, dollar quoting, and words.
+fn end_guess(dialect: &dyn Dialect, text: &[u8], at: usize) -> usize {
+    let rest = text.get(at..).unwrap_or_default();
+    let found = |p: Option<usize>| p.map_or(text.len(), |p| at + p);
+    // A literal's prefix (`E'`, `N'`, `X'`, `U&'`) is letters or `&` before the quote.
+    let quote = rest
+        .iter()
+        .take(4)
+        .position(|&b| matches!(b, b'\'' | b'"' | b'`' | b'['))
+        .filter(|&p| {
+            rest[..p]
+                .iter()
+                .all(|b| b.is_ascii_alphabetic() || *b == b'&')
+        })
+        .filter(|&p| match rest[p] {
+            q @ (b'`' | b'[') => p == 0 && dialect.is_delimited_identifier_start(char::from(q)),
+            _ => true,
+        });
+    if let Some(p) = quote {
+        let q = if rest[p] == b'[' { b']' } else { rest[p] };
+        let escapes = matches!(q, b'\'' | b'"')
+            && (dialect.supports_string_literal_backslash_escape()
+                || rest[..p].eq_ignore_ascii_case(b"e"));
+        let mut i = p + 1;
+        while i < rest.len() {
+            match rest[i] {
+                b'\\' if escapes => i += 2,
+                b if b == q && rest.get(i + 1) == Some(&q) => i += 2,
+                b if b == q => return at + i + 1,
+                _ => i += 1,
+            }
+        }
+        return text.len();
+    }
+    if rest.starts_with(b"/*") {
+        return found(memmem::find(rest, b"*/").map(|p| p + 2));
+    }
+    if rest.starts_with(b"--")
+        && (!dialect.requires_single_line_comment_whitespace()
+            || rest.get(2).is_some_and(u8::is_ascii_whitespace))
+    {
+        return found(memchr::memchr(b'\n', rest));
+    }
+    let name = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
+    if rest.starts_with(b"$") {
+        let tag = rest[1..].iter().position(|b| !name(b)).map(|p| p + 1);
+        if let Some(close) = tag.filter(|&c| rest[c] == b'$') {
+            let tag = &rest[..=close];
+            return found(memmem::find(&rest[tag.len()..], tag).map(|p| p + 2 * tag.len()));
+        }
+    }
+    found(rest.iter().position(|b| !name(b)))
+}
+
+/// The first character boundary of `src` at or after `at`, or its end.
+fn ceil_char_boundary(src: &str, at: usize) -> usize {
+    let mut at = at.min(src.len());
+    while !src.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Turns sqlparser's tokens into [`Tok`]s and hands them on, one behind, so that a line
+/// comment can take in the newline that closes it.
+struct Emitter<'a> {
+    text: &'a [u8],
+    dialect: &'a dyn Dialect,
+    backslash: bool,
+    hints: bool,
+    pending: Option<Tok>,
+    after_line_comment: bool,
+    each: &'a mut dyn FnMut(&Tok) -> ControlFlow<()>,
+}
+
+impl Emitter<'_> {
+    /// Takes the token at `span` of a window that starts at byte `from`, which reads `shown`.
+    fn push(
+        &mut self,
+        token: &Token,
+        span: &Range<usize>,
+        from: usize,
+        shown: &str,
+    ) -> ControlFlow<()> {
+        let (start, end) = (from + span.start, from + span.end);
         // A line comment ends at the newline after it, which the tokenizer returns as a token
         // of its own: that newline is the comment's closing delimiter, not a blank.
-        if after_line_comment
+        if self.after_line_comment
             && matches!(token, Token::Whitespace(Whitespace::Newline))
-            && let Some(last) = toks.last_mut()
+            && let Some(last) = &mut self.pending
             && last.span.end == start
         {
             last.span.end = end;
-            after_line_comment = false;
-            continue;
+            self.after_line_comment = false;
+            return ControlFlow::Continue(());
         }
-        after_line_comment = matches!(
+        self.after_line_comment = matches!(
             token,
             Token::Whitespace(Whitespace::SingleLineComment { .. })
         );
-        let glued = src
-            .get(start..end)
-            .and_then(|word| glued_sigil(dialect, token, word))
+        let glued = shown
+            .get(span.clone())
+            .and_then(|word| glued_sigil(self.dialect, token, word))
             .is_some();
         let kind = if glued {
             Kind::Other
         } else {
-            kind_of(token, text, start..end, backslash, hints)
+            kind_of(token, self.text, start..end, self.backslash, self.hints)
         };
         let operand = match token {
             Token::Whitespace(_) => false,
@@ -199,18 +583,25 @@ fn lex_uncached(dialect: &dyn Dialect, text: &[u8]) -> Lexed {
             Token::RParen | Token::RBracket | Token::RBrace | Token::Placeholder(_) => true,
             _ => matches!(kind, Kind::Number | Kind::Quoted { .. }),
         };
-        toks.push(Tok {
+        let tok = Tok {
             span: start..end,
             kind,
             operand,
-        });
+        };
+        match self.pending.replace(tok) {
+            Some(before) => (self.each)(&before),
+            None => ControlFlow::Continue(()),
+        }
     }
-    // `COPY ... FROM STDIN` data is returned before the `;` that precedes it.
-    if !toks.is_sorted_by_key(|t| t.span.start) {
-        toks.sort_by_key(|t| t.span.start);
+
+    /// Hands on the token held back.
+    fn flush(&mut self) -> ControlFlow<()> {
+        self.after_line_comment = false;
+        match self.pending.take() {
+            Some(tok) => (self.each)(&tok),
+            None => ControlFlow::Continue(()),
+        }
     }
-    let failed_at = failed.then(|| toks.iter().map(|t| t.span.end).max().unwrap_or(0));
-    Lexed { toks, failed_at }
 }
 
 /// The length of the sigil (`@`, `@@`, `#`, `%`) that starts `word` when the tokenizer read it
@@ -400,11 +791,24 @@ mod tests {
     use super::*;
     use sqlparser::dialect::{GenericDialect, MySqlDialect};
 
+    /// Every token of `text` and where the tokenizer gave up.
+    fn toks(dialect: &dyn Dialect, text: &[u8]) -> (Vec<Tok>, Option<usize>) {
+        let mut toks = Vec::new();
+        let read = lex(dialect, text, false, &mut |tok| {
+            toks.push(tok.clone());
+            ControlFlow::Continue(())
+        });
+        let ControlFlow::Continue(failed_at) = read else {
+            panic!("a reading that nothing stops stopped")
+        };
+        (toks, failed_at)
+    }
+
     fn spans(dialect: &dyn Dialect, text: &[u8]) -> Vec<(Range<usize>, Kind)> {
-        lex(dialect, text)
-            .toks
-            .iter()
-            .map(|t| (t.span.clone(), t.kind.clone()))
+        toks(dialect, text)
+            .0
+            .into_iter()
+            .map(|t| (t.span, t.kind))
             .collect()
     }
 
@@ -466,8 +870,121 @@ mod tests {
 
     #[test]
     fn a_failed_tokenization_says_where_the_failed_token_starts() {
-        let lexed = lex(&GenericDialect {}, b"SELECT 'abc");
-        assert_eq!(lexed.failed_at, Some(7));
-        assert!(lex(&GenericDialect {}, b"SELECT 1").failed_at.is_none());
+        assert_eq!(toks(&GenericDialect {}, b"SELECT 'abc").1, Some(7));
+        assert!(toks(&GenericDialect {}, b"SELECT 1").1.is_none());
+    }
+
+    /// Every token and the failure point, read with windows of `window` bytes.
+    fn read_with(
+        dialect: &dyn Dialect,
+        text: &[u8],
+        window: usize,
+    ) -> (Vec<String>, Option<usize>) {
+        let mut toks = Vec::new();
+        let read = read_in(dialect, text, window, false, &mut |t| {
+            toks.push(format!("{:?}", t));
+            ControlFlow::Continue(())
+        });
+        let ControlFlow::Continue(failed_at) = read else {
+            panic!("a reading that nothing stops stopped")
+        };
+        (toks, failed_at)
+    }
+
+    #[test]
+    fn windows_give_the_tokens_of_the_whole_text() {
+        use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+        const PIECES: &[&[u8]] = &[
+            b"SELECT",
+            b" ",
+            b"\n",
+            b"\t",
+            b",",
+            b"(",
+            b")",
+            b";",
+            b"'a b'",
+            b"'it''s'",
+            b"'\\''",
+            b"E'x\\'y'",
+            b"\"id\"",
+            b"`bq`",
+            b"[br]",
+            b"$$d$$",
+            b"$t$x;y$t$",
+            b"-- c",
+            b"/* c */",
+            b"/*! X */",
+            b"#h",
+            b"1",
+            b"1.5",
+            b".5",
+            b".",
+            b"x",
+            b"t.1",
+            b"._",
+            b"@",
+            b"@@v",
+            b"%",
+            b"+",
+            b"-",
+            b"<=>",
+            b"->>",
+            b"COPY",
+            b"FROM",
+            b"STDIN",
+            "\u{e9}".as_bytes(),
+            b"\xff",
+            b"?",
+            b"$1",
+            b":n",
+            b"1e",
+            b"X'1F'",
+            b"N'n'",
+            b";COPY t FROM STDIN;",
+            b";SELECT COPY FROM STDIN;",
+            b"\r\n",
+            b"\n\\.\n",
+            b"/* /* n */ */",
+            b"1.1.1",
+            b"U&'u'",
+        ];
+        let dialects: [&dyn Dialect; 4] = [
+            &GenericDialect {},
+            &PostgreSqlDialect {},
+            &MySqlDialect {},
+            &SQLiteDialect {},
+        ];
+        let mut rng = crate::test_rng::Rng(0x5eed_1e55);
+        for round in 0..400 {
+            let mut text = Vec::new();
+            let len = 64 + rng.below(400);
+            while text.len() < len {
+                text.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+            }
+            // Now and then a quote that never closes, so that a reading gives up.
+            if round % 7 == 0 {
+                let at = rng.below(text.len());
+                text.insert(at, b'\'');
+            }
+            for dialect in dialects {
+                let whole = read_with(dialect, &text, usize::MAX);
+                for window in [16, 24, 40, 100] {
+                    let windowed = read_with(dialect, &text, window);
+                    let differ = (0..windowed.0.len().max(whole.0.len()))
+                        .find(|&i| windowed.0.get(i) != whole.0.get(i));
+                    assert!(
+                        differ.is_none() && windowed.1 == whole.1,
+                        "{:?} in windows of {window}, token {differ:?}: {:?} for {:?} (failed at {:?}, {:?}) in {:?}",
+                        dialect.dialect(),
+                        differ.and_then(|i| windowed.0.get(i)),
+                        differ.and_then(|i| whole.0.get(i)),
+                        windowed.1,
+                        whole.1,
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
     }
 }
