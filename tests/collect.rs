@@ -228,3 +228,39 @@ fn the_config_file_can_name_the_collection_directory() {
     let (lines, _) = with_config("[collect]\noutput = \"out\"\n", false);
     assert_eq!(findings(&lines).len(), 1, "{lines:?}");
 }
+
+#[test]
+#[ignore = "run as a child process by the collection tests"]
+fn child_with_a_sink_on_a_plain_thread() {
+    let report = iast::check(|| {
+        let sql = format!("a = '{}'", param("thread' OR '1'='1"));
+        for _ in 0..2 {
+            let sql = sql.clone();
+            // Started without the context: the sink there checks nothing.
+            std::thread::spawn(move || query(&sql)).join().unwrap();
+        }
+    });
+    assert!(report.is_clean());
+    assert_eq!(iast::sinks_outside_context(), 2);
+}
+
+/// Taint lost to a thread started without the context is not silent in CI: the collection
+/// says, once, which sink ran outside any context, for `cargo iast` to show with the fix.
+#[test]
+fn a_sink_outside_any_context_is_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = child("child_with_a_sink_on_a_plain_thread", dir.path())
+        .wait()
+        .unwrap();
+    assert!(status.success());
+    let files = files(dir.path());
+    assert_eq!(files.len(), 1);
+    let outside: Vec<Value> = lines_of(&files[0])
+        .into_iter()
+        .filter(|l| l["kind"] == "outside")
+        .collect();
+    assert_eq!(outside.len(), 1, "{outside:?}");
+    assert_eq!(outside[0]["sink"]["function"], "collect::query");
+    let merged = iast::collect::Collection::read(dir.path()).unwrap();
+    assert_eq!(merged.outside.len(), 1);
+}

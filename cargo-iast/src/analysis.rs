@@ -8,6 +8,12 @@ use iast_core::config::{Config, FailOn};
 use iast_core::{Confidence, Vulnerability};
 use serde::Serialize;
 
+/// What a sink outside any context means, and its fix: one wording for every format.
+pub const OUTSIDE_CONTEXT: &str = "ran outside any context while a context was alive: most \
+     likely on a thread or task started without it (std::thread::spawn, tokio::spawn, \
+     spawn_blocking), where taint is not followed; start it with iast::thread::spawn, \
+     iast::spawn or iast::spawn_blocking";
+
 /// What becomes of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -48,6 +54,9 @@ pub struct Analysis {
     /// Registered sinks, and the ones that ran.
     pub sinks_registered: Vec<Site>,
     pub sinks_reached: Vec<Site>,
+    /// Sinks that ran outside any context while a context was alive in their process: taint
+    /// was most likely lost to a thread or task started without the context.
+    pub sinks_outside_context: Vec<Site>,
     /// Monitored flows (source origin × sink class), and the ones that ran.
     pub flows_monitored: Vec<FlowKey>,
     pub flows_exercised: Vec<FlowKey>,
@@ -126,6 +135,7 @@ impl Analysis {
             counts,
             sinks_registered,
             sinks_reached: collection.reached,
+            sinks_outside_context: collection.outside,
             flows_monitored,
             flows_exercised: collection.exercised,
             registry: collection.registry,

@@ -202,6 +202,17 @@ fn coverage(out: &mut Out, analysis: &Analysis) {
         }
         out.raw("</ul>\n</details>\n");
     }
+    if !analysis.sinks_outside_context.is_empty() {
+        out.raw("<div class=\"problems\">\n<p>Sinks that ");
+        out.text(crate::analysis::OUTSIDE_CONTEXT);
+        out.raw(":</p>\n<ul>\n");
+        for site in &analysis.sinks_outside_context {
+            out.raw("<li>");
+            site_line(out, site);
+            out.raw("</li>\n");
+        }
+        out.raw("</ul>\n</div>\n");
+    }
     let not_exercised: Vec<_> = analysis.flows_not_exercised().collect();
     let monitored = analysis.flows_monitored.len();
     let _ = writeln!(

@@ -24,6 +24,7 @@ struct Summary {
     below_threshold: usize,
     sinks_registered: usize,
     sinks_reached: usize,
+    sinks_outside_context: usize,
     flows_monitored: usize,
     flows_exercised: usize,
 }
@@ -40,6 +41,7 @@ pub fn render(a: &Analysis) -> String {
             below_threshold: a.findings.len() - failing - suppressed,
             sinks_registered: a.sinks_registered.len(),
             sinks_reached: a.sinks_registered.len() - a.sinks_not_reached().count(),
+            sinks_outside_context: a.sinks_outside_context.len(),
             flows_monitored: a.flows_monitored.len(),
             flows_exercised: a.flows_monitored.len() - a.flows_not_exercised().count(),
         },

@@ -105,7 +105,46 @@ fn run(analysis: &Analysis) -> Run<'_> {
             },
         )]),
         results: analysis.findings.iter().map(result).collect(),
+        invocations: invocations(analysis),
     }
+}
+
+/// A sink that ran outside any context, as a warning of the run: its flows were not
+/// followed. Only when there is one, so that a clean run's log has no invocation (which
+/// would otherwise say nothing but that it ran).
+fn invocations(analysis: &Analysis) -> Vec<Invocation<'_>> {
+    if analysis.sinks_outside_context.is_empty() {
+        return Vec::new();
+    }
+    let notifications = analysis
+        .sinks_outside_context
+        .iter()
+        .map(|site| Notification {
+            descriptor: NotificationDescriptor {
+                id: "iast/sink-outside-context",
+            },
+            level: "warning",
+            message: Message {
+                text: format!(
+                    "Sink {} {}.",
+                    code(site.function()),
+                    crate::analysis::OUTSIDE_CONTEXT
+                ),
+            },
+            locations: [Location {
+                physical_location: physical(site),
+                logical_locations: vec![LogicalLocation {
+                    fully_qualified_name: site.function(),
+                    kind: "function",
+                }],
+                message: None,
+            }],
+        })
+        .collect();
+    vec![Invocation {
+        execution_successful: true,
+        tool_execution_notifications: notifications,
+    }]
 }
 
 /// The CWE numbers of the classes, each once, in report order: the taxonomy's taxa.
@@ -441,6 +480,29 @@ struct Run<'a> {
     #[serde(rename = "originalUriBaseIds")]
     original_uri_base_ids: BTreeMap<&'static str, UriBase>,
     results: Vec<SarifResult<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification<'a> {
+    descriptor: NotificationDescriptor,
+    level: &'static str,
+    message: Message,
+    locations: [Location<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct NotificationDescriptor {
+    id: &'static str,
 }
 
 #[derive(Serialize)]

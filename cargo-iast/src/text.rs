@@ -109,6 +109,14 @@ pub fn summary(a: &Analysis) -> String {
     for s in not_reached {
         let _ = writeln!(out, "  not reached: {}", site(s));
     }
+    for s in &a.sinks_outside_context {
+        let _ = writeln!(
+            out,
+            "warning: sink {} {}",
+            site(s),
+            crate::analysis::OUTSIDE_CONTEXT
+        );
+    }
     let not_exercised: Vec<_> = a.flows_not_exercised().collect();
     let _ = writeln!(
         out,

@@ -204,3 +204,60 @@ fn an_overlong_line_is_skipped_without_losing_the_lines_after_it() {
     assert_eq!(merged.problems[0].line, 2);
     assert!(merged.problems[0].message.contains("longer than 16 MiB"));
 }
+
+/// A sink that ran outside any context in some process is listed once, sorted, with the fix,
+/// in every format: its flows were not followed.
+#[test]
+fn a_sink_outside_any_context_is_said_in_every_format_with_its_fix() {
+    let outside =
+        |sink: &str| json!({ "kind": "outside", "sink": site(sink, "src/db.rs", 7) }).to_string();
+    let a = file(&[
+        process("api", &["app::query", "app::other"]),
+        outside("app::query"),
+    ]);
+    let b = file(&[
+        process("worker", &["app::query", "app::other"]),
+        outside("app::query"),
+        outside("app::other"),
+    ]);
+    let merged = Collection::from_files([("a.jsonl", &a[..]), ("b.jsonl", &b[..])]);
+    assert!(merged.problems.is_empty(), "{:?}", merged.problems);
+    let functions: Vec<_> = merged.outside.iter().map(|s| s.function()).collect();
+    assert_eq!(functions, ["app::other", "app::query"]);
+
+    let analysis = Analysis::new(merged, &Config::default());
+    let text = cargo_iast::text::render(&analysis);
+    assert!(
+        text.contains("warning: sink `app::query` at src/db.rs:7 ran outside any context"),
+        "{text}"
+    );
+    assert!(text.contains("iast::thread::spawn, iast::spawn"), "{text}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&cargo_iast::json::render(&analysis)).unwrap();
+    assert_eq!(json["summary"]["sinks_outside_context"], 2);
+    assert_eq!(json["sinks_outside_context"][1]["function"], "app::query");
+
+    let sarif: serde_json::Value =
+        serde_json::from_str(&cargo_iast::sarif::render(&analysis)).unwrap();
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes.as_array().map(Vec::len), Some(2), "{sarif:#}");
+    assert_eq!(notes[0]["descriptor"]["id"], "iast/sink-outside-context");
+    assert_eq!(notes[0]["level"], "warning");
+    assert_eq!(
+        notes[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/db.rs"
+    );
+
+    let html = cargo_iast::html::render(&analysis);
+    assert!(html.contains("ran outside any context"), "{html}");
+
+    // A clean run's SARIF log has no invocation.
+    let clean = Analysis::new(
+        Collection::from_files([("a.jsonl", &file(&[process("api", &["app::query"])])[..])]),
+        &Config::default(),
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&cargo_iast::sarif::render(&clean)).unwrap();
+    assert!(sarif["runs"][0].get("invocations").is_none());
+}

@@ -202,7 +202,11 @@ fn hostile_names() -> [(String, String); 1] {
         }),
         SQL_FP,
     );
-    [("a.jsonl".to_owned(), line + "\n")]
+    let outside = json!({
+        "kind": "outside",
+        "sink": site("app::db::[x](https://evil.example)\u{202e}", "src/db.rs", 7),
+    });
+    [("a.jsonl".to_owned(), format!("{line}\n{outside}\n"))]
 }
 
 #[test]
@@ -478,6 +482,8 @@ fn names_cannot_form_links_in_messages() {
             .iter()
             .map(|s| s["location"]["message"]["text"].as_str().unwrap()),
     );
+    let note = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    messages.push(note["message"]["text"].as_str().unwrap());
     for m in messages {
         // Every bracket is escaped, so no `[text](target)` link can form.
         let chars: Vec<char> = m.chars().collect();

@@ -10,6 +10,7 @@
 //! The annotated function's own check stays one thread-local read: only a sink that finds no
 //! context comes here, where one relaxed load says whether any context is alive.
 
+use crate::registry::Item;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 /// Contexts alive in the process.
@@ -25,22 +26,25 @@ pub(crate) fn context_ended() {
     ALIVE.fetch_sub(1, Relaxed);
 }
 
-/// A sink ran with no context current on its thread. Inlined into the annotated function up
-/// to the one load; the rest is out of line, where no context is alive it is never reached.
+/// The sink `item` ran with no context current on its thread. Inlined into the annotated
+/// function up to the one load; the rest is out of line, where no context is alive it is
+/// never reached.
 #[inline(always)]
-pub(crate) fn sink_outside() {
+pub(crate) fn sink_outside(item: &'static Item) {
     if ALIVE.load(Relaxed) > 0 {
-        count_outside();
+        count_outside(item);
     }
 }
 
 #[cold]
 #[inline(never)]
-fn count_outside() {
+fn count_outside(item: &'static Item) {
     // Instrumentation itself runs paused (a callback that logs at the end of a context): its
     // sinks are iast's, not the application's.
     if !crate::context::paused() {
         OUTSIDE.fetch_add(1, Relaxed);
+        // Said once per sink in the collection, for `cargo iast`.
+        crate::collect::outside(item);
     }
 }
 

@@ -32,10 +32,10 @@ pub fn sink(
     instrument(|cx| crate::engine::sink(item, caller, cx, f));
 }
 
-/// A sink call that found no context current on its thread (see `lost`).
+/// A call of the sink `item` that found no context current on its thread (see `lost`).
 #[inline(always)]
-pub fn sink_outside_context() {
-    crate::lost::sink_outside();
+pub fn sink_outside_context(item: &'static Item) {
+    crate::lost::sink_outside(item);
 }
 
 /// Records the string leaves of a source's return value as tainted.

@@ -229,7 +229,7 @@ fn layer(
                             #visits
                         });
                     } else {
-                        ::iast::__private::sink_outside_context();
+                        ::iast::__private::sink_outside_context(&__IAST_ITEM);
                     }
                 }
                 #stmts

@@ -25,6 +25,11 @@ pub enum Line {
     },
     /// The first time a sink runs inside a context.
     Reached { sink: Site },
+    /// The first time a sink runs outside any context while a context is alive in the
+    /// process: most likely on a thread or task started without the context, where taint is
+    /// not followed. Added within format 2: an older reader names the line as unreadable and
+    /// reads on.
+    Outside { sink: Site },
     /// The first time a sink of a class runs while a value from an origin is recorded.
     Exercised {
         #[serde(flatten)]

@@ -25,6 +25,9 @@ pub struct Collection {
     pub registry: Vec<Entry>,
     /// Sinks that ran in some context, sorted.
     pub reached: Vec<Site>,
+    /// Sinks that ran outside any context while a context was alive in their process, sorted:
+    /// taint was most likely lost to a thread or task started without the context.
+    pub outside: Vec<Site>,
     /// Monitored flows that ran, sorted.
     pub exercised: Vec<FlowKey>,
     /// Merged findings, sorted as a report sorts them; `hits` is the number of processes
@@ -138,6 +141,7 @@ struct Merger {
     binaries: BTreeMap<String, usize>,
     registry: BTreeSet<Entry>,
     reached: BTreeSet<Site>,
+    outside: BTreeSet<Site>,
     exercised: BTreeSet<FlowKey>,
     findings: BTreeMap<String, Finding>,
     /// The files each flow appeared in.
@@ -224,6 +228,9 @@ impl Merger {
                 *self.binaries.entry(binary).or_default() += 1;
                 self.registry.extend(registry);
             }
+            Line::Outside { sink } => {
+                self.outside.insert(sink);
+            }
             Line::Reached { sink } => {
                 self.reached.insert(sink);
             }
@@ -263,6 +270,7 @@ impl Merger {
             binaries: self.binaries,
             registry: self.registry.into_iter().collect(),
             reached: self.reached.into_iter().collect(),
+            outside: self.outside.into_iter().collect(),
             exercised: self.exercised.into_iter().collect(),
             findings,
             problems: self.problems,

@@ -5,6 +5,8 @@
 //! - `process`: once, when the process creates its first context: the binary's name and its
 //!   registry (every annotated function);
 //! - `reached`: the first time a sink runs inside a context;
+//! - `outside`: the first time a sink runs outside any context while a context is alive (taint
+//!   most likely lost to a thread or task started without the context, see `lost`);
 //! - `exercised`: the first time a sink of a class runs while a value from a source origin is
 //!   recorded in the same context (the monitored flow origin → class ran);
 //! - `finding`: each new flow, and a repeat again when it is more telling (higher confidence,
@@ -47,6 +49,8 @@ struct Collector {
     file: Mutex<File>,
     /// Sinks already written, by their item's address (never written out).
     reached: Mutex<HashSet<usize>>,
+    /// Sinks already written as run outside any context, likewise.
+    outside: Mutex<HashSet<usize>>,
     /// Flows already written, as (origin, class).
     exercised: Mutex<HashSet<(&'static str, Vulnerability)>>,
     /// The most telling finding written per flow.
@@ -87,6 +91,7 @@ fn open() -> Option<Collector> {
         path,
         file: Mutex::new(file),
         reached: Mutex::new(HashSet::new()),
+        outside: Mutex::new(HashSet::new()),
         exercised: Mutex::new(HashSet::new()),
         findings: Mutex::new(HashMap::new()),
     };
@@ -158,16 +163,28 @@ pub(crate) fn start() {
 
 pub(crate) fn reached(item: &'static Item) {
     let Some(c) = collector() else { return };
-    let first = c
-        .reached
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(item as *const Item as usize);
-    if first {
+    if first(&c.reached, item) {
         c.write(&Line::Reached {
             sink: Site::of(item),
         });
     }
+}
+
+/// The sink `item` ran outside any context while one was alive (see `lost`).
+pub(crate) fn outside(item: &'static Item) {
+    let Some(c) = collector() else { return };
+    if first(&c.outside, item) {
+        c.write(&Line::Outside {
+            sink: Site::of(item),
+        });
+    }
+}
+
+/// Whether `item` is new to `seen`, which it joins.
+fn first(seen: &Mutex<HashSet<usize>>, item: &'static Item) -> bool {
+    seen.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(item as *const Item as usize)
 }
 
 /// A sink of `classes` ran while values of `sources` were recorded: the flows from their
