@@ -79,6 +79,16 @@ const MAX_SAFE_ITEMS: usize = 64;
 /// cut at `site::MAX_NAME` bytes, so they hold at most about 4 MiB.
 const MAX_SOURCES: usize = 16_384;
 
+/// Heap per slot of `by_fingerprint`: the key and value, the key's 16 hex digits (an
+/// allocation of 16 bytes, 24 with the allocator's header rounded up to 8) and the table's
+/// control byte, rounded up.
+const FINGERPRINT_ENTRY: usize = size_of::<String>() + size_of::<usize>() + 24 + 1;
+
+/// Heap per named source beyond its name's bytes: the `Arc<str>`'s two counts (16 bytes), the
+/// name's slot in `source_ids` (the `Arc<str>` and its id, 24 bytes, and a control byte), and
+/// the allocator's header and rounding (up to 16 bytes): 57, rounded up.
+const NAME_OVERHEAD: usize = 64;
+
 impl State {
     pub(crate) fn new() -> State {
         crate::lost::context_started();
@@ -127,11 +137,11 @@ impl State {
             findings: self.findings.len(),
             heap_bytes: stats.heap_bytes
                 + findings
-                + self.by_fingerprint.capacity() * (size_of::<String>() + size_of::<usize>() + 24)
+                + self.by_fingerprint.capacity() * FINGERPRINT_ENTRY
                 + self
                     .sources
                     .iter()
-                    .map(|(_, name)| name.as_ref().map_or(0, |n| n.len() + 64))
+                    .map(|(_, name)| name.as_ref().map_or(0, |n| n.len() + NAME_OVERHEAD))
                     .sum::<usize>()
                 + self.sources.capacity() * size_of::<(&Item, Option<Arc<str>>)>()
                 + (self.source_items.capacity()

@@ -197,11 +197,6 @@ pub struct ValidatorArgs {
     pub(crate) values: Vec<Vec<u8>>,
 }
 
-impl ValidatorArgs {
-    /// Names the argument that the next visits belong to (kept for symmetry with sinks).
-    pub fn arg(&mut self, _name: &'static str) {}
-}
-
 impl Visitor for ValidatorArgs {
     fn text(&mut self, bytes: &[u8]) {
         self.values.push(bytes.to_vec());

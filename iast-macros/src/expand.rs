@@ -208,7 +208,7 @@ fn layer(
     match plan.kind {
         Kind::Sink => {
             let call = local("__iast_call");
-            let visits = visits(&call, plan);
+            let visits = visits(&call, plan, true);
             let caller = if tracks_caller(&func.sig) {
                 quote!(::core::option::Option::Some(
                     ::core::panic::Location::caller()
@@ -301,7 +301,7 @@ fn layer(
             let args = local("__iast_args");
             let ret = local("__iast_ret");
             let val = local("__iast_val");
-            let visits = visits(&val, plan);
+            let visits = visits(&val, plan, false);
             let run = run(func, stmts, braces);
             // Through the declared return type, so that a type that is no `Verdict` is
             // reported on it.
@@ -374,17 +374,19 @@ fn registration(func: &ItemFn, plan: &Plan, name: &str) -> TokenStream {
     }
 }
 
-/// Names each checked parameter, then visits it; which visit applies to its type is decided
-/// by the compiler (see `iast_core::spec`), so any parameter type compiles.
-fn visits(visitor: &Ident, plan: &Plan) -> TokenStream {
+/// Visits each checked parameter, after naming it when `named` (a sink's findings name the
+/// argument; a validator's approval covers all of them alike); which visit applies to its
+/// type is decided by the compiler (see `iast_core::spec`), so any parameter type compiles.
+fn visits(visitor: &Ident, plan: &Plan, named: bool) -> TokenStream {
     let visits = plan.checked.iter().map(|param| {
         let name = &param.name;
         let ident = &param.ident;
         let cfgs = &param.cfgs;
+        let arg = named.then(|| quote!(#visitor.arg(#name);));
         quote! {
             #(#cfgs)*
             {
-                #visitor.arg(#name);
+                #arg
                 (&&&&&&::iast::__private::spec::Arg(&#ident)).__iast_visit(#visitor);
             }
         }

@@ -170,12 +170,38 @@ fn reentrant_and_panicking_values_do_not_break_logging() {
     assert_confirmed(&report, "user=");
 }
 
+/// Records the `user` field of the events it sees.
+struct Seen(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct User<'a>(&'a mut Vec<String>);
+        impl tracing::field::Visit for User<'_> {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "user" {
+                    self.0.push(format!("{value:?}"));
+                }
+            }
+        }
+        event.record(&mut User(&mut self.0.lock().unwrap()));
+    }
+}
+
+/// Outside a context the layer checks nothing and keeps nothing, and the event reaches the
+/// layers after it unchanged; a context begun afterwards on the thread starts clean.
 #[test]
-fn outside_a_context_nothing_happens() {
-    let subscriber = tracing_subscriber::registry().with(LogInjectionLayer::new());
+fn outside_a_context_events_pass_unchecked() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::registry()
+        .with(LogInjectionLayer::new())
+        .with(Seen(seen.clone()));
     tracing::subscriber::with_default(subscriber, || {
-        tracing::info!(user = %FORGED, "no context");
+        let name = user_name(FORGED);
+        tracing::info!(user = %name, "no context");
+        let report = iast::check(|| tracing::info!(user = %name, "inside, untainted here"));
+        iast::assert_no_findings!(report);
     });
+    assert_eq!(*seen.lock().unwrap(), [FORGED, FORGED]);
 }
 
 #[test]

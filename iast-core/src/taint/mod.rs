@@ -56,10 +56,6 @@ mod whole;
 #[cfg(test)]
 mod tests;
 
-// The module's interface; the engine need not name every item of it.
-#[allow(unused_imports)]
 pub use partial::MIN_PARTIAL;
-#[allow(unused_imports)]
 pub use range::{MatchKind, TaintedRange};
-#[allow(unused_imports)]
-pub use store::{Added, Limits, Stats, TaintStore};
+pub use store::{Added, Limits, TaintStore};

@@ -260,17 +260,10 @@ impl TaintStore {
     /// `bytes` borrows the value's own buffer: its address range is remembered too (never
     /// dereferenced), so that the very buffer or a slice of it is recognised as `Buffer`.
     /// Values longer than `max_value_len` are kept as their prefix.
-    #[allow(
-        dead_code,
-        reason = "the engine always says whether the address counts"
-    )]
-    pub fn add_tainted(&mut self, bytes: &[u8], source: u32) -> Added {
-        self.add_tainted_at(bytes, source, true)
-    }
-
-    /// Like [`TaintStore::add_tainted`]; with `address` false only the content is recorded,
-    /// for bytes in a buffer that does not outlive the call (a temporary, a copy, a value
-    /// about to move), whose address a later, unrelated value may reuse.
+    ///
+    /// With `address` false only the content is recorded, for bytes in a buffer that does not
+    /// outlive the call (a temporary, a copy, a value about to move), whose address a later,
+    /// unrelated value may reuse.
     pub fn add_tainted_at(&mut self, bytes: &[u8], source: u32, address: bool) -> Added {
         if bytes.is_empty() {
             return Added::Empty;
@@ -342,25 +335,10 @@ impl TaintStore {
         Added::Recorded
     }
 
-    /// A sanitizer's output or a validator-approved input, safe for `classes`. `bytes` borrows
-    /// the value's own buffer, as for [`TaintStore::add_tainted`].
-    #[allow(
-        dead_code,
-        reason = "the engine always says whether the address counts"
-    )]
-    pub fn add_safe(&mut self, bytes: &[u8], classes: ClassSet) -> Added {
-        self.add_safe_at(bytes, classes, true)
-    }
-
-    /// Like [`TaintStore::add_safe`]; with `address` false only the content is recorded (see
-    /// [`TaintStore::add_tainted_at`]).
-    pub fn add_safe_at(&mut self, bytes: &[u8], classes: ClassSet, address: bool) -> Added {
-        self.add_safe_by(bytes, classes, 0, address)
-    }
-
-    /// Like [`TaintStore::add_safe_at`], with `by` saying which of the caller's sanitizers or
-    /// validators gave the value (bits it chooses; a scan's ranges carry the union of the
-    /// bits of the safe values covering them in `safe_by`).
+    /// A sanitizer's output or a validator-approved input, safe for `classes`. `bytes` and
+    /// `address` are as for [`TaintStore::add_tainted_at`]; `by` says which of the caller's
+    /// sanitizers or validators gave the value (bits it chooses; a scan's ranges carry the
+    /// union of the bits of the safe values covering them in `safe_by`).
     pub fn add_safe_by(
         &mut self,
         bytes: &[u8],

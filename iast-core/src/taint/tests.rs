@@ -2,6 +2,22 @@
 
 use super::*;
 use crate::vulnerability::{ClassSet, Vulnerability};
+use store::Stats;
+
+/// Shorthands for the adds the engine makes with every argument spelled out.
+impl TaintStore {
+    fn add_tainted(&mut self, bytes: &[u8], source: u32) -> Added {
+        self.add_tainted_at(bytes, source, true)
+    }
+
+    fn add_safe(&mut self, bytes: &[u8], classes: ClassSet) -> Added {
+        self.add_safe_by(bytes, classes, 0, true)
+    }
+
+    fn add_safe_at(&mut self, bytes: &[u8], classes: ClassSet, address: bool) -> Added {
+        self.add_safe_by(bytes, classes, 0, address)
+    }
+}
 
 fn store() -> TaintStore {
     TaintStore::new(Limits::default())
