@@ -19,7 +19,7 @@
 
 use crate::{mask, runs, unmark};
 use iast_core::fuzzing;
-use iast_core::{Confidence, SqlDialect, Vulnerability};
+use iast_core::{SqlDialect, Vulnerability};
 use std::ops::Range;
 
 /// Sink parameter names worth telling apart for each class (the analyzers read roles from
@@ -54,16 +54,22 @@ const DIALECTS: [SqlDialect; 4] = [
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Verdict {
-    confidence: Confidence,
+    changed: bool,
     harmless: bool,
     inert: bool,
 }
 
-fn verdict(class: Vulnerability, argument: &str, text: &[u8], tainted: &[Range<usize>]) -> Verdict {
+fn verdict(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    tainted: &[Range<usize>],
+    scratch: &fuzzing::Scratch,
+) -> Verdict {
     Verdict {
-        confidence: fuzzing::analyze(class, argument, text, tainted),
+        changed: fuzzing::changes_structure(class, argument, text, tainted, scratch),
         harmless: fuzzing::harmless(class, argument, text, tainted),
-        inert: fuzzing::inert(class, argument, text, tainted),
+        inert: fuzzing::inert(class, argument, text, tainted, scratch),
     }
 }
 
@@ -98,7 +104,7 @@ pub fn run(class: Vulnerability, data: &[u8]) {
     if class == Vulnerability::SqlInjection {
         iast_core::set_sql_dialect(DIALECTS[usize::from(options >> 4) & 3]);
         for dialect in DIALECTS {
-            let spans = fuzzing::sql_literal_spans(dialect, &text);
+            let spans = fuzzing::sql_literal_spans(dialect, &text, &Default::default());
             for s in &spans {
                 assert!(
                     s.start <= s.end && s.end <= text.len(),
@@ -111,7 +117,6 @@ pub fn run(class: Vulnerability, data: &[u8]) {
                 "{dialect:?}: literals {spans:?} unsorted"
             );
         }
-        fuzzing::forget_tokens();
     }
     let tainted: Vec<Range<usize>> = if marks.is_empty() {
         std::iter::once(0..text.len()).collect()
@@ -119,38 +124,34 @@ pub fn run(class: Vulnerability, data: &[u8]) {
         marks.into_iter().map(|(r, _)| r).collect()
     };
 
-    fuzzing::forget_tokens();
-    let first = verdict(class, argument, &text, &tainted);
-    let again = verdict(class, argument, &text, &tainted);
+    let scratch = fuzzing::Scratch::default();
+    let first = verdict(class, argument, &text, &tainted, &scratch);
+    let again = verdict(class, argument, &text, &tainted, &scratch);
     assert_eq!(
         first, again,
         "the tokens kept within a check changed the answer"
     );
-    fuzzing::forget_tokens();
 
     let mask = mask(text.len(), &tainted);
     let merged = runs(&mask);
-    let as_runs = verdict(class, argument, &text, &merged);
-    fuzzing::forget_tokens();
+    let as_runs = verdict(class, argument, &text, &merged, &Default::default());
     assert_eq!(
         first, as_runs,
         "the same tainted bytes as runs {merged:?} instead of {tainted:?} changed the answer"
     );
     let split = resplit(&merged, usize::from(options >> 6) + text.len());
-    let as_split = verdict(class, argument, &text, &split);
-    fuzzing::forget_tokens();
+    let as_split = verdict(class, argument, &text, &split, &Default::default());
     assert_eq!(
         first, as_split,
         "the same tainted bytes as ranges {split:?} instead of {tainted:?} changed the answer"
     );
 
-    promises(class, argument, &text, &mask, first.confidence);
+    promises(class, argument, &text, &mask, first.changed);
 }
 
 /// What the analyzers' documentation says must be confirmed (or, for the byte-level classes,
 /// exactly when).
-fn promises(class: Vulnerability, argument: &str, text: &[u8], mask: &[bool], c: Confidence) {
-    let confirmed = c == Confidence::Confirmed;
+fn promises(class: Vulnerability, argument: &str, text: &[u8], mask: &[bool], confirmed: bool) {
     let tainted_byte =
         |pred: &dyn Fn(u8) -> bool| text.iter().zip(mask).any(|(&b, &t)| t && pred(b));
     let whole = mask.iter().all(|&t| t);
@@ -160,7 +161,7 @@ fn promises(class: Vulnerability, argument: &str, text: &[u8], mask: &[bool], c:
     let must = |rule: bool, why: &str| {
         assert!(
             !rule || confirmed,
-            "{class:?} ({argument}) {why}, yet {c:?}: {shown:?} tainted {:?}",
+            "{class:?} ({argument}) {why}, yet unchanged: {shown:?} tainted {:?}",
             runs(mask)
         );
     };

@@ -107,7 +107,7 @@ pub fn run(data: &[u8]) {
                 .collect::<Vec<_>>(),
         );
         let dialect = iast_core::sql_dialect();
-        for literal in fuzzing::sql_literal_spans(dialect, prefix) {
+        for literal in fuzzing::sql_literal_spans(dialect, prefix, &Default::default()) {
             let inside = literal.start.min(cut)..literal.end.min(cut);
             if inside.is_empty() || touched[inside.clone()].iter().any(|&t| t) {
                 continue;
@@ -156,7 +156,6 @@ pub fn run(data: &[u8]) {
 
     evidence_is_sliceable(&r.evidence);
     evidence_is_sliceable(&r.plain);
-    fuzzing::forget_tokens();
 }
 
 #[track_caller]

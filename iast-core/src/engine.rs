@@ -5,14 +5,12 @@ use crate::analyzers;
 use crate::caller::Caller;
 use crate::context::Context;
 use crate::evidence::Evidence;
-use crate::precision;
 use crate::private::{Recorder, SinkCall, ValidatorArgs};
 use crate::redact;
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Limits, Report, Route, Site};
 
 use crate::taint::{Added, MatchKind, TaintStore, TaintedRange};
-use crate::vulnerability::Confidence;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -330,17 +328,8 @@ pub(crate) fn sink(
 }
 
 pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
-    // Dropped on every way out, a caught panic included: the tokens kept for this check
-    // must not outlive it.
-    struct Forget;
-    impl Drop for Forget {
-        fn drop(&mut self) {
-            analyzers::forget_tokens();
-        }
-    }
-    let _forget = Forget;
     let check = crate::work::begin(crate::config::active().check_budget);
-    check_ranges(call, bytes);
+    check_ranges(call, bytes, &analyzers::Scratch::default());
     if check.exceeded() {
         let sink = call.item.function().to_owned();
         *call
@@ -353,7 +342,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     }
 }
 
-fn check_ranges(call: &SinkCall, bytes: &[u8]) {
+fn check_ranges(call: &SinkCall, bytes: &[u8], scratch: &analyzers::Scratch) {
     let ItemKind::Sink { classes, .. } = call.item.kind else {
         return;
     };
@@ -402,44 +391,18 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
         if config.disabled.contains(class) {
             continue;
         }
-        let open: Vec<_> = ranges
-            .iter()
-            .filter(|r| !r.safe_for.contains(class))
-            .collect();
-        let (strict, open): (Vec<&TaintedRange>, Vec<&TaintedRange>) =
-            open.into_iter().partition(|r| is_strict(r.source));
-        let (mut strong, mut weak) = precision::split(bytes, &open, config.min_match_length);
-        let (strict_strong, strict_weak) = precision::split_strict(bytes, &strict);
-        strong.extend(strict_strong);
-        weak.extend(strict_weak);
-        strong.sort_by_key(|r| (r.start, r.end, r.source));
-        let weak_confirmed =
-            !weak.is_empty() && analyze(class, call.arg, bytes, &weak) == Confidence::Confirmed;
-        let confidence = if weak_confirmed {
-            Confidence::Confirmed
-        } else if strong.is_empty() {
+        let Some(verdict) = crate::confidence::decide(
+            class,
+            call.arg,
+            bytes,
+            &ranges,
+            is_strict,
+            config.min_match_length,
+            scratch,
+        ) else {
             continue;
-        } else {
-            let confidence = analyze(class, call.arg, bytes, &strong);
-            let by_value = strong.iter().all(|r| r.kind != MatchKind::Buffer);
-            // Plain data makes no finding however it arrived; a flow that may be the
-            // program's own constant makes none when it only coincides in value. Neither is
-            // known of a flow whose analysis did not fit the budget.
-            if confidence == Confidence::Unsanitized
-                && !crate::work::exhausted()
-                && with_input(call.arg, bytes, &strong, |i| {
-                    analyzers::harmless(class, i) || (by_value && analyzers::inert(class, i))
-                })
-            {
-                continue;
-            }
-            confidence
         };
-        let mut open = strong;
-        if weak_confirmed {
-            open.extend(weak);
-            open.sort_by_key(|r| (r.start, r.end, r.source));
-        }
+        let (confidence, open) = (verdict.confidence, verdict.ranges);
         let sources = principal_first(&open, site_of);
         let positions: HashMap<u32, usize> = sources
             .iter()
@@ -476,6 +439,7 @@ fn check_ranges(call: &SinkCall, bytes: &[u8]) {
                 argument: call.arg,
                 text: &bytes[..cut],
                 tainted: &tainted,
+                scratch,
             });
             let in_prefix: Vec<_> = evidence_ranges
                 .iter()
@@ -557,46 +521,6 @@ fn principal_first(
     sources.into_iter().map(|(s, id, _, _)| (s, id)).collect()
 }
 
-/// The analyzer's answer for `ranges` of a sink argument.
-fn analyze(
-    class: crate::vulnerability::Vulnerability,
-    argument: &str,
-    text: &[u8],
-    ranges: &[&TaintedRange],
-) -> Confidence {
-    // Charged before it runs, a pass over the argument; the SQL analyzer charges sqlparser's
-    // tokenizer itself, window by window, as far as it reads. A flow whose analysis does not
-    // fit the budget is reported without one: tainted bytes reached the sink, whether they
-    // changed its structure is not known.
-    if class != crate::vulnerability::Vulnerability::SqlInjection
-        && !crate::work::charge(text.len())
-    {
-        return Confidence::Unsanitized;
-    }
-    let confidence = with_input(argument, text, ranges, |i| analyzers::analyze(class, i));
-    if crate::work::exhausted() {
-        Confidence::Unsanitized
-    } else {
-        confidence
-    }
-}
-
-/// Calls `f` with what an analyzer is given: the ranges as sorted spans.
-fn with_input<R>(
-    argument: &str,
-    text: &[u8],
-    ranges: &[&TaintedRange],
-    f: impl FnOnce(&analyzers::Input<'_>) -> R,
-) -> R {
-    let mut spans: Vec<_> = ranges.iter().map(|r| r.start..r.end).collect();
-    spans.sort_by_key(|r| (r.start, r.end));
-    f(&analyzers::Input {
-        text,
-        tainted: &spans,
-        argument,
-    })
-}
-
 pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
     let address = rec.lasting(bytes);
     let mut state = rec.cx.lock();
@@ -629,7 +553,7 @@ pub(crate) fn approve(args: &ValidatorArgs, approved: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vulnerability::Vulnerability;
+    use crate::vulnerability::{Confidence, Vulnerability};
 
     static SINK: Item = Item {
         kind: ItemKind::Sink {

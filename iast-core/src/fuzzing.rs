@@ -9,7 +9,7 @@ use crate::analyzers::{self, Input};
 use crate::evidence::{self, Evidence, Marked};
 use crate::redact::{self, Subject};
 use crate::taint::{self, TaintStore};
-use crate::{ClassSet, Confidence, MatchKind, SqlDialect, Vulnerability};
+use crate::{ClassSet, MatchKind, SqlDialect, Vulnerability};
 use std::ops::Range;
 
 /// Panics unless `tainted` is what the engine hands an analyzer: non-empty ranges, sorted by
@@ -22,23 +22,31 @@ fn check_ranges(len: usize, tainted: &[Range<usize>]) {
     assert!(tainted.is_sorted_by_key(|r| r.start), "ranges {tainted:?}");
 }
 
-/// The analyzer of `class` on `text` with its `tainted` ranges, as the sink parameter
-/// `argument`. The ranges must be non-empty, sorted by start and within `text`.
-pub fn analyze(
+/// What one sink check keeps of its SQL readings (see `analyzers::Scratch`): the calls given
+/// the same one share their tokens, as the calls of one check do.
+#[derive(Debug, Default)]
+pub struct Scratch(analyzers::Scratch);
+
+fn input<'a>(argument: &'a str, text: &'a [u8], tainted: &'a [Range<usize>]) -> Input<'a> {
+    check_ranges(text.len(), tainted);
+    Input {
+        text,
+        tainted,
+        argument,
+    }
+}
+
+/// Whether the analyzer of `class` says that the `tainted` ranges of `text`, as the sink
+/// parameter `argument`, change its structure. The ranges must be non-empty, sorted by start
+/// and within `text`.
+pub fn changes_structure(
     class: Vulnerability,
     argument: &str,
     text: &[u8],
     tainted: &[Range<usize>],
-) -> Confidence {
-    check_ranges(text.len(), tainted);
-    analyzers::analyze(
-        class,
-        &Input {
-            text,
-            tainted,
-            argument,
-        },
-    )
+    scratch: &Scratch,
+) -> bool {
+    analyzers::changes_structure(class, &input(argument, text, tainted), &scratch.0)
 }
 
 /// Whether the engine drops an unsanitized flow of `class` as plain data.
@@ -48,39 +56,24 @@ pub fn harmless(
     text: &[u8],
     tainted: &[Range<usize>],
 ) -> bool {
-    check_ranges(text.len(), tainted);
-    analyzers::harmless(
-        class,
-        &Input {
-            text,
-            tainted,
-            argument,
-        },
-    )
+    analyzers::harmless(class, &input(argument, text, tainted))
 }
 
 /// Whether the engine drops an unsanitized flow of `class` found by value as the program's
 /// own constant.
-pub fn inert(class: Vulnerability, argument: &str, text: &[u8], tainted: &[Range<usize>]) -> bool {
-    check_ranges(text.len(), tainted);
-    analyzers::inert(
-        class,
-        &Input {
-            text,
-            tainted,
-            argument,
-        },
-    )
-}
-
-/// Drops the SQL tokens kept between the calls of one check, as the engine does after each.
-pub fn forget_tokens() {
-    analyzers::forget_tokens();
+pub fn inert(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    tainted: &[Range<usize>],
+    scratch: &Scratch,
+) -> bool {
+    analyzers::inert(class, &input(argument, text, tainted), &scratch.0)
 }
 
 /// The insides of the SQL string literals of `text`, as redaction reads them.
-pub fn sql_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Range<usize>> {
-    analyzers::string_literal_spans(dialect, text)
+pub fn sql_literal_spans(dialect: SqlDialect, text: &[u8], scratch: &Scratch) -> Vec<Range<usize>> {
+    analyzers::string_literal_spans(dialect, text, &scratch.0)
 }
 
 /// What redaction made of a sink argument.
@@ -125,6 +118,7 @@ pub fn redact(
         argument,
         text: &text[..cut],
         tainted: &in_prefix,
+        scratch: &analyzers::Scratch::default(),
     });
     let marked: Vec<Marked> = in_prefix
         .iter()
@@ -139,7 +133,6 @@ pub fn redact(
         .enumerate()
         .map(|(i, r)| (r.clone(), i, MatchKind::Exact))
         .collect();
-    analyzers::forget_tokens();
     Redacted {
         cut,
         spans,

@@ -7,6 +7,7 @@
 mod analyzers;
 mod caller;
 pub mod collect;
+mod confidence;
 pub mod config;
 mod context;
 mod engine;
@@ -15,7 +16,6 @@ mod evidence;
 pub mod fuzzing;
 mod leaves;
 mod lost;
-mod precision;
 mod ranges;
 pub(crate) mod redact;
 mod registry;

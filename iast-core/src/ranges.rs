@@ -28,10 +28,46 @@ pub(crate) fn merge(
     runs
 }
 
-/// Whether any of the sorted, disjoint `runs` shares a byte with `r`.
+/// Whether any of the sorted, disjoint `runs` shares a byte with `r`. An empty `r` has no byte
+/// to share: answering by its position would make the answer depend on whether one run or two
+/// cover the bytes around it.
 pub(crate) fn overlaps(runs: &[Range<usize>], r: Range<usize>) -> bool {
     let i = runs.partition_point(|t| t.end <= r.start);
-    runs.get(i).is_some_and(|t| t.start < r.end)
+    !r.is_empty() && runs.get(i).is_some_and(|t| t.start < r.end)
+}
+
+/// The tainted bytes of an argument as [`merge`] gives them: sorted, disjoint, non-adjacent
+/// runs clamped to the argument, asked about by position.
+pub(crate) struct Runs(Vec<Range<usize>>);
+
+impl Runs {
+    pub(crate) fn new(len: usize, tainted: &[Range<usize>]) -> Self {
+        Runs(merge(tainted.iter().cloned(), len))
+    }
+
+    /// Whether the byte at `at` is tainted.
+    pub(crate) fn contains(&self, at: usize) -> bool {
+        let i = self.0.partition_point(|r| r.end <= at);
+        self.0.get(i).is_some_and(|r| r.start <= at)
+    }
+
+    /// Whether a tainted byte lies in `r` (see [`overlaps`]).
+    pub(crate) fn overlaps(&self, r: Range<usize>) -> bool {
+        overlaps(&self.0, r)
+    }
+
+    /// One past the last tainted byte (0 when nothing is tainted).
+    pub(crate) fn end(&self) -> usize {
+        self.0.last().map_or(0, |r| r.end)
+    }
+}
+
+impl std::ops::Deref for Runs {
+    type Target = [Range<usize>];
+
+    fn deref(&self) -> &[Range<usize>] {
+        &self.0
+    }
 }
 
 #[cfg(test)]
@@ -46,5 +82,12 @@ mod tests {
         );
         assert!(overlaps(&[0..3, 5..9], 8..12));
         assert!(!overlaps(&[0..3, 5..9], 3..5));
+        // Whether one run or two cover the bytes around it, an empty range overlaps nothing.
+        assert!(!overlaps(&merge([0..1, 1..9], 9), 1..1));
+        assert!(!overlaps(&merge([0..9, 1..9], 9), 1..1));
+        assert!(!overlaps(std::slice::from_ref(&(0..9)), 1..1));
+        let runs = Runs::new(9, &[0..2, 6..7, 1..2]);
+        assert!(runs.overlaps(1..5) && !runs.overlaps(2..6) && runs.contains(6));
+        assert_eq!(runs.end(), 7);
     }
 }

@@ -44,7 +44,7 @@ mod value;
 
 pub(crate) use name::secret_name;
 
-use crate::analyzers::{sql_dialect, string_literal_spans};
+use crate::analyzers::{Scratch, sql_dialect, string_literal_spans};
 use crate::ranges::{merge, overlaps};
 use crate::vulnerability::Vulnerability;
 use std::ops::Range;
@@ -59,6 +59,8 @@ pub(crate) struct Subject<'a> {
     pub text: &'a [u8],
     /// Tainted ranges (sorted by start) with whether their source is secret-named.
     pub tainted: &'a [(Range<usize>, bool)],
+    /// The check's SQL readings, shared with its analysis.
+    pub scratch: &'a Scratch,
 }
 
 /// Byte spans of `text` to hide, sorted, non-overlapping, merged (adjacent spans are one).
@@ -90,7 +92,7 @@ pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
     hidden.extend(placed.into_iter().map(|v| before_breakout(v, &readable)));
     if s.class == Vulnerability::SqlInjection {
         let tainted = merge(s.tainted.iter().map(|(r, _)| r.clone()), len);
-        hidden.extend(sql_literals(s.text, &tainted));
+        hidden.extend(sql_literals(s.text, &tainted, s.scratch));
     }
     merge(hidden, len)
 }
@@ -106,15 +108,15 @@ fn before_breakout(value: Range<usize>, readable: &[Range<usize>]) -> Range<usiz
 
 /// The insides of the SQL string literals of `text` that no tainted byte touches, in the
 /// argument as it is and in the query the program meant (tainted bytes replaced).
-fn sql_literals(text: &[u8], tainted: &[Range<usize>]) -> Vec<Range<usize>> {
+fn sql_literals(text: &[u8], tainted: &[Range<usize>], scratch: &Scratch) -> Vec<Range<usize>> {
     let dialect = sql_dialect();
-    let mut literals = string_literal_spans(dialect, text);
+    let mut literals = string_literal_spans(dialect, text, scratch);
     if !tainted.is_empty() {
         let mut meant = text.to_vec();
         for r in tainted {
             meant[r.clone()].fill(b'x');
         }
-        literals.extend(string_literal_spans(dialect, &meant));
+        literals.extend(string_literal_spans(dialect, &meant, scratch));
     }
     literals.retain(|l| !l.is_empty() && !overlaps(tainted, l.clone()));
     literals

@@ -40,15 +40,14 @@
 //! values.
 
 use super::Input;
-use super::sql::Runs;
-use crate::vulnerability::Confidence;
+use crate::ranges::Runs;
 use std::ops::Range;
 
-pub(super) fn analyze(input: &Input<'_>) -> Confidence {
+pub(super) fn changes_structure(input: &Input<'_>) -> bool {
     let text = input.text;
     let runs = Runs::new(text.len(), input.tainted);
     if runs.is_empty() {
-        return Confidence::Unsanitized;
+        return false;
     }
     let literals = literals(text);
     // Each literal is read once however many runs sit in it (a JSON array of thousands of
@@ -69,10 +68,10 @@ pub(super) fn analyze(input: &Input<'_>) -> Confidence {
             _ => !is_blank_or_number(text, run, &mut number),
         };
         if changes {
-            return Confidence::Confirmed;
+            return true;
         }
     }
-    Confidence::Unsanitized
+    false
 }
 
 /// A string literal, or one piece of a template literal between interpolations.

@@ -29,7 +29,6 @@
 //! In every role a tainted NUL is confirmed: C's `exec` and `system` end the argument there.
 
 use super::{Input, any_tainted_byte, code};
-use crate::vulnerability::Confidence;
 
 mod shell;
 
@@ -55,10 +54,10 @@ fn role(argument: &str) -> Role {
     }
 }
 
-pub(super) fn analyze(input: &Input<'_>) -> Confidence {
+pub(super) fn changes_structure(input: &Input<'_>) -> bool {
     let text = input.text;
     let taint = || mark(text.len(), input.tainted);
-    let confirmed = match role(input.argument) {
+    match role(input.argument) {
         Role::Program => any_tainted_byte(text, input.tainted, |_| true),
         Role::Arg => {
             let taint = taint();
@@ -69,13 +68,8 @@ pub(super) fn analyze(input: &Input<'_>) -> Confidence {
             let taint = taint();
             tainted_nul(text, &taint) || names_setting(text, &taint)
         }
-        Role::Code => tainted_nul(text, &taint()) || code::analyze(input) == Confidence::Confirmed,
+        Role::Code => tainted_nul(text, &taint()) || code::changes_structure(input),
         Role::Line => shell::confirmed(text, &taint()),
-    };
-    if confirmed {
-        Confidence::Confirmed
-    } else {
-        Confidence::Unsanitized
     }
 }
 
@@ -144,12 +138,13 @@ fn names_setting(text: &[u8], taint: &[bool]) -> bool {
 mod tests {
     use super::*;
     use crate::analyzers::{confidence_of, with_template};
+    use crate::vulnerability::Confidence;
     use Confidence::{Confirmed, Unsanitized};
 
     /// What the engine reports for the flow: `None` when it is harmless data.
     fn finding(argument: &str, template: &str, tainted: &str) -> Option<Confidence> {
         with_template(argument, template, tainted, |input| {
-            let confidence = analyze(input);
+            let confidence = crate::analyzers::as_confidence(changes_structure(input));
             (confidence == Confirmed || !harmless(input)).then_some(confidence)
         })
     }
@@ -209,7 +204,10 @@ mod tests {
         assert_eq!(argv("-o{}", "ProxyCommand=x"), None);
         assert_eq!(argv("{}", "a-b"), None);
         // The analyzer's own answer stays unsanitized; the engine drops it.
-        assert_eq!(confidence_of(analyze, "args", "{}", "$(id)"), Unsanitized);
+        assert_eq!(
+            confidence_of(changes_structure, "args", "{}", "$(id)"),
+            Unsanitized
+        );
     }
 
     #[test]
@@ -284,7 +282,7 @@ mod tests {
                         tainted: std::slice::from_ref(r),
                         argument,
                     };
-                    let _ = analyze(&input);
+                    let _ = changes_structure(&input);
                 }
             }
         }

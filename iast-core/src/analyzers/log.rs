@@ -6,19 +6,14 @@
 
 use super::Input;
 use super::any_tainted_byte;
-use crate::vulnerability::Confidence;
 
-pub(super) fn analyze(input: &Input<'_>) -> Confidence {
+pub(super) fn changes_structure(input: &Input<'_>) -> bool {
     let (text, tainted) = (input.text, input.tainted);
     let control = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f;
     // Merged, because two sources side by side may each give one byte of a C1 character.
     let runs = crate::ranges::merge(tainted.iter().cloned(), text.len());
     let c1 = runs.iter().any(|r| has_c1_control(&text[r.clone()]));
-    if c1 || any_tainted_byte(text, tainted, control) {
-        Confidence::Confirmed
-    } else {
-        Confidence::Unsanitized
-    }
+    c1 || any_tainted_byte(text, tainted, control)
 }
 
 /// Whether `bytes` hold a C1 control written in UTF-8. A terminal decodes what it can and
@@ -38,11 +33,12 @@ fn has_c1_control(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::analyzers::confidence_of;
+    use crate::vulnerability::Confidence;
     use std::ops::Range;
 
     #[test]
     fn forged_lines_and_escapes_are_confirmed() {
-        let c = |template, tainted| confidence_of(analyze, "line", template, tainted);
+        let c = |template, tainted| confidence_of(changes_structure, "line", template, tainted);
         assert_eq!(
             c("user={}", "a\nINFO admin logged in"),
             Confidence::Confirmed
@@ -55,11 +51,11 @@ mod tests {
     #[test]
     fn c1_controls_are_found_among_invalid_bytes_and_across_ranges() {
         let c = |text: &[u8], tainted: &[Range<usize>]| {
-            analyze(&Input {
+            crate::analyzers::as_confidence(changes_structure(&Input {
                 text,
                 tainted,
                 argument: "line",
-            })
+            }))
         };
         let one = |text: &[u8], tainted: Range<usize>| c(text, std::slice::from_ref(&tainted));
         // U+009B (CSI) between bytes that are not UTF-8.

@@ -1,12 +1,14 @@
 //! One analyzer per vulnerability class.
 //!
-//! An analyzer receives a sink argument and its tainted, unsanitized byte ranges, and decides
-//! whether those bytes changed the structure of the argument ([`Confidence::Confirmed`]) or
-//! merely reached it ([`Confidence::Unsanitized`]). Both are findings, but for an unsanitized
-//! flow that [`harmless`] calls plain data, and one found only by value that [`inert`] takes
-//! for the program's own constant.
+//! An analyzer receives a sink argument and its tainted, unsanitized byte ranges, and says
+//! whether those bytes changed the structure of the argument or merely reached it
+//! ([`changes_structure`]); [`harmless`] says whether they are plain data wherever they came
+//! from, and [`inert`] whether a match by value may be the program's own constant. The
+//! confidence of a finding is decided from these answers in `crate::confidence` alone.
 
-use crate::vulnerability::{Confidence, Vulnerability};
+#[cfg(test)]
+use crate::vulnerability::Confidence;
+use crate::vulnerability::Vulnerability;
 use std::ops::Range;
 
 mod code;
@@ -18,9 +20,10 @@ mod nosql;
 mod path;
 mod redirect;
 mod sql;
+pub(crate) use sql::{Scratch, string_literal_spans};
 pub use sql::{SqlDialect, set_sql_dialect, sql_dialect};
-pub(crate) use sql::{forget_tokens, string_literal_spans};
 mod ssrf;
+mod url_parts;
 mod xpath;
 mod xss;
 
@@ -45,30 +48,35 @@ pub(crate) struct Input<'a> {
     pub argument: &'a str,
 }
 
-/// Asks the analyzer of `class` about a sink argument.
-pub(crate) fn analyze(class: Vulnerability, input: &Input<'_>) -> Confidence {
-    let analyze = match class {
-        Vulnerability::SqlInjection => sql::analyze,
-        Vulnerability::CommandInjection => command::analyze,
-        Vulnerability::PathTraversal => path::analyze,
-        Vulnerability::Xss => xss::analyze,
-        Vulnerability::Ssrf => ssrf::analyze,
-        Vulnerability::OpenRedirect => redirect::analyze,
-        Vulnerability::HeaderInjection => header::analyze,
-        Vulnerability::LdapInjection => ldap::analyze,
-        Vulnerability::XpathInjection => xpath::analyze,
-        Vulnerability::NosqlInjection => nosql::analyze,
-        Vulnerability::CodeInjection => code::analyze,
-        Vulnerability::LogInjection => log::analyze,
-    };
-    analyze(input)
+/// Whether the tainted bytes of a sink argument change its structure in `class`: what the
+/// analyzer of that class says. The confidence of a finding is decided from this answer in
+/// one place, `confidence`.
+pub(crate) fn changes_structure(
+    class: Vulnerability,
+    input: &Input<'_>,
+    scratch: &Scratch,
+) -> bool {
+    match class {
+        Vulnerability::SqlInjection => sql::changes_structure(input, scratch),
+        Vulnerability::CommandInjection => command::changes_structure(input),
+        Vulnerability::PathTraversal => path::changes_structure(input),
+        Vulnerability::Xss => xss::changes_structure(input),
+        Vulnerability::Ssrf => ssrf::changes_structure(input),
+        Vulnerability::OpenRedirect => redirect::changes_structure(input),
+        Vulnerability::HeaderInjection => header::changes_structure(input),
+        Vulnerability::LdapInjection => ldap::changes_structure(input),
+        Vulnerability::XpathInjection => xpath::changes_structure(input),
+        Vulnerability::NosqlInjection => nosql::changes_structure(input),
+        Vulnerability::CodeInjection => code::changes_structure(input),
+        Vulnerability::LogInjection => log::changes_structure(input),
+    }
 }
 
 /// Whether an unsanitized flow that only coincides in value may be the program's own
 /// allow-listed constant: for SQL, a lone bare word (see `sql::lone_word`).
-pub(crate) fn inert(class: Vulnerability, input: &Input<'_>) -> bool {
+pub(crate) fn inert(class: Vulnerability, input: &Input<'_>, scratch: &Scratch) -> bool {
     match class {
-        Vulnerability::SqlInjection => sql::lone_word(input),
+        Vulnerability::SqlInjection => sql::lone_word(input, scratch),
         _ => false,
     }
 }
@@ -119,16 +127,33 @@ pub(crate) fn splits_a_token(text: &[u8], r: &Range<usize>, glued: impl Fn(u8) -
     false
 }
 
-/// Test support: the confidence `analyze` gives when `tainted` is put in place of the `{}` of
-/// `template` (as the parameter `argument`), the rest of the template being the program's.
+/// Test support: an analyzer's answer written as the confidence of a finding resting on it,
+/// so that tables of cases read as findings do.
+#[cfg(test)]
+pub(crate) fn as_confidence(changed: bool) -> Confidence {
+    if changed {
+        Confidence::Confirmed
+    } else {
+        Confidence::Unsanitized
+    }
+}
+
+/// Test support: the answer of `changes_structure` when `tainted` is put in place of the `{}`
+/// of `template` (as the parameter `argument`), the rest of the template being the
+/// program's, as [`as_confidence`] writes it.
 #[cfg(test)]
 pub(crate) fn confidence_of(
-    analyze: fn(&Input<'_>) -> Confidence,
+    changes_structure: fn(&Input<'_>) -> bool,
     argument: &str,
     template: &str,
     tainted: &str,
 ) -> Confidence {
-    with_template(argument, template, tainted, analyze)
+    as_confidence(with_template(
+        argument,
+        template,
+        tainted,
+        changes_structure,
+    ))
 }
 
 /// Test support: `f` given the input [`confidence_of`] builds.

@@ -10,28 +10,26 @@
 //! or document itself.
 
 use super::Input;
-use super::ssrf::{Origin, Scheme, overlaps};
-use crate::vulnerability::Confidence;
+use super::url_parts::{Origin, Scheme};
+use crate::ranges::Runs;
 
-pub(super) fn analyze(input: &Input<'_>) -> Confidence {
+pub(super) fn changes_structure(input: &Input<'_>) -> bool {
+    let tainted = Runs::new(input.text.len(), input.tainted);
     let origin = Origin::of(input.text);
     let active_content =
-        origin.scheme == Scheme::Active && overlaps(input.tainted, &(origin.span.end..origin.end));
-    if origin.chosen_by(input.tainted) || active_content {
-        Confidence::Confirmed
-    } else {
-        Confidence::Unsanitized
-    }
+        origin.scheme == Scheme::Active && tainted.overlaps(origin.span.end..origin.end);
+    origin.chosen_by(&tainted) || active_content
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analyzers::confidence_of;
+    use crate::vulnerability::Confidence;
     use Confidence::{Confirmed, Unsanitized};
 
     fn c(template: &str, tainted: &str) -> Confidence {
-        confidence_of(analyze, "location", template, tainted)
+        confidence_of(changes_structure, "location", template, tainted)
     }
 
     #[test]
@@ -125,11 +123,11 @@ mod tests {
     #[test]
     fn the_answer_depends_on_the_tainted_bytes_not_their_ranges() {
         let c = |text: &[u8], tainted: &[std::ops::Range<usize>]| {
-            analyze(&Input {
+            crate::analyzers::as_confidence(changes_structure(&Input {
                 text,
                 tainted,
                 argument: "location",
-            })
+            }))
         };
         let path = b" /account";
         assert_eq!(c(path, &[0..1, 1..9]), Unsanitized);

@@ -47,12 +47,12 @@
 
 mod lex;
 
-pub(crate) use lex::forget as forget_tokens;
+pub(crate) use lex::Scratch;
 #[cfg(test)]
 mod tests;
 
 use super::Input;
-use crate::vulnerability::Confidence;
+use crate::ranges::Runs;
 use lex::{Kind, Tok};
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use std::ops::{ControlFlow, Range};
@@ -103,26 +103,21 @@ pub fn sql_dialect() -> SqlDialect {
         .unwrap_or_default()
 }
 
-pub(super) fn analyze(input: &Input<'_>) -> Confidence {
-    analyze_in(sql_dialect(), input)
+pub(super) fn changes_structure(input: &Input<'_>, scratch: &Scratch) -> bool {
+    changes_structure_in(sql_dialect(), input, scratch)
 }
 
-fn analyze_in(dialect: SqlDialect, input: &Input<'_>) -> Confidence {
+fn changes_structure_in(dialect: SqlDialect, input: &Input<'_>, scratch: &Scratch) -> bool {
     let (text, runs) = (input.text, Runs::new(input.text.len(), input.tainted));
-    let confirmed = match dialect {
+    match dialect {
         SqlDialect::Generic => {
-            changes_structure(&GenericDialect {}, text, &runs)
+            changes_in(&GenericDialect {}, text, &runs, scratch)
                 || (memchr::memchr(b'\\', text).is_some()
-                    && changes_structure(&MySqlDialect {}, text, &runs))
+                    && changes_in(&MySqlDialect {}, text, &runs, scratch))
         }
-        SqlDialect::PostgreSql => changes_structure(&PostgreSqlDialect {}, text, &runs),
-        SqlDialect::MySql => changes_structure(&MySqlDialect {}, text, &runs),
-        SqlDialect::Sqlite => changes_structure(&SQLiteDialect {}, text, &runs),
-    };
-    if confirmed {
-        Confidence::Confirmed
-    } else {
-        Confidence::Unsanitized
+        SqlDialect::PostgreSql => changes_in(&PostgreSqlDialect {}, text, &runs, scratch),
+        SqlDialect::MySql => changes_in(&MySqlDialect {}, text, &runs, scratch),
+        SqlDialect::Sqlite => changes_in(&SQLiteDialect {}, text, &runs, scratch),
     }
 }
 
@@ -130,7 +125,7 @@ fn analyze_in(dialect: SqlDialect, input: &Input<'_>) -> Confidence {
 /// direction): what a program that maps the input through an allow-list
 /// (`match col { "name" => "name", .. }`) writes, indistinguishable by value from the input
 /// itself.
-pub(super) fn lone_word(input: &Input<'_>) -> bool {
+pub(super) fn lone_word(input: &Input<'_>, scratch: &Scratch) -> bool {
     let runs = Runs::new(input.text.len(), input.tainted);
     let mut iter = runs.iter();
     let (Some(run), None) = (iter.next(), iter.next()) else {
@@ -143,7 +138,7 @@ pub(super) fn lone_word(input: &Input<'_>) -> bool {
         SqlDialect::Sqlite => &SQLiteDialect {},
     };
     let mut word = false;
-    let _ = lex::lex(dialect, input.text, true, &mut |t| {
+    let _ = lex::lex(dialect, input.text, true, scratch, &mut |t| {
         word = t.kind == Kind::Word && t.span == *run;
         if word || t.span.start >= run.start {
             ControlFlow::Break(())
@@ -154,7 +149,7 @@ pub(super) fn lone_word(input: &Input<'_>) -> bool {
     word
 }
 
-fn changes_structure(dialect: &dyn Dialect, text: &[u8], runs: &Runs) -> bool {
+fn changes_in(dialect: &dyn Dialect, text: &[u8], runs: &Runs, scratch: &Scratch) -> bool {
     if runs.is_empty() {
         return false;
     }
@@ -167,7 +162,7 @@ fn changes_structure(dialect: &dyn Dialect, text: &[u8], runs: &Runs) -> bool {
         escapes: None,
         changed: false,
     };
-    match lex::lex(dialect, text, true, &mut |tok| judge.see(tok)) {
+    match lex::lex(dialect, text, true, scratch, &mut |tok| judge.see(tok)) {
         ControlFlow::Break(()) => judge.changed,
         ControlFlow::Continue(failed_at) => {
             judge.finish() || failed_at.is_some_and(|at| failure_changes_structure(text, runs, at))
@@ -203,7 +198,7 @@ struct Judge<'a> {
 
 impl Judge<'_> {
     fn see(&mut self, tok: &Tok) -> ControlFlow<()> {
-        while let Some(run) = self.runs.0.get(self.next) {
+        while let Some(run) = self.runs.get(self.next) {
             if run.start >= tok.span.end {
                 break;
             }
@@ -225,7 +220,7 @@ impl Judge<'_> {
         if tok.kind != Kind::Blank {
             self.before_operand = tok.operand;
         }
-        if self.next == self.runs.0.len() {
+        if self.next == self.runs.len() {
             // Every run is judged: the rest of the text cannot change the verdict.
             return ControlFlow::Break(());
         }
@@ -252,7 +247,7 @@ impl Judge<'_> {
 
     /// Judges the current run on what it touched; whether it changes the structure.
     fn close(&mut self) -> bool {
-        let run = self.runs.0[self.next].clone();
+        let run = self.runs[self.next].clone();
         self.next += 1;
         let tok = match std::mem::replace(&mut self.touched, Touched::None) {
             Touched::None => return false,
@@ -267,7 +262,7 @@ impl Judge<'_> {
         if self.changed {
             return true;
         }
-        while self.next < self.runs.0.len() {
+        while self.next < self.runs.len() {
             if self.close() {
                 return true;
             }
@@ -333,42 +328,17 @@ fn failure_changes_structure(text: &[u8], runs: &Runs, at: usize) -> bool {
                 .is_some_and(|rest| rest.iter().any(|b| !b.is_ascii_whitespace())))
 }
 
-/// The tainted bytes as sorted, disjoint, non-adjacent ranges, clamped to the argument (also
-/// used by the code analyzer).
-pub(super) struct Runs(Vec<Range<usize>>);
-
-impl Runs {
-    pub(super) fn new(len: usize, tainted: &[Range<usize>]) -> Self {
-        Runs(crate::ranges::merge(tainted.iter().cloned(), len))
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(super) fn iter(&self) -> impl Iterator<Item = &Range<usize>> {
-        self.0.iter()
-    }
-
-    /// Whether the byte at `at` is tainted.
-    pub(super) fn contains(&self, at: usize) -> bool {
-        let i = self.0.partition_point(|r| r.end <= at);
-        self.0.get(i).is_some_and(|r| r.start <= at)
-    }
-
-    /// One past the last tainted byte (0 when nothing is tainted).
-    pub(super) fn end(&self) -> usize {
-        self.0.last().map_or(0, |r| r.end)
-    }
-}
-
 /// The insides of the string literals of `text` read in `dialect` (quoted identifiers and
 /// comments are not literals), sorted by start; a literal left open runs to the end of the
 /// text, as it does when evidence is cut inside one. [`SqlDialect::Generic`] gives the literals
 /// of both its readings when the text holds a backslash, so that a literal either reading
 /// sees is reported.
-pub(crate) fn string_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Range<usize>> {
-    fn literals(dialect: &dyn Dialect, text: &[u8], out: &mut Vec<Range<usize>>) {
+pub(crate) fn string_literal_spans(
+    dialect: SqlDialect,
+    text: &[u8],
+    scratch: &Scratch,
+) -> Vec<Range<usize>> {
+    let literals = |dialect: &dyn Dialect, out: &mut Vec<Range<usize>>| {
         // Comments start with `-`, `/` or `#`, quoted identifiers with a delimiter the dialect
         // names; literals with a quote, `$` or a prefix letter (`E'`, `N'`, `X'`, `U&'`).
         let is_literal = |at: usize| match text.get(at) {
@@ -377,7 +347,7 @@ pub(crate) fn string_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Rang
             Some(c) => c.is_ascii_alphabetic(),
             None => false,
         };
-        let read = lex::lex(dialect, text, false, &mut |tok| {
+        let read = lex::lex(dialect, text, false, scratch, &mut |tok| {
             if let Kind::Quoted { inside, .. } = &tok.kind
                 && is_literal(tok.span.start)
             {
@@ -401,19 +371,19 @@ pub(crate) fn string_literal_spans(dialect: SqlDialect, text: &[u8]) -> Vec<Rang
                 out.push((at + open).min(text.len())..text.len());
             }
         }
-    }
+    };
     let mut out = Vec::new();
     match dialect {
         SqlDialect::Generic => {
-            literals(&GenericDialect {}, text, &mut out);
+            literals(&GenericDialect {}, &mut out);
             if memchr::memchr(b'\\', text).is_some() {
-                literals(&MySqlDialect {}, text, &mut out);
+                literals(&MySqlDialect {}, &mut out);
                 out.sort_unstable_by_key(|r| r.start);
             }
         }
-        SqlDialect::PostgreSql => literals(&PostgreSqlDialect {}, text, &mut out),
-        SqlDialect::MySql => literals(&MySqlDialect {}, text, &mut out),
-        SqlDialect::Sqlite => literals(&SQLiteDialect {}, text, &mut out),
+        SqlDialect::PostgreSql => literals(&PostgreSqlDialect {}, &mut out),
+        SqlDialect::MySql => literals(&MySqlDialect {}, &mut out),
+        SqlDialect::Sqlite => literals(&SQLiteDialect {}, &mut out),
     }
     out
 }

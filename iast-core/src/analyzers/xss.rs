@@ -30,7 +30,6 @@
 
 use super::Input;
 use crate::ranges::{merge, overlaps};
-use crate::vulnerability::Confidence;
 use std::ops::Range;
 
 mod attr;
@@ -41,13 +40,9 @@ mod markup;
 #[cfg(test)]
 mod tests;
 
-pub(super) fn analyze(input: &Input<'_>) -> Confidence {
+pub(super) fn changes_structure(input: &Input<'_>) -> bool {
     let taint = merge(input.tainted.iter().cloned(), input.text.len());
-    if html::confirmed(input.text, &taint, 0) {
-        Confidence::Confirmed
-    } else {
-        Confidence::Unsanitized
-    }
+    html::confirmed(input.text, &taint, 0)
 }
 
 /// The tainted parts of `r`, relative to `r.start`.

@@ -23,6 +23,7 @@ fn hidden<'t>(
         argument,
         text: text.as_bytes(),
         tainted: &ranges,
+        scratch: &Default::default(),
     });
     spans.into_iter().map(|r| &text[r]).collect()
 }
@@ -502,6 +503,7 @@ fn adversarial_repeats_give_spans_in_proportion() {
                     argument: "arg",
                     text: text.as_bytes(),
                     tainted: &tainted,
+                    scratch: &Default::default(),
                 });
                 let shape = (spans.len(), spans.iter().map(ExactSizeIterator::len).sum());
                 assert_eq!(shape, expected(k), "{unit:?} x{k}, tainted: {tainted:?}");
@@ -549,7 +551,7 @@ fn sql_literals_the_taint_does_not_touch_are_hidden() {
 fn sql_literal_spans_follow_the_dialect() {
     let text = b"SELECT \"a\", 'b', `c`, $t$d$t$, [e] FROM t";
     let insides = |d| -> Vec<&str> {
-        string_literal_spans(d, text)
+        string_literal_spans(d, text, &Default::default())
             .into_iter()
             .map(|r| std::str::from_utf8(&text[r]).unwrap_or_default())
             .collect()
@@ -559,7 +561,7 @@ fn sql_literal_spans_follow_the_dialect() {
     assert_eq!(insides(SqlDialect::Sqlite), ["b"]);
     // The generic reading also takes MySQL's backslash escapes.
     let text = b"SELECT 'it\\'s secret' FROM t";
-    let spans = string_literal_spans(SqlDialect::Generic, text);
+    let spans = string_literal_spans(SqlDialect::Generic, text, &Default::default());
     assert!(spans.iter().any(|r| &text[r.clone()] == b"it\\'s secret"));
 }
 
@@ -579,6 +581,7 @@ fn spans_are_sorted_merged_and_within_bounds_for_any_input() {
                 argument: "arg",
                 text,
                 tainted: &tainted,
+                scratch: &Default::default(),
             });
             assert!(spans.iter().all(|r| r.start < r.end && r.end <= text.len()));
             assert!(spans.windows(2).all(|w| w[0].end < w[1].start));
@@ -627,6 +630,7 @@ fn adversarial_inputs_take_linear_time() {
                 argument: "arg",
                 text: &text,
                 tainted: &tainted,
+                scratch: &Default::default(),
             });
             assert!(spans.iter().all(|r| r.end <= n));
         }

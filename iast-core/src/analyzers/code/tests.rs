@@ -1,17 +1,17 @@
 use super::*;
-use crate::analyzers::confidence_of;
-use Confidence::{Confirmed, Unsanitized};
+use crate::analyzers::{as_confidence, confidence_of};
+use crate::vulnerability::Confidence::{self, Confirmed, Unsanitized};
 
 fn c(template: &str, tainted: &str) -> Confidence {
-    confidence_of(analyze, "code", template, tainted)
+    confidence_of(changes_structure, "code", template, tainted)
 }
 
 fn raw(text: &[u8], tainted: &[Range<usize>]) -> Confidence {
-    analyze(&Input {
+    as_confidence(changes_structure(&Input {
         text,
         tainted,
         argument: "code",
-    })
+    }))
 }
 
 fn one(text: &[u8], tainted: Range<usize>) -> Confidence {

@@ -13,6 +13,7 @@ use sqlparser::dialect::Dialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::ops::Range;
 use std::rc::Rc;
@@ -85,21 +86,16 @@ const LOOKAHEAD: usize = 8;
 /// A remembered text: the dialect it was read in, its bytes and its tokens.
 type Remembered = (std::any::TypeId, Vec<u8>, Rc<Lexed>);
 
-thread_local! {
-    /// The short texts tokenized during the current sink check, per dialect: one check asks
-    /// for the tokens of the same argument up to three times (the analyzer, the lone-word
-    /// test, redaction), and sqlparser's tokenizer is most of a finding's cost. Two entries,
-    /// for the generic dialect's second reading of a text with a backslash; only texts of at
-    /// most one window, so that what is kept is bounded. Emptied after every check
-    /// ([`forget`]), so that nothing is held between checks and a later check of the same
-    /// text pays for its tokens as any other would.
-    static RECENT: std::cell::RefCell<Vec<Remembered>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Drops the tokens kept for the current check.
-pub(crate) fn forget() {
-    let _ = RECENT.try_with(|recent| recent.borrow_mut().clear());
+/// What one sink check keeps of its SQL readings: the tokens of the short texts it read, per
+/// dialect. One check asks for the tokens of the same argument up to three times (the
+/// analyzer, the lone-word test, redaction), and sqlparser's tokenizer is most of a finding's
+/// cost. Two entries, for the generic dialect's second reading of a text with a backslash;
+/// only texts of at most one window, so that what is kept is bounded. The engine makes one per
+/// check and drops it with the check, so that nothing is held between checks and a later
+/// check of the same text pays for its tokens as any other would.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    recent: RefCell<Vec<Remembered>>,
 }
 
 /// Reads the tokens of `text` in `dialect` in the order of their starts, handing each to
@@ -113,24 +109,19 @@ pub(super) fn lex(
     dialect: &dyn Dialect,
     text: &[u8],
     charged: bool,
+    scratch: &Scratch,
     each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
 ) -> Read {
     if text.len() > WINDOW {
         return read(dialect, text, charged, each);
     }
     let id = dialect.dialect();
-    // Past the destruction of this thread's cache (a check from a thread-local destructor),
-    // every reading tokenizes again: `with_borrow` would panic there.
-    let known = RECENT
-        .try_with(|recent| {
-            recent
-                .borrow()
-                .iter()
-                .find(|(d, t, _)| *d == id && t == text)
-                .map(|(_, _, lexed)| Rc::clone(lexed))
-        })
-        .ok()
-        .flatten();
+    let known = scratch
+        .recent
+        .borrow()
+        .iter()
+        .find(|(d, t, _)| *d == id && t == text)
+        .map(|(_, _, lexed)| Rc::clone(lexed));
     let lexed = match known {
         Some(lexed) => lexed,
         None => {
@@ -144,13 +135,11 @@ pub(super) fn lex(
                 return ControlFlow::Break(());
             };
             let lexed = Rc::new(Lexed { toks, failed_at });
-            let _ = RECENT.try_with(|recent| {
-                let mut recent = recent.borrow_mut();
-                if recent.len() >= 2 {
-                    recent.remove(0);
-                }
-                recent.push((id, text.to_vec(), Rc::clone(&lexed)));
-            });
+            let mut recent = scratch.recent.borrow_mut();
+            if recent.len() >= 2 {
+                recent.remove(0);
+            }
+            recent.push((id, text.to_vec(), Rc::clone(&lexed)));
             lexed
         }
     };
@@ -794,7 +783,7 @@ mod tests {
     /// Every token of `text` and where the tokenizer gave up.
     fn toks(dialect: &dyn Dialect, text: &[u8]) -> (Vec<Tok>, Option<usize>) {
         let mut toks = Vec::new();
-        let read = lex(dialect, text, false, &mut |tok| {
+        let read = lex(dialect, text, false, &Scratch::default(), &mut |tok| {
             toks.push(tok.clone());
             ControlFlow::Continue(())
         });

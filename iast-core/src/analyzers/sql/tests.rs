@@ -1,16 +1,16 @@
 use super::*;
-use crate::analyzers::confidence_of;
-use Confidence::{Confirmed, Unsanitized};
+use crate::analyzers::{as_confidence, confidence_of};
+use crate::vulnerability::Confidence::{self, Confirmed, Unsanitized};
 use SqlDialect::{Generic, MySql, PostgreSql, Sqlite};
 
-type Analyze = fn(&Input<'_>) -> Confidence;
+type Analyze = fn(&Input<'_>) -> bool;
 
 fn analyzer(dialect: SqlDialect) -> Analyze {
     match dialect {
-        Generic => |i| analyze_in(Generic, i),
-        PostgreSql => |i| analyze_in(PostgreSql, i),
-        MySql => |i| analyze_in(MySql, i),
-        Sqlite => |i| analyze_in(Sqlite, i),
+        Generic => |i| changes_structure_in(Generic, i, &Scratch::default()),
+        PostgreSql => |i| changes_structure_in(PostgreSql, i, &Scratch::default()),
+        MySql => |i| changes_structure_in(MySql, i, &Scratch::default()),
+        Sqlite => |i| changes_structure_in(Sqlite, i, &Scratch::default()),
     }
 }
 
@@ -21,11 +21,11 @@ fn c(dialect: SqlDialect, template: &str, tainted: &str) -> Confidence {
 
 /// The confidence in `dialect` of raw bytes with the given tainted ranges.
 fn raw(dialect: SqlDialect, text: &[u8], tainted: &[Range<usize>]) -> Confidence {
-    analyzer(dialect)(&Input {
+    as_confidence(analyzer(dialect)(&Input {
         text,
         tainted,
         argument: "sql",
-    })
+    }))
 }
 
 fn one(dialect: SqlDialect, text: &[u8], tainted: Range<usize>) -> Confidence {
@@ -274,11 +274,14 @@ fn a_sigil_glued_to_punctuation_is_no_bare_word() {
         }
     }
     let lone = |text: &[u8], tainted: Range<usize>| {
-        lone_word(&Input {
-            text,
-            tainted: std::slice::from_ref(&tainted),
-            argument: "sql",
-        })
+        lone_word(
+            &Input {
+                text,
+                tainted: std::slice::from_ref(&tainted),
+                argument: "sql",
+            },
+            &Scratch::default(),
+        )
     };
     assert!(!lone(b"@@,", 0..3));
     assert!(!lone(b" @, ", 0..4));
@@ -515,7 +518,12 @@ fn the_dialect_is_a_process_wide_setting() {
         assert_eq!(SqlDialect::ALL.into_iter().find(|x| *x as u8 == n), Some(d));
     }
     assert_eq!(
-        confidence_of(analyze, "sql", STRING, "' OR '1'='1"),
+        confidence_of(
+            |i| changes_structure(i, &Scratch::default()),
+            "sql",
+            STRING,
+            "' OR '1'='1"
+        ),
         Confirmed
     );
 }

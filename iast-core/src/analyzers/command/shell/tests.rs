@@ -1,9 +1,9 @@
-use crate::analyzers::command::analyze;
+use crate::analyzers::command::changes_structure;
 use crate::analyzers::{Input, confidence_of};
 use crate::vulnerability::Confidence::{self, Confirmed, Unsanitized};
 
 fn c(template: &str, tainted: &str) -> Confidence {
-    confidence_of(analyze, "command", template, tainted)
+    confidence_of(changes_structure, "command", template, tainted)
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn never_panics_and_stays_fast() {
             tainted: &ranges,
             argument: "command",
         };
-        let _ = analyze(&input);
+        let _ = changes_structure(&input);
     }
     // Deep nesting the program wrote, with taint at the bottom.
     let deep = format!("{}x{}", "$(".repeat(50_000), ")".repeat(50_000));
@@ -220,9 +220,9 @@ fn never_panics_and_stays_fast() {
         tainted: std::slice::from_ref(&range),
         argument: "command",
     };
-    assert_eq!(analyze(&input), Confirmed);
+    assert!(changes_structure(&input));
     let deep = format!("{}x{}", "`".repeat(50_000), "`".repeat(50_000));
-    let _ = analyze(&Input {
+    let _ = changes_structure(&Input {
         text: deep.as_bytes(),
         tainted: std::slice::from_ref(&range),
         argument: "command",
@@ -234,5 +234,5 @@ fn never_panics_and_stays_fast() {
         tainted: std::slice::from_ref(&range),
         argument: "command",
     };
-    assert_eq!(analyze(&input), Unsanitized);
+    assert!(!changes_structure(&input));
 }

@@ -1,4 +1,14 @@
-//! Which tainted ranges a finding may rest on.
+//! The confidence of a finding, decided here and nowhere else: which tainted ranges of a sink
+//! argument a finding may rest on, and whether they changed the argument's structure.
+//!
+//! A finding is [`Confidence::Confirmed`] when the analyzer of its class says that the ranges
+//! it rests on changed the structure of the argument, and [`Confidence::Unsanitized`] when they
+//! only reached it (or when the analysis did not fit the check's budget, so that whether they
+//! changed it is not known). Some flows make no finding at all: those resting on ranges that
+//! cannot be attributed (below), plain data wherever it came from (`analyzers::harmless`), and
+//! a match by value that may be the program's own constant (`analyzers::inert`).
+//!
+//! ## Attribution
 //!
 //! Matching values invites coincidences: a request that sends `bar` while the program also
 //! uses the constant `bar`, a number that equals some id, a one-letter input that occurs
@@ -27,7 +37,113 @@
 //! formatted back is the program's own validated value, and numbers coincide with ids,
 //! counts and limits everywhere. A number in the source's own buffer is still certain.
 
+use crate::analyzers::{self, Input, Scratch};
 use crate::taint::{MIN_PARTIAL, MatchKind, TaintedRange};
+use crate::vulnerability::{Confidence, Vulnerability};
+use std::ops::Range;
+
+/// A finding of one class: its confidence and the ranges it rests on.
+#[derive(Debug)]
+pub(crate) struct Verdict<'a> {
+    pub confidence: Confidence,
+    /// Sorted by start, end and source.
+    pub ranges: Vec<&'a TaintedRange>,
+}
+
+/// Whether the tainted `ranges` of a sink argument make a finding of `class`, and with which
+/// confidence. `strict` says whether a source id is that of a strict source; `min_match` is
+/// `taint.min_match_length`.
+///
+/// Ranges safe for `class` (a sanitizer's or validator's output) are left out. Of the others,
+/// strong ranges make a finding, confirmed if they changed the structure; weak ones count only
+/// when they changed it, and then the finding rests on them too.
+pub(crate) fn decide<'a>(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    ranges: &'a [TaintedRange],
+    strict: impl Fn(u32) -> bool,
+    min_match: usize,
+    scratch: &Scratch,
+) -> Option<Verdict<'a>> {
+    let (strict, open): (Vec<&TaintedRange>, Vec<&TaintedRange>) = ranges
+        .iter()
+        .filter(|r| !r.safe_for.contains(class))
+        .partition(|r| strict(r.source));
+    let (mut strong, mut weak) = split(text, &open, min_match);
+    let (strict_strong, strict_weak) = split_strict(text, &strict);
+    strong.extend(strict_strong);
+    weak.extend(strict_weak);
+    strong.sort_by_key(|r| (r.start, r.end, r.source));
+    let analyzed = |ranges: &[&TaintedRange]| analyzed(class, argument, text, ranges, scratch);
+    let weak_confirmed = !weak.is_empty() && analyzed(&weak) == Confidence::Confirmed;
+    let confidence = if weak_confirmed {
+        Confidence::Confirmed
+    } else if strong.is_empty() {
+        return None;
+    } else {
+        let confidence = analyzed(&strong);
+        let by_value = strong.iter().all(|r| r.kind != MatchKind::Buffer);
+        // Plain data makes no finding however it arrived; a flow that may be the program's
+        // own constant makes none when it only coincides in value. Neither is known of a flow
+        // whose analysis did not fit the budget.
+        if confidence == Confidence::Unsanitized
+            && !crate::work::exhausted()
+            && with_input(argument, text, &strong, |i| {
+                analyzers::harmless(class, i) || (by_value && analyzers::inert(class, i, scratch))
+            })
+        {
+            return None;
+        }
+        confidence
+    };
+    let mut ranges = strong;
+    if weak_confirmed {
+        ranges.extend(weak);
+        ranges.sort_by_key(|r| (r.start, r.end, r.source));
+    }
+    Some(Verdict { confidence, ranges })
+}
+
+/// The confidence that `ranges` give on their own: confirmed when the analyzer of `class`
+/// says they changed the structure and its analysis fitted the check's budget.
+fn analyzed(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    ranges: &[&TaintedRange],
+    scratch: &Scratch,
+) -> Confidence {
+    // Charged before it runs, a pass over the argument; the SQL analyzer charges sqlparser's
+    // tokenizer itself, window by window, as far as it reads.
+    if class != Vulnerability::SqlInjection && !crate::work::charge(text.len()) {
+        return Confidence::Unsanitized;
+    }
+    let changed = with_input(argument, text, ranges, |i| {
+        analyzers::changes_structure(class, i, scratch)
+    });
+    if changed && !crate::work::exhausted() {
+        Confidence::Confirmed
+    } else {
+        Confidence::Unsanitized
+    }
+}
+
+/// Calls `f` with what an analyzer is given: the ranges as sorted spans.
+fn with_input<R>(
+    argument: &str,
+    text: &[u8],
+    ranges: &[&TaintedRange],
+    f: impl FnOnce(&Input<'_>) -> R,
+) -> R {
+    let mut spans: Vec<Range<usize>> = ranges.iter().map(|r| r.start..r.end).collect();
+    spans.sort_by_key(|r| (r.start, r.end));
+    f(&Input {
+        text,
+        tainted: &spans,
+        argument,
+    })
+}
 
 /// Values shorter than this (1 to 3 bytes) are attributed only through the very buffer.
 const TINY: usize = 4;
