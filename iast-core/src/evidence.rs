@@ -6,7 +6,11 @@
 //! ranges mapped onto that text. Control characters stay as they are: JSON and YAML escape
 //! them, and the terminal rendering escapes them too.
 
+use crate::analyzers::Scratch;
+use crate::redact;
+use crate::report::Site;
 use crate::taint::MatchKind;
+use crate::vulnerability::Vulnerability;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -104,6 +108,91 @@ impl Evidence {
     /// The tainted parts of the value, in order.
     pub fn tainted_text(&self) -> impl Iterator<Item = &str> + '_ {
         self.ranges().map(|r| &self.value[r])
+    }
+}
+
+/// The evidence of a finding of `class` on the sink parameter `argument`: its bytes `text`
+/// with the `marked` ranges the finding rests on, each naming its source by its index in
+/// `sources`. With `redact`, secrets are hidden first (see `redact`): the tainted bytes of a
+/// secret-named source, and the secrets around the tainted bytes.
+pub(crate) fn build(
+    class: Vulnerability,
+    argument: &'static str,
+    text: &[u8],
+    marked: &[Marked],
+    sources: &[Site],
+    redact: bool,
+    scratch: &Scratch,
+) -> Evidence {
+    if !redact {
+        return Evidence::new(argument, text, marked);
+    }
+    let secret = |source: usize| sources.get(source).is_some_and(redact::secret_source);
+    redacted(class, argument, text, marked, &secret, scratch).evidence(argument, text.len())
+}
+
+/// A sink argument with its secrets hidden, as far as its evidence can show.
+#[derive(Debug)]
+pub(crate) struct Redacted {
+    /// Bytes of the argument read for secrets: the evidence never shows past them.
+    pub cut: usize,
+    /// The spans of `text[..cut]` hidden.
+    pub spans: Vec<Range<usize>>,
+    /// `text[..cut]` with each span replaced by [`REDACTED`].
+    pub shown: Vec<u8>,
+    /// The marked ranges of the prefix, moved onto `shown`.
+    pub moved: Vec<Marked>,
+}
+
+impl Redacted {
+    /// The evidence of the redacted argument, whose whole was `len` bytes.
+    pub(crate) fn evidence(&self, argument: &'static str, len: usize) -> Evidence {
+        let mut evidence = Evidence::new(argument, &self.shown, &self.moved);
+        evidence.cut_after |= self.cut < len;
+        evidence
+    }
+}
+
+/// Hides the secrets of `text`, a sink argument whose `marked` ranges name their source by an
+/// index that `secret` says is secret-named or not.
+///
+/// Redaction reads only as far as the evidence can show, and the evidence is then taken from
+/// that prefix alone: on a long argument the SQL literals past the window would cost a
+/// tokenization for nothing, and bytes never read for secrets must never be shown (a hidden
+/// span longer or shorter than its marker moves the window, so reading up to where the window
+/// would have ended is not enough).
+pub(crate) fn redacted(
+    class: Vulnerability,
+    argument: &str,
+    text: &[u8],
+    marked: &[Marked],
+    secret: &dyn Fn(usize) -> bool,
+    scratch: &Scratch,
+) -> Redacted {
+    let first = marked.iter().map(|(r, _, _)| r.start).min().unwrap_or(0);
+    let cut = window_end(text.len(), first);
+    let in_prefix: Vec<Marked> = marked
+        .iter()
+        .filter(|(r, _, _)| r.start < cut)
+        .map(|(r, source, kind)| (r.start..r.end.min(cut), *source, *kind))
+        .collect();
+    let tainted: Vec<(Range<usize>, bool)> = in_prefix
+        .iter()
+        .map(|(r, source, _)| (r.clone(), secret(*source)))
+        .collect();
+    let spans = redact::secret_spans(&redact::Subject {
+        class,
+        argument,
+        text: &text[..cut],
+        tainted: &tainted,
+        scratch,
+    });
+    let (shown, moved) = hide(&text[..cut], &spans, &in_prefix);
+    Redacted {
+        cut,
+        spans,
+        shown,
+        moved,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::analyzers::{self, Input};
 use crate::evidence::{self, Evidence, Marked};
-use crate::redact::{self, Subject};
+use crate::redact;
 use crate::taint::{self, TaintStore};
 use crate::{ClassSet, MatchKind, SqlDialect, Vulnerability};
 use std::ops::Range;
@@ -106,40 +106,22 @@ pub fn redact(
 ) -> Redacted {
     let ranges: Vec<Range<usize>> = tainted.iter().map(|(r, _)| r.clone()).collect();
     check_ranges(text.len(), &ranges);
-    let first = ranges.iter().map(|r| r.start).min().unwrap_or(0);
-    let cut = evidence::window_end(text.len(), first);
-    let in_prefix: Vec<(Range<usize>, bool)> = tainted
-        .iter()
-        .filter(|(r, _)| r.start < cut)
-        .map(|(r, secret)| (r.start..r.end.min(cut), *secret))
-        .collect();
-    let spans = redact::secret_spans(&Subject {
-        class,
-        argument,
-        text: &text[..cut],
-        tainted: &in_prefix,
-        scratch: &analyzers::Scratch::default(),
-    });
-    let marked: Vec<Marked> = in_prefix
-        .iter()
-        .enumerate()
-        .map(|(i, (r, _))| (r.clone(), i, MatchKind::Exact))
-        .collect();
-    let (shown, moved) = evidence::hide(&text[..cut], &spans, &marked);
-    let mut redacted = Evidence::new(argument, &shown, &moved);
-    redacted.cut_after |= cut < text.len();
-    let all: Vec<Marked> = ranges
+    // Each range its own source, secret or not.
+    let marked: Vec<Marked> = ranges
         .iter()
         .enumerate()
         .map(|(i, r)| (r.clone(), i, MatchKind::Exact))
         .collect();
+    let secret = |source: usize| tainted.get(source).is_some_and(|(_, secret)| *secret);
+    let scratch = analyzers::Scratch::default();
+    let redacted = evidence::redacted(class, argument, text, &marked, &secret, &scratch);
     Redacted {
-        cut,
-        spans,
-        shown,
-        moved: moved.into_iter().map(|(r, _, _)| r).collect(),
-        evidence: redacted,
-        plain: Evidence::new(argument, text, &all),
+        evidence: redacted.evidence(argument, text.len()),
+        plain: Evidence::new(argument, text, &marked),
+        cut: redacted.cut,
+        spans: redacted.spans,
+        shown: redacted.shown,
+        moved: redacted.moved.into_iter().map(|(r, _, _)| r).collect(),
     }
 }
 

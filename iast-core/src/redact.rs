@@ -44,6 +44,13 @@ mod value;
 
 pub(crate) use name::secret_name;
 
+/// Whether the values of a source are secrets by its name: its function, origin or parameter.
+pub(crate) fn secret_source(source: &crate::report::Site) -> bool {
+    secret_name(source.function())
+        || source.origin().is_some_and(secret_name)
+        || source.name().is_some_and(secret_name)
+}
+
 use crate::analyzers::{Scratch, sql_dialect, string_literal_spans};
 use crate::ranges::{merge, overlaps};
 use crate::vulnerability::Vulnerability;

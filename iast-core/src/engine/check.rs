@@ -1,0 +1,223 @@
+//! The check of one sink argument, in three steps: the tainted ranges it holds and their
+//! sources (the only step under the context's lock), then per class the confidence
+//! (`confidence.rs`) and the evidence (`evidence.rs`), and the sanitizers the tainted bytes
+//! passed without being made safe for the class.
+
+use super::SinkCall;
+use crate::analyzers::Scratch;
+use crate::caller::Caller;
+use crate::registry::{Item, ItemKind};
+use crate::report::{Finding, Route, Site};
+use crate::taint::{MatchKind, TaintedRange};
+use crate::vulnerability::Vulnerability;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Checks one string-like value of a sink argument, within the check's work budget.
+pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
+    let check = crate::work::begin(crate::config::active().check_budget);
+    if let Some(scan) = scan(call, bytes) {
+        let findings = judge(call, bytes, &scan);
+        if !findings.is_empty() {
+            let mut state = call.cx.lock();
+            for finding in findings {
+                state.add_finding(finding);
+            }
+        }
+    }
+    if check.exceeded() {
+        let sink = call.item.function().to_owned();
+        *call
+            .cx
+            .lock()
+            .limits
+            .budget_exceeded
+            .entry(sink)
+            .or_default() += 1;
+    }
+}
+
+/// What a check takes from its context, under the lock, before it analyses unlocked (so that
+/// threads sharing a context do not wait for each other's analysis).
+struct Scan {
+    ranges: Vec<TaintedRange>,
+    /// The sources of the ranges by id, sorted: a lookup per range stays logarithmic however
+    /// many sources reached the argument (a JSON body of thousands of fields joined into one
+    /// query).
+    sources: Vec<(u32, &'static Item, Option<Arc<str>>)>,
+    /// The context's sanitizers and validators, when a range is safe for some class.
+    safe_items: Vec<&'static Item>,
+    redact: bool,
+    route: Option<Route>,
+}
+
+impl Scan {
+    fn source(&self, id: u32) -> Option<&(u32, &'static Item, Option<Arc<str>>)> {
+        let i = self
+            .sources
+            .binary_search_by_key(&id, |(s, _, _)| *s)
+            .ok()?;
+        self.sources.get(i)
+    }
+
+    fn site(&self, id: u32) -> Option<Site> {
+        self.source(id)
+            .map(|(_, item, name)| Site::of_source(item, name.as_deref()))
+    }
+
+    fn is_strict(&self, id: u32) -> bool {
+        self.source(id)
+            .is_some_and(|(_, item, _)| matches!(item.kind, ItemKind::Source { strict: true, .. }))
+    }
+}
+
+/// Step one: the tainted ranges of the argument and what the context knows of them; `None`
+/// when nothing in it is tainted.
+fn scan(call: &SinkCall, bytes: &[u8]) -> Option<Scan> {
+    let mut state = call.cx.lock();
+    let ranges = state.store.scan(bytes);
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut sources: Vec<(u32, &'static Item, Option<Arc<str>>)> = ranges
+        .iter()
+        .filter_map(|r| {
+            let (item, name) = state.sources.get(r.source as usize)?;
+            Some((r.source, *item, name.clone()))
+        })
+        .collect();
+    sources.sort_by_key(|(id, _, _)| *id);
+    sources.dedup_by_key(|(id, _, _)| *id);
+    let safe_items = if ranges.iter().any(|r| !r.safe_for.is_empty()) {
+        state.safe_items.clone()
+    } else {
+        Vec::new()
+    };
+    Some(Scan {
+        ranges,
+        sources,
+        safe_items,
+        redact: state.redact,
+        route: state.route.clone(),
+    })
+}
+
+/// Step two, per class of the sink: whether the ranges make a finding and how sure it is
+/// (`confidence`), its sources, its evidence (`evidence`) and the sanitizers passed.
+fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> Vec<Finding> {
+    let ItemKind::Sink { classes, .. } = call.item.kind else {
+        return Vec::new();
+    };
+    let config = crate::config::active();
+    let scratch = Scratch::default();
+    // Looked up once, and only when a finding is made.
+    let mut call_site = None;
+    let mut findings = Vec::new();
+    for class in classes.iter() {
+        if config.disabled.contains(class) {
+            continue;
+        }
+        let Some(verdict) = crate::confidence::decide(
+            class,
+            call.arg,
+            bytes,
+            &scan.ranges,
+            |id| scan.is_strict(id),
+            config.min_match_length,
+            &scratch,
+        ) else {
+            continue;
+        };
+        let sources = principal_first(&verdict.ranges, |id| scan.site(id));
+        let positions: HashMap<u32, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id))| (*id, i))
+            .collect();
+        let marked: Vec<_> = verdict
+            .ranges
+            .iter()
+            .map(|r| {
+                let source = positions.get(&r.source).copied().unwrap_or(0);
+                (r.start..r.end, source, r.kind)
+            })
+            .collect();
+        let sources: Vec<Site> = sources.into_iter().map(|(s, _)| s).collect();
+        let evidence = crate::evidence::build(
+            class,
+            call.arg,
+            bytes,
+            &marked,
+            &sources,
+            scan.redact,
+            &scratch,
+        );
+        let call_site = call_site
+            .get_or_insert_with(|| call.caller.map(Caller::resolve))
+            .clone();
+        findings.push(
+            Finding::new(
+                class,
+                verdict.confidence,
+                Site::of(call.item),
+                sources,
+                evidence,
+            )
+            .with_sanitizers(passed(class, &verdict.ranges, &scan.safe_items))
+            .at(call_site, scan.route.clone()),
+        );
+    }
+    findings
+}
+
+/// Step three: the sanitizers and validators whose own values hold the tainted bytes (the
+/// store keeps which gave each safe value), but not one that covers `class`: had the bytes
+/// passed it for this class, they would be safe.
+fn passed(
+    class: Vulnerability,
+    ranges: &[&TaintedRange],
+    safe_items: &[&'static Item],
+) -> Vec<Site> {
+    let passed = ranges.iter().fold(0u64, |bits, r| bits | r.safe_by);
+    let mut sanitizers: Vec<Site> = safe_items
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| passed & (1 << i) != 0 && !item.classes().contains(class))
+        .map(|(_, item)| Site::of(item))
+        .collect();
+    sanitizers.sort();
+    sanitizers.dedup();
+    sanitizers
+}
+
+/// The sources of `open` with their ids: the principal one first (the one whose bytes the
+/// flow rests on: the source's own buffer before a match by value, then the most tainted
+/// bytes, then the site order), then the others sorted.
+fn principal_first(
+    open: &[&TaintedRange],
+    site_of: impl Fn(u32) -> Option<Site>,
+) -> Vec<(Site, u32)> {
+    // Per source: whether any of its ranges is its own buffer, and its tainted bytes. A map,
+    // not a search per range, so that many sources in one argument cost n log n.
+    let mut weight: std::collections::BTreeMap<u32, (bool, usize)> = Default::default();
+    for r in open {
+        let (buffer, bytes) = weight.entry(r.source).or_default();
+        *buffer |= r.kind == MatchKind::Buffer;
+        *bytes += r.end - r.start;
+    }
+    let mut sources: Vec<(Site, u32, bool, usize)> = weight
+        .into_iter()
+        .filter_map(|(id, (buffer, bytes))| site_of(id).map(|s| (s, id, buffer, bytes)))
+        .collect();
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
+    let principal = sources
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| (a.2, a.3).cmp(&(b.2, b.3)).then(j.cmp(i)))
+        .map(|(i, _)| i);
+    if let Some(i) = principal {
+        let first = sources.remove(i);
+        sources.insert(0, first);
+    }
+    sources.into_iter().map(|(s, id, _, _)| (s, id)).collect()
+}

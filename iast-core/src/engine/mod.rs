@@ -1,0 +1,127 @@
+//! What instrumentation does inside a context: record sources and safe values, check sink
+//! arguments, and keep findings. Generated code reaches it through the shims of
+//! `crate::private`.
+//!
+//! - `calls`: what an annotated function hands the engine while it visits its values;
+//! - `state`: the taint state of one context, and the stores its threads reuse;
+//! - `check`: the check of a sink argument (its confidence is decided in `crate::confidence`,
+//!   its evidence built in `crate::evidence`).
+
+mod calls;
+mod check;
+mod state;
+#[cfg(test)]
+mod tests;
+
+pub use calls::{Recorder, SinkCall, ValidatorArgs};
+pub(crate) use state::State;
+
+use crate::context::Context;
+use crate::registry::{Item, ItemKind};
+use crate::taint::Added;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Runs instrumentation in the current context, if any, so that a panic inside it never
+/// reaches the program under observation (it is counted in the report instead), and with
+/// instrumentation paused on this thread meanwhile.
+#[inline]
+pub(crate) fn instrument<R>(f: impl FnOnce(Context) -> R) -> Option<R> {
+    let cx = Context::current()?;
+    instrument_in(cx.clone(), || f(cx))
+}
+
+/// [`instrument`] in a given context.
+pub(crate) fn instrument_in<R>(cx: Context, f: impl FnOnce() -> R) -> Option<R> {
+    let _paused = crate::context::pause();
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => Some(r),
+        Err(_) => {
+            cx.lock().limits.internal_errors += 1;
+            None
+        }
+    }
+}
+
+/// A call of the sink `item`: notes that it was reached, then lets `f` name and visit its
+/// arguments, each checked as it is visited. `caller` is the sink's `Location::caller()`
+/// (`None` in an `async fn`, where `#[track_caller]` does nothing).
+#[inline]
+pub(crate) fn sink(
+    item: &'static Item,
+    caller: Option<&'static std::panic::Location<'static>>,
+    f: impl FnOnce(&mut SinkCall),
+) {
+    let caller = crate::caller::capture(caller);
+    instrument(|cx| {
+        {
+            let mut state = cx.lock();
+            if !state.reached.iter().any(|r| std::ptr::eq(*r, item)) {
+                state.reached.push(item);
+                crate::collect::reached(item);
+            }
+            crate::collect::exercised(&state.source_items, item.classes());
+        }
+        f(&mut SinkCall::new(item, caller, cx));
+    });
+}
+
+/// The return value of a source or a sanitizer: `f` visits its string leaves, each recorded
+/// as tainted (under `name`, for a source) or as safe.
+#[inline]
+pub(crate) fn record<T>(
+    item: &'static Item,
+    value: &T,
+    name: Option<&str>,
+    f: impl FnOnce(&mut Recorder),
+) {
+    instrument(|cx| f(&mut Recorder::new(item, cx, value, name)));
+}
+
+/// Records one string leaf of a source's or sanitizer's value.
+pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
+    let address = rec.lasting(bytes);
+    let mut state = rec.cx.lock();
+    let _: Added = match rec.item.kind {
+        ItemKind::Source { .. } => {
+            let id = state.source_id(rec.item, rec.name);
+            state.store.add_tainted_at(bytes, id, address)
+        }
+        ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
+            let by = state.safe_item(rec.item);
+            state.store.add_safe_by(bytes, classes, by, address)
+        }
+        ItemKind::Sink { .. } => return,
+    };
+}
+
+/// Copies a validator's arguments before its body runs (the body may consume them).
+#[inline]
+pub(crate) fn validator_args(
+    item: &'static Item,
+    f: impl FnOnce(&mut ValidatorArgs),
+) -> Option<ValidatorArgs> {
+    instrument(|cx| {
+        let mut args = ValidatorArgs::new(item, cx);
+        f(&mut args);
+        args
+    })
+}
+
+/// Records the arguments copied by [`validator_args`] as safe when the validator approved them.
+pub(crate) fn validator_verdict(args: Option<ValidatorArgs>, approved: bool) {
+    let Some(args) = args else {
+        return;
+    };
+    if !approved {
+        return;
+    }
+    instrument_in(args.cx.clone(), || {
+        let classes = args.item.classes();
+        let mut state = args.cx.lock();
+        let by = state.safe_item(args.item);
+        for value in &args.values {
+            // Copies, freed right after: their addresses identify nothing.
+            state.store.add_safe_by(value, classes, by, false);
+        }
+    });
+}

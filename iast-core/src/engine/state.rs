@@ -1,0 +1,276 @@
+//! The taint state of one context, and the pool of stores its threads reuse.
+
+use crate::registry::Item;
+use crate::report::{Finding, Limits, Report, Route};
+use crate::taint::TaintStore;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+/// Findings kept per context. A test or request that produces more is broken in a way the
+/// first thousand already show; the rest are counted in [`Limits::dropped_findings`].
+pub(super) const MAX_FINDINGS: usize = 1000;
+
+/// The taint state of one context.
+pub(crate) struct State {
+    pub(super) store: PooledStore,
+    /// Sources with the names of their values; a recorded value's source id is its index
+    /// here.
+    pub(super) sources: Vec<(&'static Item, Option<Arc<str>>)>,
+    /// Source ids by item (its address, never written out) and name.
+    source_ids: HashMap<usize, HashMap<Arc<str>, u32>>,
+    unnamed_ids: HashMap<usize, u32>,
+    /// The distinct source items, for the coverage of monitored flows.
+    pub(super) source_items: Vec<&'static Item>,
+    /// The request's method and route pattern, set by a framework layer.
+    pub(crate) route: Option<Route>,
+    pub(super) findings: Vec<Finding>,
+    by_fingerprint: HashMap<String, usize>,
+    pub(super) reached: Vec<&'static Item>,
+    pub(super) limits: Limits,
+    /// Whether evidence hides secrets (see `redact`).
+    pub(crate) redact: bool,
+    /// Sanitizers and validators that recorded a value here, so that a finding can name the
+    /// ones its tainted bytes passed without being made safe for the sink's class.
+    pub(super) safe_items: Vec<&'static Item>,
+    /// Given the report when the context ends, if it found anything (`Context::on_end`).
+    pub(crate) on_end: Option<OnEnd>,
+}
+
+/// What a context does with its report when it ends.
+pub(crate) type OnEnd = Box<dyn FnOnce(&Report) + Send>;
+
+impl Drop for State {
+    /// The context ends when its last handle is dropped, however that happens: the request
+    /// answered, its future dropped on a disconnect or a timeout, or the last task carrying it
+    /// finished.
+    fn drop(&mut self) {
+        crate::lost::context_ended();
+        let Some(on_end) = self.on_end.take() else {
+            return;
+        };
+        if !self.has_findings() {
+            return;
+        }
+        // Outside instrumentation: what the callback logs is not the application's.
+        let _paused = crate::context::pause();
+        let report = self.report();
+        let _ = catch_unwind(AssertUnwindSafe(|| on_end(&report)));
+    }
+}
+
+/// Sanitizers and validators remembered per context for the flows of findings, one bit of a
+/// safe value's `by` each; a context that uses more distinct ones is unusual, and only the
+/// naming of flows suffers.
+const MAX_SAFE_ITEMS: usize = 64;
+
+/// Distinct named sources per context (a parameter, header or JSON field each). Names are
+/// cut at `site::MAX_NAME` bytes, so they hold at most about 4 MiB.
+const MAX_SOURCES: usize = 16_384;
+
+/// Heap per slot of `by_fingerprint`: the key and value, the key's 16 hex digits (an
+/// allocation of 16 bytes, 24 with the allocator's header rounded up to 8) and the table's
+/// control byte, rounded up.
+const FINGERPRINT_ENTRY: usize = size_of::<String>() + size_of::<usize>() + 24 + 1;
+
+/// Heap per named source beyond its name's bytes: the `Arc<str>`'s two counts (16 bytes), the
+/// name's slot in `source_ids` (the `Arc<str>` and its id, 24 bytes, and a control byte), and
+/// the allocator's header and rounding (up to 16 bytes): 57, rounded up.
+const NAME_OVERHEAD: usize = 64;
+
+impl State {
+    pub(crate) fn new() -> State {
+        crate::lost::context_started();
+        State {
+            store: PooledStore::take(),
+            sources: Vec::new(),
+            source_ids: HashMap::new(),
+            unnamed_ids: HashMap::new(),
+            source_items: Vec::new(),
+            route: None,
+            findings: Vec::new(),
+            by_fingerprint: HashMap::new(),
+            reached: Vec::new(),
+            limits: Limits::default(),
+            redact: crate::redact::default_on(),
+            safe_items: Vec::new(),
+            on_end: None,
+        }
+    }
+
+    pub(crate) fn report(&self) -> Report {
+        let stats = self.store.stats();
+        let limits = Limits {
+            dropped_values: stats.dropped_values as u64,
+            dropped_safe_values: stats.dropped_safe as u64,
+            ..self.limits.clone()
+        };
+        Report::new(self.findings.clone(), self.reached.iter().copied(), limits)
+    }
+
+    pub(crate) fn has_findings(&self) -> bool {
+        !self.findings.is_empty()
+    }
+
+    pub(crate) fn memory(&self) -> crate::context::Memory {
+        let stats = self.store.stats();
+        let findings: usize = self
+            .findings
+            .iter()
+            .map(|f| size_of::<Finding>() + f.heap_bytes())
+            .sum();
+        crate::context::Memory {
+            values: stats.values,
+            value_bytes: stats.value_bytes,
+            safe_values: stats.safe_values,
+            findings: self.findings.len(),
+            heap_bytes: stats.heap_bytes
+                + findings
+                + self.by_fingerprint.capacity() * FINGERPRINT_ENTRY
+                + self
+                    .sources
+                    .iter()
+                    .map(|(_, name)| name.as_ref().map_or(0, |n| n.len() + NAME_OVERHEAD))
+                    .sum::<usize>()
+                + self.sources.capacity() * size_of::<(&Item, Option<Arc<str>>)>()
+                + (self.source_items.capacity()
+                    + self.reached.capacity()
+                    + self.safe_items.capacity())
+                    * size_of::<usize>(),
+        }
+    }
+
+    /// The id of values from `item` named `name`. Past [`MAX_SOURCES`] distinct names, a
+    /// value is recorded under its source's unnamed id: it is still tainted, its name is lost.
+    pub(super) fn source_id(&mut self, item: &'static Item, name: Option<&str>) -> u32 {
+        let at = item as *const Item as usize;
+        if let Some(name) = name {
+            if let Some(&id) = self.source_ids.get(&at).and_then(|m| m.get(name)) {
+                return id;
+            }
+            if self.sources.len() < MAX_SOURCES {
+                let id = self.sources.len() as u32;
+                let name: Arc<str> = crate::site::cut_name(name).into();
+                self.sources.push((item, Some(name.clone())));
+                self.source_ids.entry(at).or_default().insert(name, id);
+                self.note_source_item(item);
+                return id;
+            }
+        }
+        if let Some(&id) = self.unnamed_ids.get(&at) {
+            return id;
+        }
+        let id = self.sources.len() as u32;
+        self.sources.push((item, None));
+        self.unnamed_ids.insert(at, id);
+        self.note_source_item(item);
+        id
+    }
+
+    pub(super) fn note_source_item(&mut self, item: &'static Item) {
+        if !self.source_items.iter().any(|s| std::ptr::eq(*s, item)) {
+            self.source_items.push(item);
+        }
+    }
+
+    /// The bit that marks the safe values `item` gives (0 past the first `MAX_SAFE_ITEMS`).
+    pub(super) fn safe_item(&mut self, item: &'static Item) -> u64 {
+        let index = match self.safe_items.iter().position(|s| std::ptr::eq(*s, item)) {
+            Some(i) => i,
+            None if self.safe_items.len() < MAX_SAFE_ITEMS => {
+                self.safe_items.push(item);
+                self.safe_items.len() - 1
+            }
+            None => return 0,
+        };
+        1 << index
+    }
+
+    pub(super) fn add_finding(&mut self, finding: Finding) {
+        crate::collect::finding(&finding);
+        // One finding per fingerprint: two calls of one sink in one function with the same
+        // source are one flow, shown at its most telling call.
+        let key = finding.fingerprint().to_owned();
+        if let Some(&i) = self.by_fingerprint.get(&key) {
+            self.findings[i].merge(finding);
+        } else if self.findings.len() < MAX_FINDINGS {
+            self.by_fingerprint.insert(key, self.findings.len());
+            self.findings.push(finding);
+        } else {
+            self.limits.dropped_findings += 1;
+        }
+    }
+}
+
+/// Heap a store may hold and still be kept for a later context. A typical request's store
+/// holds a few tens of KiB; past this, one unusual request would pin its memory in the thread
+/// for good, and every later context would pay to clear its big tables.
+pub(super) const MAX_POOLED_HEAP: usize = 256 << 10;
+
+/// Stores kept per thread. A thread creates and drops contexts in turn (requests, tests, tasks;
+/// many may be alive on an async worker, but they end about as often as they start), so a
+/// couple serve it, and an idle thread keeps at most this many.
+pub(super) const POOLED_STORES: usize = 2;
+
+thread_local! {
+    /// Cleared stores of this thread's dropped contexts, for its next ones.
+    #[allow(clippy::vec_box, reason = "a store moves in and out as a pointer, not as its 2 KiB")]
+    pub(super) static POOL: RefCell<Vec<Box<TaintStore>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A context's store, taken from this thread's pool when it has one and given back cleared
+/// when the context is dropped: a new store's tables, maps and arenas cost some hundred
+/// allocations as they grow to a request's values, a reused one none.
+///
+/// A reused store keeps its hashing seed: like a `HashMap`'s `RandomState`, the seed protects
+/// against values precomputed to collide, which reuse within a thread does not help.
+pub(super) struct PooledStore(Option<Box<TaintStore>>);
+
+impl PooledStore {
+    fn take() -> PooledStore {
+        let pooled = POOL
+            .try_with(|pool| pool.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten();
+        PooledStore(Some(
+            pooled.unwrap_or_else(|| Box::new(TaintStore::new(Default::default()))),
+        ))
+    }
+}
+
+impl std::ops::Deref for PooledStore {
+    type Target = TaintStore;
+
+    fn deref(&self) -> &TaintStore {
+        self.0.as_deref().expect("the store is taken only on drop")
+    }
+}
+
+impl std::ops::DerefMut for PooledStore {
+    fn deref_mut(&mut self) -> &mut TaintStore {
+        self.0
+            .as_deref_mut()
+            .expect("the store is taken only on drop")
+    }
+}
+
+impl Drop for PooledStore {
+    fn drop(&mut self) {
+        let Some(mut store) = self.0.take() else {
+            return;
+        };
+        if store.stats().heap_bytes > MAX_POOLED_HEAP {
+            return;
+        }
+        // Fails quietly while the thread's locals are being destroyed: the store is freed.
+        let _ = POOL.try_with(|pool| {
+            if let Ok(mut pool) = pool.try_borrow_mut()
+                && pool.len() < POOLED_STORES
+            {
+                store.clear();
+                pool.push(store);
+            }
+        });
+    }
+}
