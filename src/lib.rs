@@ -75,6 +75,13 @@
 //!
 //! See the README for the attributes, contexts across threads and tasks, and reports.
 
+/// The README's code blocks, compiled and run by `cargo test --doc`: its first example runs as
+/// written (`tests/readme.rs` checks what it prints); the other blocks are fragments of a
+/// program and are marked `ignore`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The steps the last check on this thread took, as `limits.check_budget` counts them: for
 /// measurements of how work grows with input.
 #[doc(hidden)]
