@@ -55,7 +55,7 @@ fn sink_plain(sql: &str) -> usize {
 
 // Outside a context the return type does not matter (nothing is recorded), so these take and
 // return a `&'static str`: every iteration can pass the same argument without cloning it.
-// Inside a context a `&str` return is recorded like a `String` (see `iast_core::spec`).
+// Inside a context a `&str` return is recorded like a `String` (see `iast_core::visit`).
 
 #[iast::source]
 #[inline(never)]

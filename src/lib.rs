@@ -75,6 +75,8 @@
 //!
 //! See the README for the attributes, contexts across threads and tasks, and reports.
 
+#![warn(missing_docs)]
+
 /// The README's code blocks, compiled and run by `cargo test --doc`: its first example runs as
 /// written (`tests/readme.rs` checks what it prints); the other blocks are fragments of a
 /// program and are marked `ignore`.

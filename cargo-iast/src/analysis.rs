@@ -4,7 +4,7 @@
 
 use crate::model::{Entry, Finding, FlowKey, Site};
 use iast_core::collect::{Collection, Problem};
-use iast_core::config::{Config, FailOn};
+use iast_core::config::Config;
 use iast_core::{Confidence, Vulnerability};
 use serde::Serialize;
 
@@ -21,7 +21,10 @@ pub enum Status {
     /// Counts against the run.
     Failing,
     /// Listed in the baseline, with its reason.
-    Suppressed { reason: String },
+    Suppressed {
+        /// The baseline entry's reason.
+        reason: String,
+    },
     /// Below `report.fail_on`.
     BelowThreshold,
 }
@@ -29,8 +32,10 @@ pub enum Status {
 /// A finding with its status.
 #[derive(Debug, Clone, Serialize)]
 pub struct Judged {
+    /// The finding, as the processes reported it (repeats merged).
     #[serde(flatten)]
     pub finding: Finding,
+    /// Whether it fails the run.
     #[serde(flatten)]
     pub status: Status,
 }
@@ -38,27 +43,35 @@ pub struct Judged {
 /// How many findings of one class and confidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Count {
+    /// The class.
     pub vulnerability: Vulnerability,
+    /// The confidence.
     pub confidence: Confidence,
+    /// Findings of both.
     pub findings: usize,
+    /// Of those, the ones that fail the run.
     pub failing: usize,
+    /// Of those, the ones the baseline accepts.
     pub suppressed: usize,
 }
 
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// Every finding, in report order.
     pub findings: Vec<Judged>,
     /// Per class and confidence, in report order (most confident first within a class).
     pub counts: Vec<Count>,
-    /// Registered sinks, and the ones that ran.
+    /// Registered sinks.
     pub sinks_registered: Vec<Site>,
+    /// Registered sinks that ran in a context.
     pub sinks_reached: Vec<Site>,
     /// Sinks that ran outside any context while a context was alive in their process: taint
     /// was most likely lost to a thread or task started without the context.
     pub sinks_outside_context: Vec<Site>,
-    /// Monitored flows (source origin × sink class), and the ones that ran.
+    /// Monitored flows (source origin × sink class).
     pub flows_monitored: Vec<FlowKey>,
+    /// Monitored flows that ran.
     pub flows_exercised: Vec<FlowKey>,
     /// The registry of every process, merged.
     pub registry: Vec<Entry>,
@@ -72,12 +85,9 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Judges the findings of `collection` by `config`'s `report.fail_on` and baseline.
     pub fn new(collection: Collection, config: &Config) -> Analysis {
-        let threshold = match config.fail_on {
-            FailOn::Unsanitized => Some(Confidence::Unsanitized),
-            FailOn::Confirmed => Some(Confidence::Confirmed),
-            FailOn::Never => None,
-        };
+        let threshold = config.fail_on.threshold();
         let flows_monitored = collection.monitored_flows();
         let sinks_registered: Vec<Site> = collection.sinks().map(|e| e.site.clone()).collect();
         let mut sinks_registered = sinks_registered;

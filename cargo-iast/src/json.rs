@@ -29,6 +29,7 @@ struct Summary {
     flows_exercised: usize,
 }
 
+/// The analysis as pretty JSON, with a summary.
 pub fn render(a: &Analysis) -> String {
     let failing = a.failing().count();
     let suppressed = a.suppressed().count();

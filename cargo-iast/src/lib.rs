@@ -3,6 +3,8 @@
 //!
 //! The binary is a thin shell over this library, which the tests drive directly.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod html;
 pub mod json;

@@ -116,23 +116,19 @@ fn options(args: Vec<OsString>, pass_through: bool) -> Result<Options, String> {
                 let v = value("--format")?;
                 let word = v.to_string_lossy();
                 let format = Format::from_word(&word).ok_or_else(|| {
-                    format!("unknown format `{word}`; expected text, json, sarif or html")
+                    format!("unknown format `{word}`; expected {}", Format::EXPECTED)
                 })?;
                 o.formats.push(format);
             }
             "--fail-on" => {
                 let v = value("--fail-on")?;
-                o.fail_on = Some(match v.to_str() {
-                    Some("unsanitized") => FailOn::Unsanitized,
-                    Some("confirmed") => FailOn::Confirmed,
-                    Some("never") => FailOn::Never,
-                    _ => {
-                        return Err(format!(
-                            "unknown level `{}` for --fail-on; expected unsanitized, confirmed or never",
-                            v.to_string_lossy()
-                        ));
-                    }
-                });
+                o.fail_on = Some(v.to_str().and_then(FailOn::from_word).ok_or_else(|| {
+                    format!(
+                        "unknown level `{}` for --fail-on; expected {}",
+                        v.to_string_lossy(),
+                        FailOn::EXPECTED
+                    )
+                })?);
             }
             "--allow-empty" => o.allow_empty = true,
             "-h" | "--help" => {

@@ -11,7 +11,8 @@
 //!   one) it parses to the same settings.
 
 use iast_core::Vulnerability;
-use iast_core::config::{Config, FailOn, Format, MIN_MATCH_FLOOR};
+use iast_core::config::{Config, Format, MIN_MATCH_FLOOR};
+use iast_core::fuzzing;
 use std::fmt::Write as _;
 
 const FILE: &str = "fuzz/iast.toml";
@@ -50,7 +51,7 @@ pub fn run(data: &[u8]) {
 }
 
 fn well_formed(c: &Config) {
-    let max = iast_core::fuzzing::StoreLimits::default().max_value_len;
+    let max = iast_core::fuzzing::StoreCaps::default().max_value_len;
     assert!(
         (MIN_MATCH_FLOOR..=max).contains(&c.min_match_length),
         "min_match_length {}",
@@ -84,7 +85,7 @@ fn well_formed(c: &Config) {
             s.fingerprint
         );
     }
-    for p in &c.redaction_patterns {
+    for p in fuzzing::redaction_patterns(c) {
         assert!(
             !p.is_match(""),
             "pattern {:?} matches the empty text",
@@ -103,10 +104,7 @@ fn settings(c: &Config) -> String {
         "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
         c.min_match_length,
         c.redaction,
-        c.redaction_patterns
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>(),
+        c.redaction_patterns().collect::<Vec<_>>(),
         c.disabled,
         c.output,
         c.fail_on,
@@ -147,11 +145,7 @@ fn path(p: &std::path::Path) -> String {
 fn write(c: &Config) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "[taint]\nmin_match_length = {}", c.min_match_length);
-    let patterns: Vec<String> = c
-        .redaction_patterns
-        .iter()
-        .map(|p| quoted(p.as_str()))
-        .collect();
+    let patterns: Vec<String> = c.redaction_patterns().map(quoted).collect();
     let _ = writeln!(
         t,
         "[redaction]\nenabled = {}\npatterns = [{}]",
@@ -165,11 +159,7 @@ fn write(c: &Config) -> String {
     if let Some(output) = &c.output {
         let _ = writeln!(t, "[collect]\noutput = {}", path(output));
     }
-    let fail_on = match c.fail_on {
-        FailOn::Unsanitized => "unsanitized",
-        FailOn::Confirmed => "confirmed",
-        FailOn::Never => "never",
-    };
+    let fail_on = c.fail_on.word();
     let formats: Vec<String> = c.formats.iter().map(|f| quoted(Format::word(*f))).collect();
     let _ = writeln!(
         t,

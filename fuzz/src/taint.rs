@@ -25,7 +25,7 @@
 //! add and scan as a new store given the same operations does.
 
 use crate::Bytes;
-use iast_core::fuzzing::{Added, Found, MIN_PARTIAL, Store, StoreLimits};
+use iast_core::fuzzing::{Added, Found, MIN_PARTIAL, Store, StoreCaps};
 use iast_core::{ClassSet, MatchKind, Vulnerability};
 use std::collections::{BTreeMap, HashSet};
 
@@ -50,9 +50,9 @@ const CLASS_SETS: [&[Vulnerability]; 4] = [
 pub fn run(data: &[u8]) {
     let mut input = Bytes(data);
     let limits = if input.byte() & 1 == 0 {
-        StoreLimits::default()
+        StoreCaps::default()
     } else {
-        StoreLimits {
+        StoreCaps {
             max_values: 1 + usize::from(input.byte() % 8),
             max_value_len: 1 + usize::from(input.byte() % 40),
             max_bytes: 4 + usize::from(input.byte()),
@@ -215,7 +215,7 @@ struct Buffer {
 }
 
 struct Model {
-    limits: StoreLimits,
+    limits: StoreCaps,
     values: Vec<Value>,
     recorded: usize,
     value_bytes: usize,
@@ -229,7 +229,7 @@ struct Model {
 }
 
 impl Model {
-    fn new(limits: StoreLimits) -> Model {
+    fn new(limits: StoreCaps) -> Model {
         Model {
             limits,
             values: Vec::new(),

@@ -35,8 +35,9 @@ pub(crate) fn window_end(len: usize, first: usize) -> usize {
 /// One tainted range of the evidence, tied to one of the finding's sources.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Tainted {
-    /// Byte offsets into [`Evidence::value`].
+    /// Byte offsets into [`Evidence::value`]: where the tainted bytes start...
     pub start: usize,
+    /// ...and end.
     pub end: usize,
     /// Index into [`crate::Finding::sources`].
     pub source: usize,
@@ -53,11 +54,13 @@ pub struct Evidence {
     /// The argument's text (cut to a window around the tainted bytes when long), with `\`
     /// doubled and non-UTF-8 bytes and invisible characters escaped (see the module docs).
     pub value: String,
-    /// Whether bytes before / after `value` were cut.
+    /// Whether bytes before `value` were cut.
     #[serde(default, skip_serializing_if = "is_false")]
     pub cut_before: bool,
+    /// Whether bytes after `value` were cut.
     #[serde(default, skip_serializing_if = "is_false")]
     pub cut_after: bool,
+    /// The tainted ranges, sorted.
     pub tainted: Vec<Tainted>,
 }
 

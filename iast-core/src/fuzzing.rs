@@ -125,13 +125,18 @@ pub fn redact(
     }
 }
 
+/// The compiled extra redaction patterns of a configuration.
+pub fn redaction_patterns(config: &crate::config::Config) -> &[regex_lite::Regex] {
+    &config.redaction_patterns
+}
+
 /// Whether redaction hides everything under a parameter or source of this name.
 pub fn secret_name(name: &str) -> bool {
     redact::secret_name(name)
 }
 
 /// Bounds on what one store keeps.
-pub use crate::taint::Limits as StoreLimits;
+pub use crate::taint::Caps as StoreCaps;
 
 /// What an add did.
 pub use crate::taint::Added;
@@ -147,7 +152,7 @@ pub struct Store(TaintStore);
 pub const MIN_PARTIAL: usize = taint::MIN_PARTIAL;
 
 impl Store {
-    pub fn new(limits: StoreLimits) -> Store {
+    pub fn new(limits: StoreCaps) -> Store {
         Store(TaintStore::new(limits))
     }
 

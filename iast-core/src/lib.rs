@@ -4,6 +4,8 @@
 //! Applications use it through the `iast` facade crate and its attributes; the items here
 //! are re-exported there.
 
+#![warn(missing_docs)]
+
 mod analyzers;
 mod caller;
 pub mod collect;
@@ -21,10 +23,10 @@ pub(crate) mod redact;
 mod registry;
 mod report;
 mod site;
-pub mod spec;
 mod taint;
 #[cfg(test)]
 mod test_rng;
+mod visit;
 mod vulnerability;
 mod work;
 

@@ -4,9 +4,32 @@
 
 pub use crate::engine::{Recorder, SinkCall, ValidatorArgs};
 pub use crate::registry::{ITEMS, Item, ItemKind};
-pub use crate::spec;
 pub use crate::vulnerability::{ClassSet, Vulnerability};
 pub use linkme;
+
+/// How an argument or return value is visited, chosen by its type (see `crate::visit`).
+pub mod visit {
+    pub use crate::visit::*;
+}
+
+/// The registry entry of an annotated function; a `const fn`, for the entry's static.
+pub const fn item(
+    kind: ItemKind,
+    function: &'static str,
+    file: &'static str,
+    line: u32,
+    package: &'static str,
+    manifest_dir: &'static str,
+) -> Item {
+    Item {
+        kind,
+        function,
+        file,
+        line,
+        package,
+        manifest_dir,
+    }
+}
 
 /// Whether the current thread runs inside a context. One thread-local read: this is the
 /// whole cost of an annotated function called outside any context.
@@ -62,7 +85,9 @@ pub fn source_name(name: &dyn std::fmt::Display) -> Option<String> {
 /// `Display` otherwise. `(&&Name(param)).__iast_name()` picks the first that applies.
 pub struct Name<'a, T: ?Sized>(pub &'a T);
 
+/// The first choice of [`Name`]: a string-like name, borrowed.
 pub trait NameViaStr<'a> {
+    /// The name's text.
     fn __iast_name(self) -> std::borrow::Cow<'a, str>;
 }
 
@@ -73,7 +98,9 @@ impl<'a, T: AsRef<str> + ?Sized> NameViaStr<'a> for &&Name<'a, T> {
     }
 }
 
+/// The second choice of [`Name`]: any name written out through `Display`.
 pub trait NameViaDisplay<'a> {
+    /// The name's text.
     fn __iast_name(self) -> std::borrow::Cow<'a, str>;
 }
 

@@ -12,21 +12,22 @@
 use crate::vulnerability::{ClassSet, Vulnerability};
 use linkme::distributed_slice;
 
-/// Static metadata of one annotated function, written by the attribute macros.
+/// Static metadata of one annotated function, written by the attribute macros. Read it through
+/// its methods: [`Item::file`] is the file as reports show it, relative to the workspace.
 #[derive(Debug)]
 pub struct Item {
-    pub kind: ItemKind,
+    pub(crate) kind: ItemKind,
     /// Full path: `my_app::db::run_query`, or `my_app::db::Db::run_query` for a method under
     /// `#[iast::methods]`.
-    pub function: &'static str,
+    pub(crate) function: &'static str,
     /// `file!()` of the function, as the compiler gives it.
-    pub file: &'static str,
-    pub line: u32,
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
     /// The package defining it, and where its manifest is: absolute `file!()` paths (a path
     /// dependency outside the workspace, a vendored or registry crate) are shown relative to
     /// it.
-    pub package: &'static str,
-    pub manifest_dir: &'static str,
+    pub(crate) package: &'static str,
+    pub(crate) manifest_dir: &'static str,
 }
 
 /// What an annotated function is.
@@ -38,21 +39,32 @@ pub enum ItemKind {
     /// counts only as a whole value that changes the argument's structure; its own buffer
     /// counts as always.
     Source {
+        /// The `origin = "..."` label.
         origin: Option<&'static str>,
+        /// `#[iast::source(strict)]`.
         strict: bool,
     },
     /// Its arguments must not carry unsanitized taint for these classes. `args` names the
     /// checked parameters; empty means every string-like parameter.
     Sink {
+        /// The classes it is dangerous for.
         classes: ClassSet,
+        /// The parameters named in `args(...)`.
         args: &'static [&'static str],
     },
     /// Its return value is safe for these classes.
-    Sanitizer { classes: ClassSet },
+    Sanitizer {
+        /// The classes its return value is safe for.
+        classes: ClassSet,
+    },
     /// On `true` / `Ok`, its string-like arguments are safe for these classes.
-    Validator { classes: ClassSet },
+    Validator {
+        /// The classes its approved arguments are safe for.
+        classes: ClassSet,
+    },
 }
 
+/// The entries the attribute macros place, gathered by the linker.
 #[distributed_slice]
 pub static ITEMS: [Item];
 
@@ -75,6 +87,7 @@ impl Item {
         }
     }
 
+    /// Whether it is a sink of the class `v`.
     pub fn is_sink_for(&self, v: Vulnerability) -> bool {
         matches!(self.kind, ItemKind::Sink { classes, .. } if classes.contains(v))
     }
@@ -92,10 +105,12 @@ impl Item {
         crate::site::normalize_file(self)
     }
 
+    /// Line of the function's name in its file.
     pub fn line(&self) -> u32 {
         self.line
     }
 
+    /// What the function is: source, sink, sanitizer or validator, with its settings.
     pub fn kind(&self) -> ItemKind {
         self.kind
     }
@@ -127,11 +142,17 @@ pub fn registry() -> Registry {
 /// sanitizers and validators that make them safe for that class.
 #[derive(Debug, Clone)]
 pub struct Flow {
+    /// The source origin (`http.parameter`, or a source's function path).
     pub origin: &'static str,
+    /// The sinks' class.
     pub vulnerability: Vulnerability,
+    /// The sources of that origin.
     pub sources: Vec<&'static Item>,
+    /// The sinks of that class.
     pub sinks: Vec<&'static Item>,
+    /// The sanitizers that make a value safe for the class.
     pub sanitizers: Vec<&'static Item>,
+    /// The validators that make a value safe for the class.
     pub validators: Vec<&'static Item>,
 }
 
@@ -149,26 +170,33 @@ impl Registry {
         items.into_iter()
     }
 
+    /// The sources, sorted as [`Registry::items`].
     pub fn sources(&self) -> impl Iterator<Item = &'static Item> {
         self.of(|k| matches!(k, ItemKind::Source { .. }))
     }
 
+    /// The sinks, sorted as [`Registry::items`].
     pub fn sinks(&self) -> impl Iterator<Item = &'static Item> {
         self.of(|k| matches!(k, ItemKind::Sink { .. }))
     }
 
+    /// The sanitizers, sorted as [`Registry::items`].
     pub fn sanitizers(&self) -> impl Iterator<Item = &'static Item> {
         self.of(|k| matches!(k, ItemKind::Sanitizer { .. }))
     }
 
+    /// The validators, sorted as [`Registry::items`].
     pub fn validators(&self) -> impl Iterator<Item = &'static Item> {
         self.of(|k| matches!(k, ItemKind::Validator { .. }))
     }
 
+    /// Whether no annotated function is linked in (instrumentation compiled out, or the
+    /// crates defining them not linked: `extern crate that_crate as _;`).
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// The number of entries (a function with stacked attributes has one per attribute).
     pub fn len(&self) -> usize {
         self.items.len()
     }

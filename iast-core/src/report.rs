@@ -91,6 +91,7 @@ impl Finding {
         self
     }
 
+    /// The class of the flow.
     pub fn vulnerability(&self) -> Vulnerability {
         self.vulnerability
     }
@@ -100,10 +101,12 @@ impl Finding {
         &self.rule
     }
 
+    /// The CWE number of the class.
     pub fn cwe(&self) -> u32 {
         self.cwe
     }
 
+    /// How sure the finding is.
     pub fn confidence(&self) -> Confidence {
         self.confidence
     }
@@ -314,6 +317,7 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Whether nothing was dropped or cut short.
     pub fn is_clear(&self) -> bool {
         *self == Limits::default()
     }

@@ -59,6 +59,7 @@ impl Site {
         &self.file
     }
 
+    /// The line, 1-based.
     pub fn line(&self) -> u32 {
         self.line
     }
@@ -157,6 +158,7 @@ impl CallSite {
         &self.file
     }
 
+    /// The line, 1-based.
     pub fn line(&self) -> u32 {
         self.line
     }
@@ -196,6 +198,7 @@ pub struct Route {
 }
 
 impl Route {
+    /// The route of `method` (`GET`) and the matched `pattern` (`/items/{id}`).
     pub fn new(method: impl Into<String>, pattern: impl Into<String>) -> Route {
         Route {
             method: method.into(),
@@ -203,10 +206,12 @@ impl Route {
         }
     }
 
+    /// The request's method.
     pub fn method(&self) -> &str {
         &self.method
     }
 
+    /// The route pattern that matched the request.
     pub fn pattern(&self) -> &str {
         &self.pattern
     }

@@ -225,7 +225,7 @@ fn layer(
                     if ::iast::__private::active() {
                         ::iast::__private::sink(&__IAST_ITEM, #caller, |#call| {
                             #[allow(unused_imports)]
-                            use ::iast::__private::spec::*;
+                            use ::iast::__private::visit::*;
                             #visits
                         });
                     } else {
@@ -242,8 +242,8 @@ fn layer(
             let visit = quote! {
                 |#rec| {
                     #[allow(unused_imports)]
-                    use ::iast::__private::spec::*;
-                    (&&&&&&::iast::__private::spec::Arg(&#ret)).__iast_visit(#rec);
+                    use ::iast::__private::visit::*;
+                    (&&&&&&::iast::__private::visit::Arg(&#ret)).__iast_visit(#rec);
                 }
             };
             // A shared reference is copied into the statements, so it is still there after
@@ -309,9 +309,9 @@ fn layer(
                 ReturnType::Type(_, ty) => {
                     let ty = erase_impl_trait(ty);
                     quote_spanned!(ty.span()=>
-                        <#ty as ::iast::__private::spec::Verdict>::approved(&#ret))
+                        <#ty as ::iast::__private::visit::Verdict>::approved(&#ret))
                 }
-                ReturnType::Default => quote!(::iast::__private::spec::Verdict::approved(&#ret)),
+                ReturnType::Default => quote!(::iast::__private::visit::Verdict::approved(&#ret)),
             };
             // The arguments are copied before the statements run: they may consume them.
             quote! {
@@ -320,7 +320,7 @@ fn layer(
                     if ::iast::__private::active() {
                         ::iast::__private::validator_args(&__IAST_ITEM, |#val| {
                             #[allow(unused_imports)]
-                            use ::iast::__private::spec::*;
+                            use ::iast::__private::visit::*;
                             #visits
                         })
                     } else {
@@ -363,20 +363,20 @@ fn registration(func: &ItemFn, plan: &Plan, name: &str) -> TokenStream {
     quote! {
         #[#private::linkme::distributed_slice(#private::ITEMS)]
         #[linkme(crate = #private::linkme)]
-        static __IAST_ITEM: #private::Item = #private::Item {
-            kind: #kind,
-            function: ::core::concat!(::core::module_path!(), "::", #name),
-            file: #file,
-            line: #line,
-            package: ::core::env!("CARGO_PKG_NAME"),
-            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
-        };
+        static __IAST_ITEM: #private::Item = #private::item(
+            #kind,
+            ::core::concat!(::core::module_path!(), "::", #name),
+            #file,
+            #line,
+            ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_MANIFEST_DIR"),
+        );
     }
 }
 
 /// Visits each checked parameter, after naming it when `named` (a sink's findings name the
 /// argument; a validator's approval covers all of them alike); which visit applies to its
-/// type is decided by the compiler (see `iast_core::spec`), so any parameter type compiles.
+/// type is decided by the compiler (see `iast_core::visit`), so any parameter type compiles.
 fn visits(visitor: &Ident, plan: &Plan, named: bool) -> TokenStream {
     let visits = plan.checked.iter().map(|param| {
         let name = &param.name;
@@ -387,7 +387,7 @@ fn visits(visitor: &Ident, plan: &Plan, named: bool) -> TokenStream {
             #(#cfgs)*
             {
                 #arg
-                (&&&&&&::iast::__private::spec::Arg(&#ident)).__iast_visit(#visitor);
+                (&&&&&&::iast::__private::visit::Arg(&#ident)).__iast_visit(#visitor);
             }
         }
     });

@@ -14,6 +14,8 @@
 //! borrows the parameters it checks first in its body (`let _ = &sql;`), as the instrumented
 //! body reads them, so that a parameter only the attribute reads warns in neither build.
 
+#![warn(missing_docs)]
+
 mod expand;
 mod parse;
 mod validate;

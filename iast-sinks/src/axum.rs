@@ -115,6 +115,8 @@ impl Default for IastLayer {
 }
 
 impl IastLayer {
+    /// The layer: a context per request, its findings published to [`findings`] and as
+    /// `tracing` events when the request ends.
     pub fn new() -> IastLayer {
         crate::warn_if_disabled();
         IastLayer {
@@ -445,6 +447,7 @@ fn decode(text: &str) -> Cow<'_, str> {
 /// showed it, how often the flow was seen, and when first and last.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RequestFinding {
+    /// The method of the request that produced [`RequestFinding::finding`].
     pub method: String,
     /// The path and query of the request that produced [`RequestFinding::finding`], as
     /// received (attacker-controlled: escape it to show it).
@@ -453,7 +456,9 @@ pub struct RequestFinding {
     pub finding: iast::Finding,
     /// Requests that showed the flow.
     pub count: u64,
+    /// When a request first showed the flow.
     pub first_seen: SystemTime,
+    /// When a request last showed it.
     pub last_seen: SystemTime,
 }
 

@@ -24,6 +24,8 @@
 //! With instrumentation on, nothing is printed, and the test costs nothing: it is a branch on
 //! a constant, which the compiler removes.
 
+#![warn(missing_docs)]
+
 mod disabled;
 #[doc(hidden)]
 pub use disabled::warn_if_disabled;

@@ -45,6 +45,7 @@ pub struct LogInjectionLayer {
 }
 
 impl LogInjectionLayer {
+    /// The layer; add it to the subscriber beside the layers that write the log.
     pub fn new() -> Self {
         crate::warn_if_disabled();
         Self { _private: () }

@@ -20,18 +20,27 @@ pub enum Line {
         /// [`FORMAT`] of the writer; absent in files of the first format.
         #[serde(default = "first_format")]
         format: u32,
+        /// The executable's name, without the hash cargo appends to test binaries.
         binary: String,
+        /// Its registry: every annotated function linked in.
         registry: Vec<Entry>,
     },
     /// The first time a sink runs inside a context.
-    Reached { sink: Site },
+    Reached {
+        /// The sink.
+        sink: Site,
+    },
     /// The first time a sink runs outside any context while a context is alive in the
     /// process: most likely on a thread or task started without the context, where taint is
     /// not followed. Added within format 2: an older reader names the line as unreadable and
     /// reads on.
-    Outside { sink: Site },
+    Outside {
+        /// The sink.
+        sink: Site,
+    },
     /// The first time a sink of a class runs while a value from an origin is recorded.
     Exercised {
+        /// The origin and class.
         #[serde(flatten)]
         flow: FlowKey,
     },
@@ -48,6 +57,7 @@ fn first_format() -> u32 {
 pub struct Entry {
     /// `source`, `sink`, `sanitizer` or `validator`.
     pub kind: String,
+    /// The annotated function.
     #[serde(flatten)]
     pub site: Site,
     /// Attribute words of the classes (`sql`, `xss`, ...).
@@ -74,6 +84,8 @@ impl Entry {
 /// while a value from the origin was recorded in the same context.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct FlowKey {
+    /// The source origin.
     pub origin: String,
+    /// The attribute word of the sink class (`sql`, ...).
     pub class: String,
 }

@@ -45,6 +45,7 @@ pub struct Problem {
     /// 1-based line number; 0 for the whole file (it could not be opened, is not a regular
     /// file, or failed while read).
     pub line: usize,
+    /// What is wrong with it.
     pub message: String,
 }
 

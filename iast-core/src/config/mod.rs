@@ -48,7 +48,7 @@ mod regular;
 
 pub(crate) use regular::open_regular;
 
-use crate::vulnerability::{ClassSet, Vulnerability};
+use crate::vulnerability::{ClassSet, Confidence, Vulnerability};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -77,7 +77,7 @@ pub struct Config {
     pub redaction: bool,
     /// Extra patterns whose matches are hidden in evidence (with capture groups, only the
     /// groups).
-    pub redaction_patterns: Vec<regex_lite::Regex>,
+    pub(crate) redaction_patterns: Vec<regex_lite::Regex>,
     /// Classes whose findings are not reported.
     pub disabled: ClassSet,
     /// Steps one sink check may take (`limits.check_budget`).
@@ -112,26 +112,69 @@ impl Default for Config {
     }
 }
 
-/// The lowest confidence that fails a run.
+/// The lowest confidence that fails a run (`report.fail_on`, `cargo iast --fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
+    /// Any finding fails the run.
     Unsanitized,
+    /// Only confirmed findings fail it.
     Confirmed,
+    /// Findings never fail it.
     Never,
+}
+
+impl FailOn {
+    /// Every level, in the order the settings list them.
+    pub const ALL: [FailOn; 3] = [FailOn::Unsanitized, FailOn::Confirmed, FailOn::Never];
+
+    /// The words of [`FailOn::ALL`], for an error that names what was expected.
+    pub const EXPECTED: &str = "\"unsanitized\", \"confirmed\" or \"never\"";
+
+    /// The level's word in `iast.toml` and on the command line.
+    pub fn word(self) -> &'static str {
+        match self {
+            FailOn::Unsanitized => "unsanitized",
+            FailOn::Confirmed => "confirmed",
+            FailOn::Never => "never",
+        }
+    }
+
+    /// The level a word names.
+    pub fn from_word(word: &str) -> Option<FailOn> {
+        FailOn::ALL.into_iter().find(|f| f.word() == word)
+    }
+
+    /// The lowest confidence of a finding that fails the run; `None` when none does.
+    pub fn threshold(self) -> Option<Confidence> {
+        match self {
+            FailOn::Unsanitized => Some(Confidence::Unsanitized),
+            FailOn::Confirmed => Some(Confidence::Confirmed),
+            FailOn::Never => None,
+        }
+    }
 }
 
 /// A report format of `cargo iast`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
+    /// The compiler-style text of every finding (`report.txt`).
     Text,
+    /// The analysis as JSON (`report.json`).
     Json,
+    /// SARIF 2.1.0, for code scanning (`report.sarif`).
     Sarif,
+    /// A self-contained HTML page (`report.html`).
     Html,
 }
 
 impl Format {
+    /// Every format, in the order reports are written.
     pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Sarif, Format::Html];
 
+    /// The words of [`Format::ALL`], for an error that names what was expected.
+    pub const EXPECTED: &str = "\"text\", \"json\", \"sarif\" or \"html\"";
+
+    /// The format's word in `iast.toml` and on the command line.
     pub fn word(self) -> &'static str {
         match self {
             Format::Text => "text",
@@ -141,6 +184,7 @@ impl Format {
         }
     }
 
+    /// The format a word names.
     pub fn from_word(word: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.word() == word)
     }
@@ -149,7 +193,9 @@ impl Format {
 /// A baseline entry: a finding accepted, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
+    /// The accepted finding's fingerprint.
     pub fingerprint: String,
+    /// Why it is accepted.
     pub reason: String,
     /// The line of the entry in the file, for messages.
     pub line: usize,
@@ -159,12 +205,15 @@ pub struct Suppression {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
 pub struct ConfigError {
+    /// The file, as it was named.
     pub file: String,
     /// 1-based; 0 when the file could not be read at all.
     pub line: usize,
+    /// 1-based, in characters; 0 with `line`.
     pub column: usize,
     /// The dotted key at fault, when there is one.
     pub key: Option<String>,
+    /// What is wrong, and what was expected.
     pub message: String,
 }
 
@@ -208,6 +257,11 @@ impl Config {
     }
 
     /// Byte spans of `text` that the redaction patterns hide.
+    /// The extra redaction patterns (`redaction.patterns`), as written.
+    pub fn redaction_patterns(&self) -> impl Iterator<Item = &str> {
+        self.redaction_patterns.iter().map(|re| re.as_str())
+    }
+
     pub(crate) fn pattern_spans(&self, text: &[u8], out: &mut Vec<Range<usize>>) {
         if self.redaction_patterns.is_empty() {
             return;
@@ -296,7 +350,7 @@ impl Parser<'_> {
                 "taint" => self.table(name, value, |k, v| match k {
                     "min_match_length" => {
                         let n = self.integer("taint.min_match_length", v)?;
-                        let max = crate::taint::Limits::default().max_value_len as i64;
+                        let max = crate::taint::Caps::default().max_value_len as i64;
                         if n < MIN_MATCH_FLOOR as i64 || n > max {
                             return Err(self.error(
                                 v.span(),
@@ -381,21 +435,17 @@ impl Parser<'_> {
                 "report" => self.table(name, value, |k, v| match k {
                     "fail_on" => {
                         let word = self.string("report.fail_on", v)?;
-                        config.fail_on = match word {
-                            "unsanitized" => FailOn::Unsanitized,
-                            "confirmed" => FailOn::Confirmed,
-                            "never" => FailOn::Never,
-                            _ => {
-                                return Err(self.error(
-                                    v.span(),
-                                    Some("report.fail_on"),
-                                    format!(
-                                        "`report.fail_on` is \"{}\"; expected \"unsanitized\", \"confirmed\" or \"never\"",
-                                        word.escape_debug()
-                                    ),
-                                ));
-                            }
-                        };
+                        config.fail_on = FailOn::from_word(word).ok_or_else(|| {
+                            self.error(
+                                v.span(),
+                                Some("report.fail_on"),
+                                format!(
+                                    "`report.fail_on` is \"{}\"; expected {}",
+                                    word.escape_debug(),
+                                    FailOn::EXPECTED
+                                ),
+                            )
+                        })?;
                         Ok(true)
                     }
                     "dir" => {
@@ -412,8 +462,9 @@ impl Parser<'_> {
                                     f.span(),
                                     Some(&key),
                                     format!(
-                                        "`{key}` is \"{}\"; expected \"text\", \"json\", \"sarif\" or \"html\"",
-                                        word.escape_debug()
+                                        "`{key}` is \"{}\"; expected {}",
+                                        word.escape_debug(),
+                                        Format::EXPECTED
                                     ),
                                 ));
                             };

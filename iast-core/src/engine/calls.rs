@@ -4,7 +4,7 @@
 use crate::caller::Caller;
 use crate::context::Context;
 use crate::registry::Item;
-use crate::spec::Visitor;
+use crate::visit::Visitor;
 use serde::Serialize;
 use std::ops::Range;
 

@@ -84,17 +84,17 @@ static ESCAPE: Item = Item {
 };
 
 fn param(value: &str) {
-    use crate::spec::Visitor;
+    use crate::visit::Visitor;
     crate::private::source(&PARAM, &value, |r| r.text(value.as_bytes()));
 }
 
 fn escape(value: &str) {
-    use crate::spec::Visitor;
+    use crate::visit::Visitor;
     crate::private::sanitizer(&ESCAPE, &value, |r| r.text(value.as_bytes()));
 }
 
 fn query(sql: &str) {
-    use crate::spec::Visitor;
+    use crate::visit::Visitor;
     crate::private::sink(&QUERY, None, |call| {
         call.arg("sql");
         call.text(sql.as_bytes());
@@ -114,7 +114,7 @@ static RUN: Item = Item {
 };
 
 fn run(args: &[&str]) {
-    use crate::spec::Visitor;
+    use crate::visit::Visitor;
     crate::private::sink(&RUN, None, |call| {
         call.arg("args");
         for arg in args {

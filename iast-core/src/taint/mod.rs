@@ -58,4 +58,4 @@ mod tests;
 
 pub use partial::MIN_PARTIAL;
 pub use range::{MatchKind, TaintedRange};
-pub use store::{Added, Limits, TaintStore};
+pub use store::{Added, Caps, TaintStore};

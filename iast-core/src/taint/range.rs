@@ -43,16 +43,19 @@ impl MatchKind {
 /// Tainted bytes `start..end` of a sink argument, tied to the source that returned them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TaintedRange {
+    /// The first tainted byte.
     pub start: usize,
+    /// One past the last.
     pub end: usize,
     /// The opaque id the value was recorded with.
     pub source: u32,
+    /// How the bytes were recognised.
     pub kind: MatchKind,
     /// The classes this range is safe for: it lies within one occurrence of a value a sanitizer
     /// or validator approved for them.
     pub safe_for: ClassSet,
     /// Which of the store's callers' sanitizers and validators gave those safe values, one
-    /// bit each (see [`super::TaintStore::add_safe_by`]).
+    /// bit each (see `TaintStore::add_safe_by`).
     pub safe_by: u64,
 }
 

@@ -94,7 +94,7 @@ impl SafeSet {
         self.classes.len()
     }
 
-    /// `kept` is the prefix of `bytes` the limits keep; the value is safe for `classes`, given
+    /// `kept` is the prefix of `bytes` the caps keep; the value is safe for `classes`, given
     /// by the callers' `by` bits.
     pub(super) fn add(
         &mut self,

@@ -14,9 +14,9 @@ use super::whole::{self, Wholes};
 use crate::vulnerability::ClassSet;
 
 /// Bounds on what one store keeps, so that a context's memory is bounded whatever the program
-/// feeds it. Adds past a bound return [`Added::Dropped`] and are counted in [`Stats`].
+/// feeds it. Adds past a bound return [`Added::Dropped`] and are counted in the store's `Stats`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct Caps {
     /// Tainted values recorded (a value recorded from two sources counts twice).
     pub max_values: usize,
     /// Bytes of distinct tainted values kept. Safe values get a quarter of this for theirs.
@@ -29,7 +29,7 @@ pub struct Limits {
     pub max_safe_values: usize,
 }
 
-impl Default for Limits {
+impl Default for Caps {
     /// Sized for one request, with room for unusual ones:
     ///
     /// - `max_values` 16,384: far past what a request's parameters, headers and cookies give,
@@ -42,10 +42,10 @@ impl Default for Limits {
     ///
     /// What the indexes cost on top of the values (measured): about 1 KiB per short value
     /// (parameters, ids), and 6 bytes per byte of long text values, up to 20 for random bytes.
-    /// A store filled to these limits therefore holds at most about 60 MiB; a typical request's
+    /// A store filled to these caps therefore holds at most about 60 MiB; a typical request's
     /// holds tens of kilobytes.
     fn default() -> Self {
-        Limits {
+        Caps {
             max_values: 16_384,
             max_bytes: 2 << 20,
             max_value_len: 64 << 10,
@@ -64,7 +64,7 @@ pub enum Added {
     Duplicate,
     /// An empty value, which is ignored.
     Empty,
-    /// Refused by the limits, and counted in [`Stats`].
+    /// Refused by the caps, and counted in the store's `Stats`.
     Dropped,
 }
 
@@ -77,9 +77,9 @@ pub struct Stats {
     pub value_bytes: usize,
     /// Distinct safe values recorded.
     pub safe_values: usize,
-    /// Tainted adds refused by the limits.
+    /// Tainted adds refused by the caps.
     pub dropped_values: usize,
-    /// Safe adds refused by the limits.
+    /// Safe adds refused by the caps.
     pub dropped_safe: usize,
     /// Approximate heap bytes held by the store.
     pub heap_bytes: usize,
@@ -91,7 +91,7 @@ pub struct Stats {
 /// except, after adds, the sorted list of buffer addresses.
 #[derive(Debug)]
 pub struct TaintStore {
-    limits: Limits,
+    caps: Caps,
     entries: Entries,
     /// Entries of at least `MIN_PARTIAL` bytes, probed at the widest stride.
     grams: GramIndex,
@@ -193,10 +193,10 @@ impl Scratch {
 }
 
 impl TaintStore {
-    pub fn new(limits: Limits) -> Self {
+    pub fn new(caps: Caps) -> Self {
         let values = Values::default();
         TaintStore {
-            limits,
+            caps,
             entries: Entries::default(),
             grams: GramIndex::new(values.dedupe.seed()),
             medium: GramIndex::new(values.dedupe.seed().rotate_left(32)),
@@ -268,7 +268,7 @@ impl TaintStore {
         if bytes.is_empty() {
             return Added::Empty;
         }
-        let kept = bytes.len().min(self.limits.max_value_len);
+        let kept = bytes.len().min(self.caps.max_value_len);
         if kept == 0 {
             self.dropped += 1;
             return Added::Dropped;
@@ -282,15 +282,14 @@ impl TaintStore {
         if let Some(value) = known {
             let new_source = !self.values.has_source(value, source);
             if new_source {
-                if self.recorded >= self.limits.max_values || !self.values.add_source(value, source)
-                {
+                if self.recorded >= self.caps.max_values || !self.values.add_source(value, source) {
                     self.dropped += 1;
                     return Added::Dropped;
                 }
                 self.recorded += 1;
             }
             // Further copies' addresses are bounded apart from the values they copy.
-            if address && self.buffers.len() < self.limits.max_values.saturating_mul(2) {
+            if address && self.buffers.len() < self.caps.max_values.saturating_mul(2) {
                 self.buffers.add(bytes, kept, self.values.entry(value));
             }
             return if new_source {
@@ -299,8 +298,8 @@ impl TaintStore {
                 Added::Duplicate
             };
         }
-        if self.recorded >= self.limits.max_values
-            || kept > self.limits.max_bytes.saturating_sub(self.value_bytes)
+        if self.recorded >= self.caps.max_values
+            || kept > self.caps.max_bytes.saturating_sub(self.value_bytes)
         {
             self.dropped += 1;
             return Added::Dropped;
@@ -349,7 +348,7 @@ impl TaintStore {
         if bytes.is_empty() {
             return Added::Empty;
         }
-        let kept = bytes.len().min(self.limits.max_value_len);
+        let kept = bytes.len().min(self.caps.max_value_len);
         if kept == 0 {
             self.safe.dropped += 1;
             return Added::Dropped;
@@ -358,8 +357,8 @@ impl TaintStore {
             bytes,
             kept,
             (classes, by),
-            self.limits.max_safe_values,
-            self.limits.max_bytes / 4,
+            self.caps.max_safe_values,
+            self.caps.max_bytes / 4,
             address,
         )
     }

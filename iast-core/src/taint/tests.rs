@@ -20,7 +20,7 @@ impl TaintStore {
 }
 
 fn store() -> TaintStore {
-    TaintStore::new(Limits::default())
+    TaintStore::new(Caps::default())
 }
 
 /// `(start, end, source, kind)` of each range.
@@ -281,7 +281,7 @@ fn safe_coverage() {
 
 #[test]
 fn limits_drop_and_count_and_keep_prefixes() {
-    let limits = Limits {
+    let limits = Caps {
         max_values: 2,
         max_bytes: 20,
         max_value_len: 8,
@@ -304,9 +304,9 @@ fn limits_drop_and_count_and_keep_prefixes() {
     assert_eq!(scan(&mut s, "x 01234567 x"), [(2, 10, 1, MatchKind::Exact)]);
     assert_eq!(scan(&mut s, "third"), []);
 
-    let mut s = TaintStore::new(Limits {
+    let mut s = TaintStore::new(Caps {
         max_bytes: 10,
-        ..Limits::default()
+        ..Caps::default()
     });
     assert_eq!(s.add_tainted(b"0123456", 1), Added::Recorded);
     assert_eq!(s.add_tainted(b"abcdef", 1), Added::Dropped);
@@ -379,7 +379,7 @@ fn repetitive_values_and_arguments_stay_cheap() {
 fn arbitrary_bytes_and_limits_never_panic() {
     let mut rng = Rng(0x0123_4567_89ab_cdef);
     for _ in 0..200 {
-        let limits = Limits {
+        let limits = Caps {
             max_values: rng.below(40),
             max_bytes: rng.below(3000),
             max_value_len: rng.below(400),
@@ -697,7 +697,7 @@ fn stats_but_heap(s: &TaintStore) -> Stats {
 /// address left behind by `clear` would show as one.
 fn same_as_new(
     reused: &mut TaintStore,
-    limits: Limits,
+    limits: Caps,
     values: &[Vec<u8>],
     args: &[Vec<u8>],
     ops: &[Op],
@@ -757,14 +757,14 @@ fn a_cleared_store_answers_as_a_new_one() {
         ClassSet::of(&[Vulnerability::Xss]),
         ClassSet::of(&[Vulnerability::SqlInjection, Vulnerability::CommandInjection]),
     ];
-    let small = Limits {
+    let small = Caps {
         max_values: 6,
         max_bytes: 120,
         max_value_len: 24,
         max_safe_values: 3,
     };
     let mut rng = Rng(0x5851_f42d_4c95_7f2d);
-    for limits in [Limits::default(), small] {
+    for limits in [Caps::default(), small] {
         let mut reused = TaintStore::new(limits);
         let mut earlier: Vec<Vec<u8>> = Vec::new();
         for round in 0..300 {

@@ -1,4 +1,5 @@
-//! Compile-time dispatch on argument and return types ("autoref specialization").
+//! Visiting the string-like leaves of an argument or return value, chosen at compile time by
+//! its type (dispatch by "autoref specialization"), so that any type compiles.
 //!
 //! Generated code writes `(&&&&&&Arg(&value)).__iast_visit(visitor)` with every trait of this
 //! module in scope. Each level below implements `__iast_visit` on `Arg` behind a different
@@ -59,6 +60,7 @@ impl<T: ?Sized> Copy for Arg<'_, T> {}
 /// string a source returned is recognised by its address wherever it travels. Numbers, `bool`
 /// and `()` are `Text` with no content, so that containers mixing them with strings stay here.
 pub trait Text {
+    /// Hands `v` each string leaf of the value, in its own buffer.
     fn visit_text<V: Visitor>(&self, v: &mut V);
 }
 
@@ -315,6 +317,7 @@ tuple_text!(A B C D E F);
 /// them, read in place through [`Text`]. First because it is exact: it knows which buffers
 /// a value owns, walks containers, and sees map keys.
 pub trait ViaText {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -335,6 +338,7 @@ impl ViaText for &&&&&&Arg<'_, u8> {
 /// `fn f<T: AsRef<str>>(x: T)` the compiler cannot prove `T: Text`, but the bound in scope
 /// is enough here. Also takes concrete third-party string types that only offer `AsRef<str>`.
 pub trait ViaAsRefStr {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -348,6 +352,7 @@ impl<T: AsRef<str> + ?Sized> ViaAsRefStr for &&&&&Arg<'_, T> {
 /// Level 3 (four references): `T: AsRef<[u8]>`, for generic byte-buffer parameters and for
 /// byte types of other crates (`Bytes`, `BytesMut`). After `AsRef<str>`, which says more.
 pub trait ViaAsRefBytes {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -361,6 +366,7 @@ impl<T: AsRef<[u8]> + ?Sized> ViaAsRefBytes for &&&&Arg<'_, T> {
 /// Level 4 (three references): `T: AsRef<Path>`, the usual bound of file-system sinks
 /// (`fn open<P: AsRef<Path>>(path: P)`), read as the path's encoded bytes.
 pub trait ViaAsRefPath {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -376,6 +382,7 @@ impl<T: AsRef<Path> + ?Sized> ViaAsRefPath for &&&Arg<'_, T> {
 /// when the error is too, which `io::Error` and most error types are not: without this
 /// level such a result would be ignored. Only the `Ok` value is visited.
 pub trait ViaResultSerialize {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -392,6 +399,7 @@ impl<T: Serialize, E> ViaResultSerialize for &&Arg<'_, Result<T, E>> {
 /// JSON document, a map with non-text values). The visitor walks its string leaves; slower
 /// than [`Text`], so only when nothing above applies.
 pub trait ViaSerialize {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -406,6 +414,7 @@ impl<T: Serialize + ?Sized> ViaSerialize for &Arg<'_, T> {
 /// ignored. It makes any argument of any type compile, so annotating a function never
 /// demands anything from its signature.
 pub trait ViaNothing {
+    /// Visits the argument at this trait's level.
     fn __iast_visit<V: Visitor>(self, v: &mut V);
 }
 
@@ -415,7 +424,13 @@ impl<T: ?Sized> ViaNothing for Arg<'_, T> {
 }
 
 /// The answer of a validator: `true` or `Ok` approves its arguments.
+#[diagnostic::on_unimplemented(
+    message = "a validator returns `bool` or `Result`, not `{Self}`",
+    label = "the validator's return type",
+    note = "`#[iast::validator]` approves its arguments when the function returns `true` or `Ok`"
+)]
 pub trait Verdict {
+    /// Whether the validator approved its arguments.
     fn approved(&self) -> bool;
 }
 
