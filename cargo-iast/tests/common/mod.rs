@@ -65,3 +65,46 @@ pub fn finding_line(
     }
     line.to_string()
 }
+
+/// A source of a finding with the name of its value (a query parameter, a header).
+pub fn named(source: Value, name: &str) -> Value {
+    let mut source = source;
+    source["name"] = json!(name);
+    source
+}
+
+/// Where the application called a sink; `function` is `None` without debug information.
+pub fn call_site(file: &str, line: u32, column: u32, function: Option<&str>) -> Value {
+    let mut call = json!({ "file": file, "line": line, "column": column });
+    if let Some(function) = function {
+        call["function"] = json!(function);
+    }
+    call
+}
+
+/// The request a finding was made in: its method and matched route pattern.
+pub fn route(method: &str, pattern: &str) -> Value {
+    json!({ "method": method, "pattern": pattern })
+}
+
+/// A `finding` line of [`finding_line`] placed at the application's call and in a request.
+pub fn placed(finding: String, call_site: Option<Value>, route: Option<Value>) -> String {
+    let mut line: Value = serde_json::from_str(&finding).unwrap();
+    if let Some(call_site) = call_site {
+        line["call_site"] = call_site;
+    }
+    if let Some(route) = route {
+        line["route"] = route;
+    }
+    line.to_string()
+}
+
+/// An `outside` line: a sink that ran outside any context while a context was alive.
+pub fn outside_line(sink: Value) -> String {
+    json!({ "kind": "outside", "sink": sink }).to_string()
+}
+
+/// An `exercised` line: a sink of `class` ran while a value from `origin` was tracked.
+pub fn exercised_line(origin: &str, class: &str) -> String {
+    json!({ "kind": "exercised", "origin": origin, "class": class }).to_string()
+}
