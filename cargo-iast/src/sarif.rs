@@ -131,14 +131,7 @@ fn invocations(analysis: &Analysis) -> Vec<Invocation<'_>> {
                     crate::analysis::OUTSIDE_CONTEXT
                 ),
             },
-            locations: [Location {
-                physical_location: physical(site),
-                logical_locations: vec![LogicalLocation {
-                    fully_qualified_name: site.function(),
-                    kind: "function",
-                }],
-                message: None,
-            }],
+            locations: [site_location(site, None)],
         })
         .collect();
     vec![Invocation {
@@ -368,15 +361,20 @@ fn at_call(f: &Finding, message: Option<Message>) -> Location<'_> {
 
 fn step<'a>(site: &'a Site, kind: &'static str, text: String) -> ThreadFlowLocation<'a> {
     ThreadFlowLocation {
-        location: Location {
-            physical_location: physical(site),
-            logical_locations: vec![LogicalLocation {
-                fully_qualified_name: site.function(),
-                kind: "function",
-            }],
-            message: Some(Message { text }),
-        },
+        location: site_location(site, Some(Message { text })),
         kinds: [kind],
+    }
+}
+
+/// Where an annotated function is defined, named as a function.
+fn site_location(site: &Site, message: Option<Message>) -> Location<'_> {
+    Location {
+        physical_location: physical(site),
+        logical_locations: vec![LogicalLocation {
+            fully_qualified_name: site.function(),
+            kind: "function",
+        }],
+        message,
     }
 }
 
