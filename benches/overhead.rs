@@ -370,7 +370,7 @@ const FORM_CHUNK: usize = 256;
 /// `iast/request` is the life of a request: a context is created, `per_request` values are
 /// recorded into it and it is dropped, all timed; the figure is per value, so it includes a
 /// share of the context's creation and drop. Contexts on a thread reuse their store's tables
-/// (see `iast-core/src/engine.rs`), as they do in a service, so this is the steady state of
+/// (see `iast-core/src/engine/state.rs`), as they do in a service, so this is the steady state of
 /// a server rather than of a store holding thousands of values.
 fn record(c: &mut Criterion) {
     let mut group = c.benchmark_group("record");

@@ -32,7 +32,7 @@ impl Rng {
     }
 
     /// A parameter-like value of 8 to 40 bytes: long enough to be matched on its own (values
-    /// under 8 bytes need the analyzer's confirmation, see `iast-core/src/precision.rs`).
+    /// under 8 bytes need the analyzer's confirmation, see `iast-core/src/confidence.rs`).
     pub fn parameter(&mut self) -> String {
         let len = 8 + self.below(33);
         self.word(len)
