@@ -90,8 +90,9 @@ pub struct ReadmeDoctests;
 pub use iast_core::last_check_steps;
 pub use iast_core::{
     Bound, CallSite, ClassSet, Confidence, Context, Evidence, Finding, Flow, Hits, Item, ItemKind,
-    Limits, MatchKind, Memory, Registry, Rendered, Report, Route, Site, SqlDialect, Tainted,
-    Vulnerability, check, check_async, registry, set_redaction_default, set_sql_dialect,
+    Limits, MAX_PROBE_RUNS, MatchKind, Memory, ProbeSummary, Registry, Rendered, Report, Route,
+    Site, SqlDialect, Tainted, Vulnerability, check, check_async, probe, probe_async,
+    probe_async_with_output, probe_with_output, registry, set_redaction_default, set_sql_dialect,
     sinks_outside_context, sql_dialect, thread, with_call_site,
 };
 #[cfg(feature = "tokio")]
@@ -122,6 +123,12 @@ pub use iast_macros::sanitizer;
 /// Marks a function returning `bool` or `Result` whose string-like arguments are safe for the
 /// listed classes once it returned `true` / `Ok`: `#[iast::validator(path)]`.
 pub use iast_macros::validator;
+
+/// A test whose body runs under [`probe`] and fails with the findings (compiler-style text)
+/// when any remains: `#[iast::test] fn t() { .. }`, or above the runtime's own attribute for
+/// async tests: `#[iast::test] #[tokio::test] async fn t() { .. }`. The body must be able to run
+/// more than once (it is the closure of the probe). A test may return `Result`.
+pub use iast_macros::test;
 
 /// On an `impl` block: names the iast-annotated methods inside it `Type::method` in reports
 /// and the registry (an attribute on a method alone cannot see its type).

@@ -50,9 +50,18 @@ pub(crate) struct Verdict<'a> {
     pub ranges: Vec<&'a TaintedRange>,
 }
 
+/// What attribution needs to know of a check besides its ranges.
+pub(crate) struct Rules<'f> {
+    /// Whether a source id is that of a strict source.
+    pub strict: &'f dyn Fn(u32) -> bool,
+    /// Whether a range holds a probe's canary (see `probe`).
+    pub canary: &'f dyn Fn(&TaintedRange) -> bool,
+    /// `taint.min_match_length`.
+    pub min_match: usize,
+}
+
 /// Whether the tainted `ranges` of a sink argument make a finding of `class`, and with which
-/// confidence. `strict` says whether a source id is that of a strict source; `min_match` is
-/// `taint.min_match_length`.
+/// confidence.
 ///
 /// Ranges safe for `class` (a sanitizer's or validator's output) are left out. Of the others,
 /// strong ranges make a finding, confirmed if they changed the structure; weak ones count only
@@ -62,16 +71,16 @@ pub(crate) fn decide<'a>(
     argument: &str,
     text: &[u8],
     ranges: &'a [TaintedRange],
-    strict: impl Fn(u32) -> bool,
-    min_match: usize,
+    rules: &Rules<'_>,
     scratch: &Scratch,
 ) -> Option<Verdict<'a>> {
+    let (canary, min_match) = (rules.canary, rules.min_match);
     let (strict, open): (Vec<&TaintedRange>, Vec<&TaintedRange>) = ranges
         .iter()
         .filter(|r| !r.safe_for.contains(class))
-        .partition(|r| strict(r.source));
-    let (mut strong, mut weak) = split(text, &open, min_match);
-    let (strict_strong, strict_weak) = split_strict(text, &strict);
+        .partition(|r| (rules.strict)(r.source));
+    let (mut strong, mut weak) = split(text, &open, min_match, canary);
+    let (strict_strong, strict_weak) = split_strict(text, &strict, canary);
     strong.extend(strict_strong);
     weak.extend(strict_weak);
     strong.sort_by_key(|r| (r.start, r.end, r.source));
@@ -83,7 +92,10 @@ pub(crate) fn decide<'a>(
         return None;
     } else {
         let confidence = analyzed(&strong);
-        let by_value = strong.iter().all(|r| r.kind != MatchKind::Buffer);
+        // A canary is no coincidence: it makes the flow as certain as the source's buffer.
+        let by_value = strong
+            .iter()
+            .all(|r| r.kind != MatchKind::Buffer && !canary(r));
         // Plain data makes no finding however it arrived; a flow that may be the program's
         // own constant makes none when it only coincides in value. Neither is known of a flow
         // whose analysis did not fit the budget.
@@ -204,10 +216,15 @@ pub(crate) fn has_structural_byte(bytes: &[u8]) -> bool {
 /// that they changed the structure. Numbers found by value and weak bare words are dropped.
 /// Pieces of values (partial matches) shorter than `min_match` are dropped: raising the
 /// setting above the indexed minimum is how a project silences coincidental shared text.
+///
+/// `canary` says whether a range holds a probe's canary (see `probe`): such a range is certain
+/// whatever its length, unless it is a number (a canary parsed and formatted back is the
+/// program's own value, as any number is).
 pub(crate) fn split<'a>(
     text: &[u8],
     open: &[&'a TaintedRange],
     min_match: usize,
+    canary: &dyn Fn(&TaintedRange) -> bool,
 ) -> (Vec<&'a TaintedRange>, Vec<&'a TaintedRange>) {
     let mut strong = Vec::new();
     let mut weak = Vec::new();
@@ -216,6 +233,7 @@ pub(crate) fn split<'a>(
         match strength(r, min_match) {
             Strength::Certain => strong.push(r),
             _ if is_number(bytes) => {}
+            _ if canary(r) => strong.push(r),
             Strength::Weak if r.kind == MatchKind::Partial => {}
             Strength::Strong => strong.push(r),
             Strength::Weak if has_structural_byte(bytes) => weak.push(r),
@@ -229,6 +247,17 @@ pub(crate) fn split<'a>(
     (strong, weak)
 }
 
+/// Whether a range of a sanitizer's input is attributed firmly enough for its output to carry
+/// the source on: what would make a finding stand on its own at a sink (the source's buffer,
+/// or a strong match that is no number). A weak match could be the
+/// program's own text, and the taint it would lend the output could not be told from it.
+pub(crate) fn carries(text: &[u8], r: &TaintedRange, strict: bool, min_match: usize) -> bool {
+    if strict {
+        return r.kind == MatchKind::Buffer;
+    }
+    !split(text, &[r], min_match, &|_| false).0.is_empty()
+}
+
 /// [`split`] for the ranges of strict sources (`#[iast::source(strict)]`): protocol values
 /// that coincide with the program's text as a rule, so that only their own buffer is strong
 /// and a whole value of [`TINY`] bytes or more that is no number is weak (it counts where the
@@ -236,6 +265,7 @@ pub(crate) fn split<'a>(
 pub(crate) fn split_strict<'a>(
     text: &[u8],
     open: &[&'a TaintedRange],
+    canary: &dyn Fn(&TaintedRange) -> bool,
 ) -> (Vec<&'a TaintedRange>, Vec<&'a TaintedRange>) {
     let mut strong = Vec::new();
     let mut weak = Vec::new();
@@ -243,6 +273,7 @@ pub(crate) fn split_strict<'a>(
         let bytes = &text[r.start..r.end];
         match r.kind {
             MatchKind::Buffer => strong.push(r),
+            _ if canary(r) && !is_number(bytes) => strong.push(r),
             MatchKind::Partial => {}
             _ if is_number(bytes) || bytes.len() < TINY => {}
             _ => weak.push(r),
@@ -272,9 +303,12 @@ mod tests {
         let text = b"id = 123456789";
         let by_value = range(5, 14, MatchKind::Exact);
         let buffer = range(5, 14, MatchKind::Buffer);
-        assert_eq!(split(text, &[&by_value], MIN_PARTIAL), (vec![], vec![]));
         assert_eq!(
-            split(text, &[&buffer], MIN_PARTIAL),
+            split(text, &[&by_value], MIN_PARTIAL, &|_| false),
+            (vec![], vec![])
+        );
+        assert_eq!(
+            split(text, &[&buffer], MIN_PARTIAL, &|_| false),
             (vec![&buffer], vec![])
         );
     }
@@ -287,12 +321,17 @@ mod tests {
         let quote = range(21, 22, MatchKind::Exact);
         let long = range(21, 33, MatchKind::Partial);
         assert_eq!(
-            split(text, &[&word, &structure, &quote, &long], MIN_PARTIAL),
+            split(
+                text,
+                &[&word, &structure, &quote, &long],
+                MIN_PARTIAL,
+                &|_| false
+            ),
             (vec![&long], vec![&structure])
         );
         let tiny_buffer = range(21, 22, MatchKind::Buffer);
         assert_eq!(
-            split(text, &[&tiny_buffer], MIN_PARTIAL),
+            split(text, &[&tiny_buffer], MIN_PARTIAL, &|_| false),
             (vec![&tiny_buffer], vec![])
         );
     }
@@ -303,11 +342,14 @@ mod tests {
         let piece = range(20, 30, MatchKind::Partial);
         let whole = range(20, 35, MatchKind::Exact);
         assert_eq!(
-            split(text, &[&piece, &whole], MIN_PARTIAL),
+            split(text, &[&piece, &whole], MIN_PARTIAL, &|_| false),
             (vec![&piece, &whole], vec![])
         );
         // With 16: the 10-byte piece is ignored, the 15-byte value must be confirmed.
-        assert_eq!(split(text, &[&piece, &whole], 16), (vec![], vec![&whole]));
+        assert_eq!(
+            split(text, &[&piece, &whole], 16, &|_| false),
+            (vec![], vec![&whole])
+        );
         // A setting below the indexed minimum cannot make shorter matches count.
         assert_eq!(strength(&range(0, 5, MatchKind::Exact), 2), Strength::Weak);
     }

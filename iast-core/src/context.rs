@@ -95,6 +95,17 @@ impl Context {
         self
     }
 
+    /// This context as one run of a probe (see `probe`).
+    pub(crate) fn probing(self, run: crate::probe::ProbeRun) -> Context {
+        self.lock().probe = Some(Box::new(run));
+        self
+    }
+
+    /// The probe state of this context's run, taken out of it.
+    pub(crate) fn take_probe(&self) -> Option<crate::probe::ProbeRun> {
+        self.lock().probe.take().map(|run| *run)
+    }
+
     /// The context current on this thread, if any: pass it to code that runs elsewhere.
     pub fn current() -> Option<Context> {
         if !active() {

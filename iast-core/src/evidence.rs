@@ -118,15 +118,30 @@ impl Evidence {
 /// with the `marked` ranges the finding rests on, each naming its source by its index in
 /// `sources`. With `redact`, secrets are hidden first (see `redact`): the tainted bytes of a
 /// secret-named source, and the secrets around the tainted bytes.
+///
+/// `strip` (sorted, disjoint) are spans taken out first: a probe's canary suffixes, so that
+/// the evidence shows the flow of the original value.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site, each argument a distinct input"
+)]
 pub(crate) fn build(
     class: Vulnerability,
     argument: &'static str,
     text: &[u8],
     marked: &[Marked],
     sources: &[Site],
+    strip: &[Range<usize>],
     redact: bool,
     scratch: &Scratch,
 ) -> Evidence {
+    let stripped;
+    let (text, marked) = if strip.is_empty() {
+        (text, marked)
+    } else {
+        stripped = replace(text, strip, b"", marked);
+        (&stripped.0[..], &stripped.1[..])
+    };
     if !redact {
         return Evidence::new(argument, text, marked);
     }
@@ -214,6 +229,16 @@ pub(crate) fn hide(
     spans: &[Range<usize>],
     ranges: &[Marked],
 ) -> (Vec<u8>, Vec<Marked>) {
+    replace(bytes, spans, REDACTED, ranges)
+}
+
+/// [`hide`] with `marker` in place of each span.
+fn replace(
+    bytes: &[u8],
+    spans: &[Range<usize>],
+    marker: &[u8],
+    ranges: &[Marked],
+) -> (Vec<u8>, Vec<Marked>) {
     if spans.is_empty() {
         return (bytes.to_vec(), ranges.to_vec());
     }
@@ -229,7 +254,7 @@ pub(crate) fn hide(
         }
         out.extend_from_slice(&bytes[at..from]);
         kept.push((from..to, out.len()));
-        out.extend_from_slice(REDACTED);
+        out.extend_from_slice(marker);
         at = to;
     }
     out.extend_from_slice(&bytes[at..]);
@@ -238,8 +263,8 @@ pub(crate) fn hide(
     let place = |p: usize, end: bool| {
         let i = kept.partition_point(|(span, _)| span.end <= p);
         match kept.get(i) {
-            Some((span, marker)) if span.start < p => marker + if end { REDACTED.len() } else { 0 },
-            Some((span, marker)) => marker - (span.start - p),
+            Some((span, at)) if span.start < p => at + if end { marker.len() } else { 0 },
+            Some((span, at)) => at - (span.start - p),
             None => out.len() - (bytes.len() - p),
         }
     };

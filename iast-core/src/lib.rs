@@ -35,6 +35,7 @@ pub mod __private {
     pub use crate::private::*;
 }
 mod private;
+mod probe;
 
 pub use analyzers::{SqlDialect, set_sql_dialect, sql_dialect};
 pub use caller::with_call_site;
@@ -43,9 +44,12 @@ pub use context::task::{spawn, spawn_blocking};
 pub use context::{Bound, Context, Memory, check, check_async, thread};
 pub use evidence::{Evidence, Tainted, escape_for_terminal, needs_escape, terminal_lines};
 pub use lost::sinks_outside_context;
+pub use probe::{
+    MAX_RUNS as MAX_PROBE_RUNS, probe, probe_async, probe_async_with_output, probe_with_output,
+};
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
-pub use report::{CallSite, Finding, Hits, Limits, Rendered, Report, Route, Site};
+pub use report::{CallSite, Finding, Hits, Limits, ProbeSummary, Rendered, Report, Route, Site};
 pub use taint::MatchKind;
 pub use vulnerability::{ClassSet, Confidence, Vulnerability};
 #[doc(hidden)]

@@ -2,10 +2,28 @@
 //! any release. Generated code calls only what is here, through `::iast::__private`: thin
 //! shims over the engine (`crate::engine`), and re-exports.
 
-pub use crate::engine::{Recorder, SinkCall, ValidatorArgs};
+pub use crate::engine::{Recorder, SanitizerInput, SinkCall, ValidatorArgs};
 pub use crate::registry::{ITEMS, Item, ItemKind};
 pub use crate::vulnerability::{ClassSet, Vulnerability};
 pub use linkme;
+
+/// How a source's return value is varied in a probe run, chosen by its type (see
+/// `crate::probe::vary`).
+pub mod vary {
+    pub use crate::probe::vary::*;
+}
+
+/// Whether the current context is a probe run that varies the sources' values.
+#[inline]
+pub fn varying() -> bool {
+    crate::engine::varying()
+}
+
+/// Varies a source's return value in a probe run; `f` dispatches on its type.
+#[inline]
+pub fn vary(item: &'static Item, f: impl FnOnce(&mut vary::Choose<'_>) -> vary::Varied) {
+    crate::engine::vary(item, f);
+}
 
 /// How an argument or return value is visited, chosen by its type (see `crate::visit`).
 pub mod visit {
@@ -110,10 +128,22 @@ impl<'a, T: std::fmt::Display + ?Sized> NameViaDisplay<'a> for &Name<'a, T> {
     }
 }
 
-/// Records the string leaves of a sanitizer's return value as safe for its classes.
+/// Scans a sanitizer's arguments for the sources they carry, before its body runs.
 #[inline]
-pub fn sanitizer<T>(item: &'static Item, value: &T, f: impl FnOnce(&mut Recorder)) {
-    crate::engine::record(item, value, None, f);
+pub fn sanitizer_input(f: impl FnOnce(&mut SanitizerInput)) -> Option<SanitizerInput> {
+    crate::engine::sanitizer_input(f)
+}
+
+/// Records the string leaves of a sanitizer's return value as safe for its classes, and as
+/// tainted by what its `input` carried for the others.
+#[inline]
+pub fn sanitizer<T>(
+    item: &'static Item,
+    input: Option<SanitizerInput>,
+    value: &T,
+    f: impl FnOnce(&mut Recorder),
+) {
+    crate::engine::record_sanitized(item, input, value, f);
 }
 
 /// Copies a validator's arguments before its body runs (the body may consume them).

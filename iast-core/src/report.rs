@@ -36,6 +36,9 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     sanitizers: Vec<Site>,
     evidence: Evidence,
+    /// The input of a probe's payload run that made the analyzer confirm the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    proof: Option<String>,
     /// Within a context: how many sink calls produced this finding. In a merged collection:
     /// how many processes saw it.
     hits: u32,
@@ -71,6 +74,7 @@ impl Finding {
             sources,
             sanitizers: Vec::new(),
             evidence,
+            proof: None,
             hits: 1,
             fingerprint: String::new(),
         };
@@ -151,6 +155,19 @@ impl Finding {
         &self.evidence
     }
 
+    /// The input that confirmed the flow in a probe's payload run (`iast::probe`): the
+    /// principal source's value with what changed the structure. The evidence stays that of
+    /// the ordinary input.
+    pub fn proof(&self) -> Option<&str> {
+        self.proof.as_deref()
+    }
+
+    /// Confirms the flow by a payload run's input.
+    pub(crate) fn confirm(&mut self, proof: &str) {
+        self.confidence = Confidence::Confirmed;
+        self.proof = Some(proof.to_owned());
+    }
+
     /// How many sink calls produced this finding within its context (in a merged collection:
     /// how many processes saw it).
     pub fn hits(&self) -> u32 {
@@ -219,6 +236,9 @@ impl Finding {
     /// and the sanitizers either passed.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
+        if self.proof.is_none() {
+            self.proof.clone_from(&other.proof);
+        }
         for s in other.sanitizers.iter() {
             if !self.sanitizers.contains(s) {
                 self.sanitizers.push(s.clone());
@@ -296,6 +316,25 @@ pub struct Report {
     sinks_reached: Vec<Site>,
     #[serde(skip_serializing_if = "Limits::is_clear")]
     limits: Limits,
+    /// Set for the report of `iast::probe`: its runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probe: Option<ProbeSummary>,
+}
+
+/// The runs of an `iast::probe`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProbeSummary {
+    /// Runs of the closure, the ordinary one included.
+    pub runs: u32,
+    /// Whether payload runs were left out at `iast::MAX_PROBE_RUNS`.
+    pub cut: bool,
+    /// Probe runs that panicked (a payload the program's own parsing refused with `unwrap`):
+    /// they found nothing.
+    pub panicked: u32,
+    /// Sources whose return type the probe cannot vary: their flows are found as in an
+    /// ordinary run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unvaried: Vec<Site>,
 }
 
 /// What a context had to drop to stay within its memory bounds.
@@ -325,19 +364,40 @@ impl Limits {
 
 impl Report {
     pub(crate) fn new(
-        mut findings: Vec<Finding>,
+        findings: Vec<Finding>,
         reached: impl IntoIterator<Item = &'static Item>,
         limits: Limits,
     ) -> Report {
+        let sinks_reached = reached.into_iter().map(Site::of).collect();
+        Report::probed(findings, sinks_reached, limits, None)
+    }
+
+    /// A report of what one context, or the runs of a probe (`summary`), found: each flow
+    /// once, sorted.
+    pub(crate) fn probed(
+        mut findings: Vec<Finding>,
+        mut sinks_reached: Vec<Site>,
+        limits: Limits,
+        summary: Option<ProbeSummary>,
+    ) -> Report {
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let mut sinks_reached: Vec<Site> = reached.into_iter().map(Site::of).collect();
         sinks_reached.sort();
         sinks_reached.dedup();
         Report {
             findings,
             sinks_reached,
             limits,
+            probe: summary,
         }
+    }
+
+    pub(crate) fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// For the report of `iast::probe`: its runs.
+    pub fn probe(&self) -> Option<&ProbeSummary> {
+        self.probe.as_ref()
     }
 
     /// The findings, sorted by vulnerability, sink and sources.
@@ -449,6 +509,13 @@ impl fmt::Display for Rendered<'_> {
         let (text, marks) = terminal_lines(&e.value, e.ranges(), e.cut_before, e.cut_after);
         writeln!(f, "   | {text}")?;
         writeln!(f, "   | {marks}")?;
+        if let Some(proof) = &x.proof {
+            write!(f, "   = confirmed by ")?;
+            match x.sources.first().and_then(|s| s.name()) {
+                Some(name) => writeln!(f, "`{} = {}`", t(name), t(proof))?,
+                None => writeln!(f, "`{}`", t(proof))?,
+            }
+        }
         match self.hits {
             Hits::Calls if x.hits > 1 => writeln!(f, "   = seen {} times", x.hits)?,
             Hits::Processes if x.hits > 1 => writeln!(f, "   = seen in {} test processes", x.hits)?,
@@ -482,6 +549,28 @@ impl fmt::Display for Report {
                 "iast: context limits hit: {} source values, {} safe values and {} findings dropped; {} internal errors caught",
                 l.dropped_values, l.dropped_safe_values, l.dropped_findings, l.internal_errors
             )?;
+        }
+        if let Some(p) = &self.probe {
+            write!(f, "iast: probed in {} runs", p.runs)?;
+            if p.cut {
+                write!(f, " (payload runs cut at {})", crate::probe::MAX_RUNS)?;
+            }
+            if p.panicked > 0 {
+                write!(
+                    f,
+                    "; {} probe run(s) panicked and found nothing",
+                    p.panicked
+                )?;
+            }
+            writeln!(f)?;
+            for s in &p.unvaried {
+                writeln!(
+                    f,
+                    "iast: the values of `{}` were not varied (its return type is no string, \
+                     container of strings or serde value): its flows are found as in an ordinary run",
+                    t(s.function())
+                )?;
+            }
         }
         for (sink, n) in &l.budget_exceeded {
             let checks = if *n == 1 { "check" } else { "checks" };

@@ -279,12 +279,55 @@ fn layer(
                     quote!(),
                     quote!(::iast::__private::source(&__IAST_ITEM, &#ret, #visit)),
                 ),
-                _ => (
-                    quote!(),
-                    quote!(::iast::__private::sanitizer(&__IAST_ITEM, &#ret, #visit)),
-                ),
+                _ => {
+                    // The arguments are scanned before the statements run (they may consume
+                    // them): the output carries the taint of its input for the classes the
+                    // sanitizer does not cover.
+                    let input = local("__iast_input");
+                    let scan = local("__iast_scan");
+                    let visits = visits(&scan, plan, false);
+                    (
+                        quote! {
+                            let #input = if ::iast::__private::active() {
+                                ::iast::__private::sanitizer_input(|#scan| {
+                                    #[allow(unused_imports)]
+                                    use ::iast::__private::visit::*;
+                                    #visits
+                                })
+                            } else {
+                                ::core::option::Option::None
+                            };
+                        },
+                        quote!(::iast::__private::sanitizer(&__IAST_ITEM, #input, &#ret, #visit)),
+                    )
+                }
             };
             let run = run(func, stmts, braces);
+            if plan.kind == Kind::Source {
+                // In a probe run the value's string leaves are varied before they are
+                // recorded (see `iast::probe`).
+                let choose = local("__iast_choose");
+                return quote! {
+                    #take_name
+                    #[allow(unused_mut)]
+                    let mut #ret = #run;
+                    {
+                        #registration
+                        if ::iast::__private::active() {
+                            if ::iast::__private::varying() {
+                                ::iast::__private::vary(&__IAST_ITEM, |#choose| {
+                                    #[allow(unused_imports)]
+                                    use ::iast::__private::vary::*;
+                                    (&&&::iast::__private::vary::Vary::new(&mut #ret))
+                                        .__iast_vary(#choose)
+                                });
+                            }
+                            #record;
+                        }
+                    }
+                    #ret
+                };
+            }
             quote! {
                 #take_name
                 let #ret = #run;

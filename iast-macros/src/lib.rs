@@ -18,6 +18,7 @@
 
 mod expand;
 mod parse;
+mod test;
 mod validate;
 
 use parse::{ItemFn, ItemImplBlock, Kind};
@@ -50,6 +51,17 @@ pub fn sanitizer(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn validator(args: TokenStream, item: TokenStream) -> TokenStream {
     function(Kind::Validator, args.into(), item.into()).into()
+}
+
+/// A test whose body runs under `iast::probe` and fails with the findings. See the `iast`
+/// crate.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: TokenStream2 = item.into();
+    match test::expand(args.into(), item.clone(), ENABLED) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => with_item(error, item).into(),
+    }
 }
 
 /// On an `impl` block: expands the iast attributes of its methods, naming them
@@ -103,7 +115,9 @@ fn with_item(error: syn::Error, item: TokenStream2) -> TokenStream2 {
 
 #[cfg(test)]
 mod tests {
+    // `test` here is this crate's attribute; the built-in one is named in full.
     use super::*;
+    use core::prelude::v1::test;
     use quote::quote;
 
     #[test]

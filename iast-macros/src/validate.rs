@@ -135,10 +135,10 @@ pub fn function(kind: Kind, entries: &[Entry], func: &ItemFn, site: Site) -> syn
                 })
             })
             .collect(),
-        (Kind::Sink | Kind::Validator, _) => {
+        (Kind::Sink | Kind::Validator | Kind::Sanitizer, _) => {
             params.into_iter().filter(|p| p.ident != "self").collect()
         }
-        (Kind::Source | Kind::Sanitizer, _) => Vec::new(),
+        (Kind::Source, _) => Vec::new(),
     };
 
     errors.finish(Plan {

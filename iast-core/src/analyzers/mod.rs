@@ -73,12 +73,33 @@ pub(crate) fn changes_structure(
 }
 
 /// Whether an unsanitized flow that only coincides in value may be the program's own
-/// allow-listed constant: for SQL, a lone bare word (see `sql::lone_word`).
+/// allow-listed constant: for SQL, a lone bare word (see `sql::lone_word`); for a redirect or
+/// an outgoing URL, a lone word that is a whole token of it, as `match to { "settings" =>
+/// "/settings", .. }` writes for the input `settings`. A program maps a request to a page or
+/// an endpoint of its own that way, and a word that stays in the path cannot take the request
+/// elsewhere.
 pub(crate) fn inert(class: Vulnerability, input: &Input<'_>, scratch: &Scratch) -> bool {
     match class {
         Vulnerability::SqlInjection => sql::lone_word(input, scratch),
+        Vulnerability::OpenRedirect | Vulnerability::Ssrf => lone_token(input),
         _ => false,
     }
+}
+
+/// Whether the tainted bytes are one run of word bytes (letters, digits, `_`, `-`) with no
+/// word byte next to it, in the path of the URL: a query or fragment value is data the
+/// program passes on, not a page it chose.
+fn lone_token(input: &Input<'_>) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    let runs = crate::ranges::Runs::new(input.text.len(), input.tainted);
+    let [run] = &runs[..] else {
+        return false;
+    };
+    let text = input.text;
+    text[run.clone()].iter().all(word)
+        && !run.start.checked_sub(1).is_some_and(|i| word(&text[i]))
+        && !text.get(run.end).is_some_and(word)
+        && !text[..run.start].iter().any(|b| matches!(b, b'?' | b'#'))
 }
 
 /// Whether an unsanitized flow is plain data wherever its bytes came from, the source's own
@@ -172,4 +193,35 @@ pub(crate) fn with_template<R>(
         tainted: std::slice::from_ref(&range),
         argument,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_word_in_a_url_path_may_be_the_programs_own_page() {
+        let inert_in = |class, template: &str, tainted: &str| {
+            with_template("location", template, tainted, |i| {
+                inert(class, i, &Scratch::default())
+            })
+        };
+        for class in [Vulnerability::OpenRedirect, Vulnerability::Ssrf] {
+            assert!(inert_in(class, "/{}", "settings"));
+            assert!(inert_in(
+                class,
+                "https://app.example/{}/edit",
+                "account-settings"
+            ));
+            // Inside a longer token, with structure, or as data of the query: a flow.
+            assert!(!inert_in(class, "/{}_v2", "settings"));
+            assert!(!inert_in(class, "/{}", "settings?tab=2"));
+            assert!(!inert_in(class, "/search?q={}", "quarterly-report"));
+        }
+        assert!(!inert_in(
+            Vulnerability::PathTraversal,
+            "/srv/{}",
+            "uploaded-file"
+        ));
+    }
 }

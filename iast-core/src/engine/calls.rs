@@ -49,6 +49,9 @@ pub struct Recorder<'n> {
     pub(crate) cx: Context,
     /// The name the values are recorded under (`name = param`).
     pub(crate) name: Option<&'n str>,
+    /// For a sanitizer, the sources whose taint its input carried: its output carries it on,
+    /// for the classes the sanitizer does not cover.
+    pub(crate) carried: Vec<u32>,
     /// Where the returned value itself lies: bytes stored inline in it (an array, a small
     /// string) are about to move, so their address means nothing later.
     inline: Range<usize>,
@@ -69,6 +72,7 @@ impl<'n> Recorder<'n> {
             item,
             cx,
             name,
+            carried: Vec::new(),
             inline: at..at + size_of::<T>(),
             owned: true,
         }
@@ -117,5 +121,31 @@ impl Visitor for ValidatorArgs {
 
     fn serialize<T: Serialize + ?Sized>(&mut self, value: &T) {
         crate::leaves::visit_leaves(value, &mut |bytes| self.values.push(bytes.to_vec()));
+    }
+}
+
+/// The sources a sanitizer's arguments carry, found before its body runs.
+pub struct SanitizerInput {
+    pub(crate) cx: Context,
+    /// Source ids, sorted and each once.
+    pub(crate) sources: Vec<u32>,
+}
+
+impl SanitizerInput {
+    pub(super) fn new(cx: Context) -> SanitizerInput {
+        SanitizerInput {
+            cx,
+            sources: Vec::new(),
+        }
+    }
+}
+
+impl Visitor for SanitizerInput {
+    fn text(&mut self, bytes: &[u8]) {
+        super::carried_sources(self, bytes);
+    }
+
+    fn serialize<T: Serialize + ?Sized>(&mut self, value: &T) {
+        crate::leaves::visit_leaves(value, &mut |bytes| super::carried_sources(self, bytes));
     }
 }

@@ -6,20 +6,25 @@
 use super::SinkCall;
 use crate::analyzers::Scratch;
 use crate::caller::Caller;
+use crate::probe::{Reach, Spot};
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Route, Site};
 use crate::taint::{MatchKind, TaintedRange};
 use crate::vulnerability::Vulnerability;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Checks one string-like value of a sink argument, within the check's work budget.
 pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
     let check = crate::work::begin(crate::config::active().check_budget);
     if let Some(scan) = scan(call, bytes) {
-        let findings = judge(call, bytes, &scan);
+        let (findings, reached) = judge(call, bytes, &scan);
         if !findings.is_empty() {
             let mut state = call.cx.lock();
+            if let Some(run) = state.probe.as_mut() {
+                reached.into_iter().for_each(|r| run.reached(r));
+            }
             for finding in findings {
                 state.add_finding(finding);
             }
@@ -49,6 +54,8 @@ struct Scan {
     safe_items: Vec<&'static Item>,
     redact: bool,
     route: Option<Route>,
+    /// In a probe's canary run, how many leaves it made unique (see `probe`).
+    canaries: Option<usize>,
 }
 
 impl Scan {
@@ -63,6 +70,16 @@ impl Scan {
     fn site(&self, id: u32) -> Option<Site> {
         self.source(id)
             .map(|(_, item, name)| Site::of_source(item, name.as_deref()))
+    }
+
+    /// The canary suffixes in `text[within]` that name a leaf of this run.
+    fn canaries(&self, text: &[u8], within: Range<usize>) -> Vec<(Range<usize>, usize)> {
+        let Some(leaves) = self.canaries else {
+            return Vec::new();
+        };
+        let mut found = crate::probe::suffixes(text, within);
+        found.retain(|(_, n)| *n < leaves);
+        found
     }
 
     fn is_strict(&self, id: u32) -> bool {
@@ -93,21 +110,37 @@ fn scan(call: &SinkCall, bytes: &[u8]) -> Option<Scan> {
     } else {
         Vec::new()
     };
+    let canaries = state
+        .probe
+        .as_ref()
+        .filter(|run| run.canaries())
+        .map(|run| run.leaves());
     Some(Scan {
         ranges,
         sources,
         safe_items,
         redact: state.redact,
         route: state.route.clone(),
+        canaries,
     })
 }
 
 /// Step two, per class of the sink: whether the ranges make a finding and how sure it is
-/// (`confidence`), its sources, its evidence (`evidence`) and the sanitizers passed.
-fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> Vec<Finding> {
+/// (`confidence`), its sources, its evidence (`evidence`) and the sanitizers passed; in a
+/// canary run, also the leaves whose canaries the findings rest on.
+fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach>) {
+    let mut reached = Vec::new();
     let ItemKind::Sink { classes, .. } = call.item.kind else {
-        return Vec::new();
+        return (Vec::new(), reached);
     };
+    // A canary in a range makes it certain; canaries are taken out of the evidence, which
+    // then shows the flow of the original value.
+    let canary = |r: &TaintedRange| !scan.canaries(bytes, r.start..r.end).is_empty();
+    let strip: Vec<Range<usize>> = scan
+        .canaries(bytes, 0..bytes.len())
+        .into_iter()
+        .map(|(span, _)| span)
+        .collect();
     let config = crate::config::active();
     let scratch = Scratch::default();
     // Looked up once, and only when a finding is made.
@@ -122,8 +155,11 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> Vec<Finding> {
             call.arg,
             bytes,
             &scan.ranges,
-            |id| scan.is_strict(id),
-            config.min_match_length,
+            &crate::confidence::Rules {
+                strict: &|id| scan.is_strict(id),
+                canary: &canary,
+                min_match: config.min_match_length,
+            },
             &scratch,
         ) else {
             continue;
@@ -149,25 +185,43 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> Vec<Finding> {
             bytes,
             &marked,
             &sources,
+            &strip,
             scan.redact,
             &scratch,
         );
         let call_site = call_site
             .get_or_insert_with(|| call.caller.map(Caller::resolve))
             .clone();
-        findings.push(
-            Finding::new(
-                class,
-                verdict.confidence,
-                Site::of(call.item),
-                sources,
-                evidence,
-            )
-            .with_sanitizers(passed(class, &verdict.ranges, &scan.safe_items))
-            .at(call_site, scan.route.clone()),
-        );
+        let finding = Finding::new(
+            class,
+            verdict.confidence,
+            Site::of(call.item),
+            sources,
+            evidence,
+        )
+        .with_sanitizers(passed(class, &verdict.ranges, &scan.safe_items))
+        .at(call_site, scan.route.clone());
+        for r in &verdict.ranges {
+            let before = bytes[..r.start]
+                .iter()
+                .rev()
+                .find(|b| !b.is_ascii_whitespace())
+                .copied();
+            for (_, leaf) in scan.canaries(bytes, r.start..r.end) {
+                reached.push(Reach {
+                    leaf,
+                    class,
+                    spot: Spot {
+                        before,
+                        argument: call.arg,
+                    },
+                    fingerprint: finding.fingerprint().to_owned(),
+                });
+            }
+        }
+        findings.push(finding);
     }
-    findings
+    (findings, reached)
 }
 
 /// Step three: the sanitizers and validators whose own values hold the tainted bytes (the

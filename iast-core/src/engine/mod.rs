@@ -13,7 +13,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use calls::{Recorder, SinkCall, ValidatorArgs};
+pub use calls::{Recorder, SanitizerInput, SinkCall, ValidatorArgs};
 pub(crate) use state::State;
 
 use crate::context::Context;
@@ -77,6 +77,72 @@ pub(crate) fn record<T>(
     instrument(|cx| f(&mut Recorder::new(item, cx, value, name)));
 }
 
+/// Whether the current context is a probe run, whose sources' values are varied.
+pub(crate) fn varying() -> bool {
+    instrument(|cx| cx.lock().probe.is_some()).unwrap_or(false)
+}
+
+/// Varies a source's return value in a probe run: `f` dispatches on its type and asks the run,
+/// leaf by leaf, what each becomes.
+pub(crate) fn vary(
+    item: &'static Item,
+    f: impl FnOnce(&mut crate::probe::vary::Choose<'_>) -> crate::probe::vary::Varied,
+) {
+    instrument(|cx| {
+        let mut choose = |text: &str| cx.lock().probe.as_mut()?.choose(item, text);
+        if f(&mut choose) == crate::probe::vary::Varied::No
+            && let Some(run) = cx.lock().probe.as_mut()
+        {
+            run.unvaried(item);
+        }
+    });
+}
+
+/// Scans a sanitizer's arguments before its body runs: `f` visits them.
+#[inline]
+pub(crate) fn sanitizer_input(f: impl FnOnce(&mut SanitizerInput)) -> Option<SanitizerInput> {
+    instrument(|cx| {
+        let mut input = SanitizerInput::new(cx);
+        f(&mut input);
+        input.sources.sort_unstable();
+        input.sources.dedup();
+        input
+    })
+}
+
+/// Notes the sources whose values one leaf of a sanitizer's arguments holds, as far as the
+/// attribution rules let a finding rest on them (`confidence::carries`).
+pub(crate) fn carried_sources(input: &mut SanitizerInput, bytes: &[u8]) {
+    let min_match = crate::config::active().min_match_length;
+    let state = &mut *input.cx.lock();
+    let ranges = state.store.scan(bytes);
+    for r in &ranges {
+        let strict = state
+            .sources
+            .get(r.source as usize)
+            .is_some_and(|(item, _)| matches!(item.kind, ItemKind::Source { strict: true, .. }));
+        if crate::confidence::carries(bytes, r, strict, min_match) {
+            input.sources.push(r.source);
+        }
+    }
+}
+
+/// A sanitizer's return value: `f` visits its string leaves, each recorded as safe for the
+/// sanitizer's classes and as tainted by the sources its `input` carried.
+#[inline]
+pub(crate) fn record_sanitized<T>(
+    item: &'static Item,
+    input: Option<SanitizerInput>,
+    value: &T,
+    f: impl FnOnce(&mut Recorder),
+) {
+    instrument(|cx| {
+        let mut recorder = Recorder::new(item, cx, value, None);
+        recorder.carried = input.map(|i| i.sources).unwrap_or_default();
+        f(&mut recorder)
+    });
+}
+
 /// Records one string leaf of a source's or sanitizer's value.
 pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
     let address = rec.lasting(bytes);
@@ -87,6 +153,9 @@ pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
             state.store.add_tainted_at(bytes, id, address)
         }
         ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {
+            for &source in &rec.carried {
+                state.store.add_tainted_at(bytes, source, address);
+            }
             let by = state.safe_item(rec.item);
             state.store.add_safe_by(bytes, classes, by, address)
         }

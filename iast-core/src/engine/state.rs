@@ -36,6 +36,9 @@ pub(crate) struct State {
     pub(super) safe_items: Vec<&'static Item>,
     /// Given the report when the context ends, if it found anything (`Context::on_end`).
     pub(crate) on_end: Option<OnEnd>,
+    /// Set when the context is a run of a probe: how it varies the sources' values, and what
+    /// its canaries reached.
+    pub(crate) probe: Option<Box<crate::probe::ProbeRun>>,
 }
 
 /// What a context does with its report when it ends.
@@ -96,6 +99,7 @@ impl State {
             redact: crate::redact::default_on(),
             safe_items: Vec::new(),
             on_end: None,
+            probe: None,
         }
     }
 

@@ -90,7 +90,7 @@ fn param(value: &str) {
 
 fn escape(value: &str) {
     use crate::visit::Visitor;
-    crate::private::sanitizer(&ESCAPE, &value, |r| r.text(value.as_bytes()));
+    crate::private::sanitizer(&ESCAPE, None, &value, |r| r.text(value.as_bytes()));
 }
 
 fn query(sql: &str) {
