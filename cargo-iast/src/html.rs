@@ -298,6 +298,11 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
                 "the tainted bytes reached the sink unsanitized; for this input they left its structure intact",
         }
     );
+    if let Some(proof) = f.proof() {
+        out.raw("<dt>Proof</dt><dd>confirmed by the probe's input <code>");
+        out.text(proof);
+        out.raw("</code></dd>\n");
+    }
     let _ = writeln!(
         out.0,
         "<dt>Status</dt><dd><span class=\"status {status_class}\">{status_word}</span></dd>"

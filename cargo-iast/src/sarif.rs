@@ -260,6 +260,7 @@ fn result(judged: &Judged) -> SarifResult<'_> {
             status,
             hits: f.hits(),
             evidence: f.evidence(),
+            proof: f.proof(),
         },
     }
 }
@@ -276,6 +277,9 @@ fn message(f: &Finding) -> String {
     );
     if let Some(route) = f.route() {
         let _ = write!(text, " Route {}.", code(&route.to_string()));
+    }
+    if f.proof().is_some() {
+        text.push_str(" A probe's payload confirmed it (properties.proof).");
     }
     if !f.sanitizers().is_empty() {
         let _ = write!(
@@ -693,4 +697,7 @@ struct ResultProperties<'a> {
     /// The checked argument with its tainted byte ranges, as the collection holds it; a
     /// range's `source` indexes the sources, which are the code flow's first steps.
     evidence: &'a Evidence,
+    /// The input of an `iast::probe` payload run that confirmed the flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proof: Option<&'a str>,
 }

@@ -263,6 +263,13 @@ fn lines(lines: &[String]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
+/// `finding` confirmed in a probe's payload run by `proof` (the merged finding keeps it).
+fn proved(finding: String, proof: &str) -> String {
+    let mut line: serde_json::Value = serde_json::from_str(&finding).unwrap();
+    line["proof"] = json!(proof);
+    line.to_string()
+}
+
 /// The collection directory and the configuration file, as a run leaves them.
 fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
     let collection = dir.join("collection");
@@ -282,12 +289,13 @@ fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
         reached_line(check_url()),
         exercised_line("http.query", "ssrf"),
     ]);
-    // The same flow, less telling, from a process killed while writing its next finding.
+    // The same flow, less telling but proved by a probe, from a process killed while writing
+    // its next finding.
     let mut second = lines(&[
         api_process(),
         reached_line(check_sql()),
         exercised_line("http.query", "sql"),
-        search("Unsanitized", "alice"),
+        proved(search("Unsanitized", "alice"), "alice' OR '1'='1"),
     ]);
     let half = search("Confirmed", "x' OR 1=1 --");
     second.push_str(&half[..half.len() / 2]);
