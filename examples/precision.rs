@@ -6,8 +6,9 @@
 //! returned by an annotated source, put into each typical sink text of that class (the way a
 //! vulnerable program concatenates it) and handed to an annotated sink inside `iast::check`.
 //! It prints the share of payloads that come out `Confirmed`, per context and in any context.
-//! Then every benign input goes through every context of every class, and it prints the
-//! share that raises a `Confirmed` finding.
+//! Then every benign input goes through every context of every class as an ordinary test
+//! input: it prints the share of those (vulnerable) flows found by `iast::check` and by
+//! `iast::probe`, and the share that raises a `Confirmed` finding in an ordinary run.
 
 use iast::{Confidence, Vulnerability};
 use std::collections::BTreeMap;
@@ -241,10 +242,20 @@ const BENIGN: &[&str] = &[
 ];
 
 fn confidence(ctx: &Context, value: &str) -> Option<Confidence> {
-    let report = iast::check(|| {
-        let v = request_value(value);
-        (ctx.sink)(&ctx.template.replacen("{}", &v, 1));
-    });
+    of_class(ctx, &iast::check(|| flow(ctx, value)))
+}
+
+/// The same flow under `iast::probe`: found at any length, confirmed by a payload.
+fn probed(ctx: &Context, value: &str) -> Option<Confidence> {
+    of_class(ctx, &iast::probe(|| flow(ctx, value)))
+}
+
+fn flow(ctx: &Context, value: &str) {
+    let v = request_value(value);
+    (ctx.sink)(&ctx.template.replacen("{}", &v, 1));
+}
+
+fn of_class(ctx: &Context, report: &iast::Report) -> Option<Confidence> {
     report
         .findings()
         .iter()
@@ -341,6 +352,8 @@ fn main() {
         println!("| {} | {n} | {} |", class.word(), pct(*confirmed, *n));
     }
 
+    ordinary_runs();
+
     println!("\n## Benign inputs: share raising a Confirmed finding\n");
     println!("| class | context | inputs | confirmed | which |");
     println!("|---|---|---|---|---|");
@@ -361,6 +374,55 @@ fn main() {
                 .map(|b| format!("`{}`", b.escape_debug()))
                 .collect::<Vec<_>>()
                 .join(", ")
+        );
+    }
+}
+
+/// Every context is a vulnerable program (it concatenates the request value into the sink's
+/// text), so every benign input that reaches it is a vulnerable flow an ordinary test could
+/// find: the share found by `iast::check` and by `iast::probe`, and the share the probe's
+/// payloads confirm.
+fn ordinary_runs() {
+    println!("\n## Benign inputs as ordinary test input: share of the vulnerable flow found\n");
+    println!("| class | context | inputs | found (check) | found (probe) | confirmed (probe) |");
+    println!("|---|---|---|---|---|---|");
+    let mut per_class: BTreeMap<Vulnerability, [usize; 4]> = BTreeMap::new();
+    for ctx in CONTEXTS {
+        let (mut checked, mut found, mut confirmed) = (0, 0, 0);
+        for b in BENIGN {
+            checked += usize::from(confidence(ctx, b).is_some());
+            match probed(ctx, b) {
+                Some(Confidence::Confirmed) => {
+                    found += 1;
+                    confirmed += 1;
+                }
+                Some(_) => found += 1,
+                None => {}
+            }
+        }
+        let n = BENIGN.len();
+        println!(
+            "| {} | {} | {n} | {} | {} | {} |",
+            ctx.class.word(),
+            ctx.name,
+            pct(checked, n),
+            pct(found, n),
+            pct(confirmed, n)
+        );
+        let e = per_class.entry(ctx.class).or_default();
+        for (slot, v) in e.iter_mut().zip([checked, found, confirmed, n]) {
+            *slot += v;
+        }
+    }
+    println!("\n| class | flows | found (check) | found (probe) | confirmed (probe) |");
+    println!("|---|---|---|---|---|");
+    for (class, [checked, found, confirmed, n]) in &per_class {
+        println!(
+            "| {} | {n} | {} | {} | {} |",
+            class.word(),
+            pct(*checked, *n),
+            pct(*found, *n),
+            pct(*confirmed, *n)
         );
     }
 }
