@@ -79,7 +79,7 @@ pub(crate) fn record<T>(
 
 /// Whether the current context is a probe run, whose sources' values are varied.
 pub(crate) fn varying() -> bool {
-    instrument(|cx| cx.lock().probe.is_some()).unwrap_or(false)
+    crate::probe::any_alive() && instrument(|cx| cx.lock().probe.is_some()).unwrap_or(false)
 }
 
 /// Varies a source's return value in a probe run: `f` dispatches on its type and asks the run,

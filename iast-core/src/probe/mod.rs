@@ -35,6 +35,7 @@ use crate::vulnerability::{Confidence, Vulnerability};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs of the closure per probe, the ordinary run included: the ordinary run, the canary run,
 /// and up to 14 payload runs, one per leaf and class that reached a sink (in the order they
@@ -83,8 +84,25 @@ pub(crate) struct ProbeRun {
     unvaried: Vec<&'static Item>,
 }
 
+/// Probe runs alive in the process: while there is none, a source asks nothing more of its
+/// context than whether it is current (see [`any_alive`]).
+static ALIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether any probe run is alive, so that a source's value may have to be varied.
+#[inline]
+pub(crate) fn any_alive() -> bool {
+    ALIVE.load(Ordering::Relaxed) > 0
+}
+
+impl Drop for ProbeRun {
+    fn drop(&mut self) {
+        ALIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl ProbeRun {
     pub(crate) fn new(mode: Mode) -> ProbeRun {
+        ALIVE.fetch_add(1, Ordering::Relaxed);
         ProbeRun {
             mode,
             leaves: Vec::new(),
@@ -188,7 +206,7 @@ impl Plan {
     }
 
     /// Takes in the canary run, and plans the payload runs its reaches call for.
-    fn canary_done(&mut self, report: Option<Report>, run: ProbeRun) {
+    fn canary_done(&mut self, report: Option<Report>, mut run: ProbeRun) {
         self.summary.runs += 1;
         let Some(report) = report else {
             self.summary.panicked += 1;
@@ -202,7 +220,7 @@ impl Plan {
             }
         }
         self.summary.unvaried.sort();
-        let mut reached = run.reached;
+        let mut reached = std::mem::take(&mut run.reached);
         reached.sort_by(|a, b| {
             (a.leaf, a.class, a.spot, &a.fingerprint).cmp(&(
                 b.leaf,
@@ -222,7 +240,7 @@ impl Plan {
                 }
             }
         }
-        self.leaves = run.leaves;
+        self.leaves = std::mem::take(&mut run.leaves);
     }
 
     /// The next payload run, if any is still worth making and the bound allows it.
