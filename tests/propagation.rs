@@ -532,3 +532,85 @@ fn through_a_sanitizer_for_another_class() {
     });
     assert!(report.is_clean(), "{report}");
 }
+
+/// What a hand-rolled query-string parser does with a parameter's value.
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() + 1 => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Values the application decodes itself are found in their decoded form, and pieces of that
+/// form like pieces of the value: a parameter percent-decoded out of the raw query string, a
+/// base64 parameter, a JSON-escaped string, HTML character references.
+#[test]
+fn through_what_the_application_decodes() {
+    use base64::Engine as _;
+    let sql = |report: &iast::Report| -> Vec<String> {
+        report
+            .of(Vulnerability::SqlInjection)
+            .flat_map(|f| f.evidence().tainted_text().map(str::to_owned))
+            .collect()
+    };
+
+    let report = iast::check(|| {
+        let raw = param("page=2&sort=name%27%20DESC%2C%20id&lang=en");
+        let sort = raw
+            .split('&')
+            .find_map(|p| p.strip_prefix("sort="))
+            .map(percent_decoded)
+            .unwrap();
+        query(&format!("SELECT * FROM t ORDER BY {sort}"));
+    });
+    assert_eq!(sql(&report), ["name' DESC, id"], "{report}");
+    assert_eq!(
+        report.findings()[0].evidence().tainted[0].kind,
+        MatchKind::UrlDecoded
+    );
+
+    let report = iast::check(|| {
+        let token = param(&base64::engine::general_purpose::URL_SAFE.encode("x' OR '1'='1"));
+        let decoded = base64::engine::general_purpose::URL_SAFE
+            .decode(&token)
+            .unwrap();
+        let name = String::from_utf8(decoded).unwrap();
+        query(&format!("SELECT * FROM t WHERE name = '{name}'"));
+    });
+    assert_eq!(sql(&report), ["x' OR '1'='1"], "{report}");
+
+    let report = iast::check(|| {
+        let escaped = param(r#"x\u0027 OR \"a\"=\"a"#);
+        let name: String = serde_json::from_str(&format!("\"{escaped}\"")).unwrap();
+        query(&format!("SELECT * FROM t WHERE name = '{name}'"));
+    });
+    assert_eq!(sql(&report), [r#"x' OR "a"="a"#], "{report}");
+
+    let report = iast::check(|| {
+        let text = param("&lt;script&gt;alert(1)&lt;/script&gt;");
+        let html = text.replace("&lt;", "<").replace("&gt;", ">");
+        page(&format!("<p>{html}</p>"));
+    });
+    let xss: Vec<_> = report
+        .of(Vulnerability::Xss)
+        .map(|f| f.confidence())
+        .collect();
+    assert_eq!(xss, [iast::Confidence::Confirmed], "{report}");
+}

@@ -9,15 +9,16 @@
 //!
 //! Checked, for every scan:
 //! - ranges are non-empty, within the argument, sorted by (start, end, source), one per triple;
-//! - whole matches are exactly those a search of every value and each of its URL-decoded,
-//!   URL-encoded and case-changed forms finds (ignoring ASCII case; forms under 4 bytes only
-//!   where they stand on their own), plus the argument's bytes that are a value's own buffer,
-//!   each with a kind that such a form gives (`Exact` or `Buffer` where the bytes are the
-//!   value's own);
+//! - whole matches are exactly those a search of every value and each of its decoded
+//!   (percent, query parameters, base64, JSON, HTML; within the byte budget), URL-encoded and
+//!   case-changed forms finds (ignoring ASCII case; forms under 4 bytes only where they stand
+//!   on their own), plus the argument's bytes that are a value's own buffer, each with a kind
+//!   that such a form gives (`Exact` or `Buffer` where the bytes are the value's own);
 //! - partial ranges are at least `MIN_PARTIAL` bytes made of windows of a value of their
-//!   source, and each source's bytes are exactly its whole matches and the `MIN_PARTIAL`-byte
-//!   windows of its values that did not arrive whole (unless a gram is common enough in the
-//!   values that the store rightly stops following it);
+//!   source or of a decoded form of one, and each source's bytes are exactly its whole matches
+//!   and the `MIN_PARTIAL`-byte windows of its values and their decoded forms that did not
+//!   arrive whole (unless a gram is common enough in them that the store rightly stops
+//!   following it);
 //! - a range is safe for exactly the classes (and callers) of the safe values one of whose
 //!   occurrences, or own buffers, holds it;
 //!
@@ -198,6 +199,9 @@ type Wholes = BTreeMap<(usize, usize, u32), WholeMatch>;
 struct Value {
     bytes: Vec<u8>,
     sources: Vec<u32>,
+    /// The forms the store searches for besides the value, those it kept: a decoded form
+    /// takes from the values' byte budget, and is left out past it.
+    forms: Vec<(Vec<u8>, MatchKind)>,
 }
 
 struct SafeValue {
@@ -260,11 +264,22 @@ impl Model {
                     (Added::Dropped, 0, false)
                 }
                 None => {
+                    self.value_bytes += kept;
+                    let mut forms = Vec::new();
+                    for (form, kind) in variants(&bytes[..kept]) {
+                        if decoded(kind) {
+                            if form.len() > self.limits.max_bytes.saturating_sub(self.value_bytes) {
+                                continue;
+                            }
+                            self.value_bytes += form.len();
+                        }
+                        forms.push((form, kind));
+                    }
                     self.values.push(Value {
                         bytes: bytes[..kept].to_vec(),
                         sources: Vec::new(),
+                        forms,
                     });
-                    self.value_bytes += kept;
                     (Added::Recorded, self.values.len() - 1, true)
                 }
             };
@@ -373,7 +388,7 @@ impl Model {
         let mut unsure = vec![false; self.values.len()];
         for (i, v) in self.values.iter().enumerate() {
             let mut forms = vec![(v.bytes.clone(), MatchKind::Exact)];
-            forms.extend(variants(&v.bytes));
+            forms.extend(v.forms.iter().cloned());
             for (form, kind) in &forms {
                 // Past a long enough run of overlapping candidates the store stops comparing
                 // them (its bound on periodic values in periodic text): there, an occurrence
@@ -465,11 +480,14 @@ impl Model {
         unsure: &[bool],
     ) {
         let shown = String::from_utf8_lossy(arg);
+        // Pieces are of a value or of a form the application decodes it to.
+        let indexed: Vec<Vec<Vec<u8>>> = self.values.iter().map(indexed_forms).collect();
         let windows = |source: u32| -> HashSet<&[u8]> {
             self.values
                 .iter()
-                .filter(|v| v.sources.contains(&source))
-                .flat_map(|v| v.bytes.windows(MIN_PARTIAL))
+                .zip(&indexed)
+                .filter(|(v, _)| v.sources.contains(&source))
+                .flat_map(|(_, forms)| forms.iter().flat_map(|f| f.windows(MIN_PARTIAL)))
                 .collect()
         };
         for r in got.iter().filter(|r| r.kind == MatchKind::Partial) {
@@ -507,11 +525,10 @@ impl Model {
             let pieces: HashSet<&[u8]> = self
                 .values
                 .iter()
+                .zip(&indexed)
                 .enumerate()
-                .filter(|(i, v)| {
-                    v.sources.contains(&source) && v.bytes.len() >= MIN_PARTIAL && !arrived[*i]
-                })
-                .flat_map(|(_, v)| v.bytes.windows(MIN_PARTIAL))
+                .filter(|(i, (v, _))| v.sources.contains(&source) && !arrived[*i])
+                .flat_map(|(_, (_, forms))| forms.iter().flat_map(|f| f.windows(MIN_PARTIAL)))
                 .collect();
             for t in 0..arg.len().saturating_sub(MIN_PARTIAL - 1) {
                 if pieces.contains(&arg[t..t + MIN_PARTIAL]) {
@@ -534,9 +551,10 @@ impl Model {
     /// (counted case-folded, as the store's table keys them, so never fewer).
     fn partials_complete(&self) -> bool {
         let mut total: BTreeMap<[u8; GRAM], usize> = BTreeMap::new();
-        for v in self.values.iter().filter(|v| v.bytes.len() >= MIN_PARTIAL) {
+        // Each indexed form (a value, or a decoded form of one) is chained on its own.
+        for form in self.values.iter().flat_map(indexed_forms) {
             let mut own: BTreeMap<[u8; GRAM], usize> = BTreeMap::new();
-            for w in v.bytes.windows(GRAM) {
+            for w in form.windows(GRAM) {
                 let key = [w[0] | 0x20, w[1] | 0x20, w[2] | 0x20, w[3] | 0x20];
                 *own.entry(key).or_default() += 1;
                 *total.entry(key).or_default() += 1;
@@ -651,7 +669,10 @@ fn isolated(arg: &[u8], start: usize, end: usize, form: &[u8]) -> bool {
 fn variants(value: &[u8]) -> Vec<(Vec<u8>, MatchKind)> {
     let mut out: Vec<(Vec<u8>, MatchKind)> = Vec::new();
     let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
-    if value.is_empty() || value.len() > MAX_VARIANT_LEN || value.iter().all(plain) {
+    if value.is_empty()
+        || value.len() > MAX_VARIANT_LEN
+        || (value.iter().all(plain) && base64_text(value).is_none())
+    {
         return out;
     }
     let mut offer = |bytes: Vec<u8>, kind: MatchKind| {
@@ -665,12 +686,36 @@ fn variants(value: &[u8]) -> Vec<(Vec<u8>, MatchKind)> {
     if value.contains(&b'%') {
         offer(percent_decode(value), MatchKind::UrlDecoded);
     }
-    if value.contains(&b'+') {
-        let spaced: Vec<u8> = value
+    let form_decode = |v: &[u8]| {
+        let spaced: Vec<u8> = v
             .iter()
             .map(|&b| if b == b'+' { b' ' } else { b })
             .collect();
-        offer(percent_decode(&spaced), MatchKind::UrlDecoded);
+        percent_decode(&spaced)
+    };
+    if value.contains(&b'+') {
+        offer(form_decode(value), MatchKind::UrlDecoded);
+    }
+    if value.contains(&b'=') && value.iter().any(|b| matches!(b, b'%' | b'+')) {
+        for piece in value.split(|&b| b == b'&' || b == b';') {
+            if let Some(eq) = piece.iter().position(|&b| b == b'=')
+                && piece[eq + 1..].iter().any(|b| matches!(b, b'%' | b'+'))
+            {
+                offer(form_decode(&piece[eq + 1..]), MatchKind::UrlDecoded);
+            }
+        }
+    }
+    if let Some(text) = base64_text(value) {
+        offer(text, MatchKind::Base64Decoded);
+    }
+    if value.contains(&b'\\')
+        && let Ok(text) = std::str::from_utf8(value)
+        && let Ok(unescaped) = serde_json::from_str::<String>(&format!("\"{text}\""))
+    {
+        offer(unescaped.into_bytes(), MatchKind::JsonUnescaped);
+    }
+    if let Some(text) = html_unescape(value) {
+        offer(text, MatchKind::HtmlUnescaped);
     }
     offer(
         percent_encode(value, |b| matches!(b, b'-' | b'_' | b'.' | b'~')),
@@ -692,6 +737,124 @@ fn variants(value: &[u8]) -> Vec<(Vec<u8>, MatchKind)> {
         offer(text.to_uppercase().into_bytes(), MatchKind::CaseChanged);
     }
     out
+}
+
+/// Whether a form is one an application decodes the value to, which the store indexes for
+/// pieces like the value itself.
+fn decoded(kind: MatchKind) -> bool {
+    matches!(
+        kind,
+        MatchKind::UrlDecoded
+            | MatchKind::Base64Decoded
+            | MatchKind::JsonUnescaped
+            | MatchKind::HtmlUnescaped
+    )
+}
+
+/// The forms indexed for pieces: the value and the decoded forms the store kept.
+fn indexed_forms(v: &Value) -> Vec<Vec<u8>> {
+    std::iter::once(v.bytes.clone())
+        .chain(
+            v.forms
+                .iter()
+                .filter(|(_, kind)| decoded(*kind))
+                .map(|(form, _)| form.clone()),
+        )
+        .filter(|f| f.len() >= MIN_PARTIAL)
+        .collect()
+}
+
+/// Base64 (standard or URL-safe, padded or not) of 8 bytes or more that decodes to printable
+/// text of 4 bytes or more.
+fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
+    if value.len() < 8 {
+        return None;
+    }
+    let body = value
+        .strip_suffix(b"==")
+        .or_else(|| value.strip_suffix(b"="))
+        .unwrap_or(value);
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut out = Vec::new();
+    let standard = body
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'));
+    let url = body
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if !standard && !url {
+        return None;
+    }
+    // Padding, when present, must make the length a multiple of 4.
+    if body.len() != value.len() && value.len() % 4 != 0 {
+        return None;
+    }
+    for &b in body {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        };
+        bits = bits << 6 | u32::from(v);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    // A length of 1 mod 4 is no base64, and the leftover bits must be zero (canonical).
+    if body.len() % 4 == 1 || bits & ((1 << count) - 1) != 0 {
+        return None;
+    }
+    let text = std::str::from_utf8(&out).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'));
+    (printable && out.len() >= 4).then_some(out)
+}
+
+/// HTML character references decoded: the XML five, `&nbsp;` and numeric ones.
+fn html_unescape(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut decoded = false;
+    let mut i = 0;
+    while i < value.len() {
+        let end = (value[i] == b'&')
+            .then(|| value[i..].iter().take(12).position(|&b| b == b';'))
+            .flatten();
+        let name = end.and_then(|e| std::str::from_utf8(&value[i + 1..i + e]).ok());
+        let c = match (value[i], name) {
+            (b'&', Some("lt")) => Some('<'),
+            (b'&', Some("gt")) => Some('>'),
+            (b'&', Some("amp")) => Some('&'),
+            (b'&', Some("quot")) => Some('"'),
+            (b'&', Some("apos")) => Some('\''),
+            (b'&', Some("nbsp")) => Some('\u{a0}'),
+            (b'&', Some(n)) => n.strip_prefix('#').and_then(|n| {
+                let code = match n.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => n.parse().ok(),
+                };
+                code.and_then(char::from_u32)
+            }),
+            _ => None,
+        };
+        match (c, end) {
+            (Some(c), Some(e)) => {
+                out.extend_from_slice(c.to_string().as_bytes());
+                i += e + 1;
+                decoded = true;
+            }
+            _ => {
+                out.push(value[i]);
+                i += 1;
+            }
+        }
+    }
+    decoded.then_some(out)
 }
 
 fn percent_decode(bytes: &[u8]) -> Vec<u8> {

@@ -1,5 +1,7 @@
-//! The forms a value takes when it is URL-decoded or -encoded or changes case beyond ASCII on
-//! its way to a sink, searched for as extra whole-match entries of the value.
+//! The forms a value takes on its way to a sink: decoded by the application (percent-decoding
+//! of the value and of each parameter of a query string in it, base64, a JSON string's
+//! escapes, HTML character references), which are matched whole and by pieces like the value
+//! itself; and URL-encoded or with its case changed beyond ASCII, matched whole only.
 
 use super::range::MatchKind;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
@@ -31,10 +33,12 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
     if value.is_empty() || value.len() > MAX_VARIANT_LEN {
         return;
     }
+    // A base64 text is made of the bytes of plain values too.
+    let base64 = base64_text(value);
     // Most values (ids, words, numbers) have no other form: no escape to decode, nothing
     // either encoding changes, no case beyond ASCII. Said without allocating.
     let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
-    if value.iter().all(plain) {
+    if base64.is_none() && value.iter().all(plain) {
         return;
     }
     let mut seen: Vec<Vec<u8>> = Vec::new();
@@ -53,11 +57,31 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
         offer(percent_decode(value).collect(), MatchKind::UrlDecoded);
     }
     if value.contains(&b'+') {
-        let spaced: Vec<u8> = value
-            .iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect();
-        offer(percent_decode(&spaced).collect(), MatchKind::UrlDecoded);
+        offer(form_decode(value), MatchKind::UrlDecoded);
+    }
+    // A raw query string the application splits and decodes itself: each parameter's value.
+    if value.contains(&b'=') && value.iter().any(|b| matches!(b, b'%' | b'+')) {
+        for piece in value.split(|&b| b == b'&' || b == b';') {
+            if let Some(eq) = piece.iter().position(|&b| b == b'=') {
+                let v = &piece[eq + 1..];
+                if v.iter().any(|b| matches!(b, b'%' | b'+')) {
+                    offer(form_decode(v), MatchKind::UrlDecoded);
+                }
+            }
+        }
+    }
+    if let Some(text) = base64 {
+        offer(text, MatchKind::Base64Decoded);
+    }
+    if value.contains(&b'\\')
+        && let Some(text) = json_unescape(value)
+    {
+        offer(text, MatchKind::JsonUnescaped);
+    }
+    if value.contains(&b'&')
+        && let Some(text) = html_unescape(value)
+    {
+        offer(text, MatchKind::HtmlUnescaped);
     }
     offer(encode(value, COMPONENT), MatchKind::UrlEncoded);
     // The two encodings differ only on space, `*` and `~`.
@@ -77,6 +101,108 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
         offer(text.to_lowercase().into_bytes(), MatchKind::CaseChanged);
         offer(text.to_uppercase().into_bytes(), MatchKind::CaseChanged);
     }
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, then percent-decoding.
+fn form_decode(value: &[u8]) -> Vec<u8> {
+    let spaced: Vec<u8> = value
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_decode(&spaced).collect()
+}
+
+/// Bytes shorter than this are not taken for base64: four letters decode to three bytes of
+/// anything, and every short word is valid base64.
+const MIN_BASE64: usize = 8;
+
+/// The text `value` decodes to as base64 (standard or URL-safe, padded or not), when it is
+/// printable text: a word that only happens to be valid base64 decodes to bytes that are not.
+fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    if value.len() < MIN_BASE64 {
+        return None;
+    }
+    let body = value
+        .strip_suffix(b"==")
+        .or_else(|| value.strip_suffix(b"="))
+        .unwrap_or(value);
+    let standard = body
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'));
+    let url_safe = body
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    let padded = body.len() != value.len();
+    let engine = match (standard, url_safe, padded) {
+        (true, _, true) => &STANDARD,
+        (true, _, false) => &STANDARD_NO_PAD,
+        (false, true, true) => &URL_SAFE,
+        (false, true, false) => &URL_SAFE_NO_PAD,
+        (false, false, _) => return None,
+    };
+    let decoded = engine.decode(value).ok()?;
+    let text = std::str::from_utf8(&decoded).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'));
+    (printable && decoded.len() >= 4).then_some(decoded)
+}
+
+/// `value` read as the inside of a JSON string, when it is one.
+fn json_unescape(value: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(value).ok()?;
+    let quoted = format!("\"{text}\"");
+    serde_json::from_str::<String>(&quoted)
+        .ok()
+        .map(String::into_bytes)
+}
+
+/// `value` with its HTML character references decoded (`&lt;`, `&#39;`, `&#x27;`, and the
+/// other named references of the XML set and `&nbsp;`), when it holds any.
+fn html_unescape(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    let mut decoded = false;
+    while i < value.len() {
+        if value[i] == b'&'
+            && let Some((c, len)) = reference(&value[i..])
+        {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            i += len;
+            decoded = true;
+            continue;
+        }
+        out.push(value[i]);
+        i += 1;
+    }
+    decoded.then_some(out)
+}
+
+/// The character a reference at the start of `text` stands for, and the reference's length.
+fn reference(text: &[u8]) -> Option<(char, usize)> {
+    // `&#1114111;` and `&nbsp;` are the longest references read.
+    let end = text.iter().take(12).position(|&b| b == b';')?;
+    let name = std::str::from_utf8(&text[1..end]).ok()?;
+    let c = match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((c, end + 1))
 }
 
 fn encode(value: &[u8], set: &'static AsciiSet) -> Vec<u8> {
@@ -117,6 +243,51 @@ mod tests {
             ]
         );
         assert_eq!(all(b"plain-value_1.0"), []);
+    }
+
+    #[test]
+    fn forms_the_application_decodes() {
+        assert_eq!(
+            all(b"q=x%27%20OR%201%3D1&page=2"),
+            [
+                ("q=x' OR 1=1&page=2".to_owned(), MatchKind::UrlDecoded),
+                ("x' OR 1=1".to_owned(), MatchKind::UrlDecoded),
+                (
+                    "q%3Dx%2527%2520OR%25201%253D1%26page%3D2".to_owned(),
+                    MatchKind::UrlEncoded
+                ),
+            ]
+        );
+        // `' OR '1'='1` in base64, standard and URL-safe.
+        let decoded = |v: &[u8], kind| {
+            all(v)
+                .into_iter()
+                .filter(|f| f.1 == kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            decoded(b"JyBPUiAnMSc9JzE=", MatchKind::Base64Decoded),
+            [("' OR '1'='1".to_owned(), MatchKind::Base64Decoded)]
+        );
+        assert_eq!(
+            decoded(b"PHNjcmlwdD4_", MatchKind::Base64Decoded),
+            [("<script>?".to_owned(), MatchKind::Base64Decoded)]
+        );
+        // Words that are valid base64 decode to no text.
+        for word in [b"settings".as_slice(), b"password", b"username1234"] {
+            assert_eq!(decoded(word, MatchKind::Base64Decoded), [], "{word:?}");
+        }
+        assert_eq!(
+            decoded(br#"x\u0027 OR \"1\"=\"1"#, MatchKind::JsonUnescaped),
+            [(r#"x' OR "1"="1"#.to_owned(), MatchKind::JsonUnescaped)]
+        );
+        assert_eq!(
+            decoded(
+                b"&lt;b&gt;x&#39;y&#x22;&amp;z &unknown;",
+                MatchKind::HtmlUnescaped
+            ),
+            [("<b>x'y\"&z &unknown;".to_owned(), MatchKind::HtmlUnescaped)]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub(super) struct Entry {
     /// The value this entry stands for, an index into the owner's value table.
     pub(super) owner: u32,
     /// `Exact` for a value's own bytes (an occurrence is `Exact` or `CaseChanged` by comparison);
-    /// for a variant, the kind every occurrence of it is reported as.
+    /// for a decoded form or a variant, the kind every occurrence of it is reported as.
     pub(super) kind: MatchKind,
 }
 
@@ -20,8 +20,10 @@ impl Entry {
         self.start as usize + self.len as usize
     }
 
+    /// Whether it lies in the values' arena: a value's own bytes or a decoded form of them
+    /// ([`MatchKind::is_form`]), chained for pieces.
     pub(super) fn is_original(self) -> bool {
-        self.kind == MatchKind::Exact
+        self.kind.is_form()
     }
 }
 
@@ -86,10 +88,10 @@ impl Arena {
 }
 
 impl Entries {
-    /// Appends a copy of `bytes` as a value's own bytes (`kind` `Exact`) or a variant; `None`
-    /// when its arena would outgrow `u32` positions.
+    /// Appends a copy of `bytes` as a value's own bytes (`kind` `Exact`), a decoded form of them
+    /// or a variant; `None` when its arena would outgrow `u32` positions.
     pub(super) fn push(&mut self, bytes: &[u8], owner: u32, kind: MatchKind) -> Option<u32> {
-        if kind == MatchKind::Exact {
+        if kind.is_form() {
             self.values.push(bytes, owner, kind)
         } else {
             self.variants

@@ -12,8 +12,13 @@
 //!   unchanged. Certain at any length.
 //! - `Exact`, `CaseChanged`: a whole value, ignoring ASCII case, or in its Unicode lower or
 //!   upper case form. Values shorter than 4 bytes count only where they stand on their own.
-//! - `UrlDecoded`, `UrlEncoded`: a whole value percent-decoded or -encoded.
-//! - `Partial`: a common substring of at least [`MIN_PARTIAL`] bytes of the argument and a value.
+//! - `UrlDecoded`, `Base64Decoded`, `JsonUnescaped`, `HtmlUnescaped`: a whole value in a form
+//!   the application decodes it to (the value percent-decoded, or one parameter of a query
+//!   string in it; base64 that decodes to text; the inside of a JSON string; HTML character
+//!   references). These forms are indexed like values, so pieces of them are found too.
+//! - `UrlEncoded`: a whole value percent-encoded.
+//! - `Partial`: a common substring of at least [`MIN_PARTIAL`] bytes of the argument and a value
+//!   or a decoded form of it.
 //!
 //! # How a scan finds them
 //!

@@ -22,7 +22,13 @@ pub enum MatchKind {
     UrlDecoded,
     /// A whole recorded value, percent-encoded (component or form encoding).
     UrlEncoded,
-    /// A piece of at least `MIN_PARTIAL` bytes of a recorded value.
+    /// A whole recorded value, base64-decoded (standard or URL-safe alphabet) to text.
+    Base64Decoded,
+    /// A whole recorded value, read as the inside of a JSON string (`\"`, `\u0027` decoded).
+    JsonUnescaped,
+    /// A whole recorded value, with its HTML character references decoded (`&lt;`, `&#39;`).
+    HtmlUnescaped,
+    /// A piece of at least `MIN_PARTIAL` bytes of a recorded value, or of a decoded form of it.
     Partial,
 }
 
@@ -35,8 +41,26 @@ impl MatchKind {
             MatchKind::CaseChanged => "the whole value, case changed",
             MatchKind::UrlDecoded => "the whole value, URL-decoded",
             MatchKind::UrlEncoded => "the whole value, URL-encoded",
+            MatchKind::Base64Decoded => "the whole value, base64-decoded",
+            MatchKind::JsonUnescaped => "the whole value, JSON-unescaped",
+            MatchKind::HtmlUnescaped => "the whole value, HTML-unescaped",
             MatchKind::Partial => "a piece of the value",
         }
+    }
+
+    /// Whether entries of this kind are the value's own bytes or a form the application
+    /// decodes it to: those are indexed for pieces as well as whole matches, since an
+    /// application takes pieces of what it decoded (a parameter out of a decoded query
+    /// string). The encoded and case-changed forms are found whole only.
+    pub(crate) fn is_form(self) -> bool {
+        matches!(
+            self,
+            MatchKind::Exact
+                | MatchKind::UrlDecoded
+                | MatchKind::Base64Decoded
+                | MatchKind::JsonUnescaped
+                | MatchKind::HtmlUnescaped
+        )
     }
 }
 

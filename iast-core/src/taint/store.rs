@@ -34,7 +34,8 @@ impl Default for Caps {
     ///
     /// - `max_values` 16,384: far past what a request's parameters, headers and cookies give,
     ///   leaving room for thousands of database rows or file lines read as sources.
-    /// - `max_bytes` 2 MiB: 10,000 values of 200 bytes, or a few dozen 64 KiB bodies.
+    /// - `max_bytes` 2 MiB: 10,000 values of 200 bytes, or a few dozen 64 KiB bodies. The
+    ///   decoded forms of values (see `encodings`) count against it too.
     /// - `max_value_len` 64 KiB: every parameter, header and form or JSON field whole, and the
     ///   first 64 KiB of a body; longer ones are uploads and documents, whose prefix still
     ///   identifies them.
@@ -323,6 +324,14 @@ impl TaintStore {
         let mut pushed = std::mem::take(&mut self.scratch.variants);
         pushed.clear();
         variants(kept_bytes, |variant, kind| {
+            // A decoded form is indexed like a value, and takes from the values' byte budget
+            // like one: past it, the form is left out and the value is still found as itself.
+            if kind.is_form() {
+                if variant.len() > self.caps.max_bytes.saturating_sub(self.value_bytes) {
+                    return;
+                }
+                self.value_bytes += variant.len();
+            }
             if let Some(id) = self.entries.push(variant, value, kind) {
                 pushed.push(id);
             }

@@ -556,15 +556,16 @@ fn agrees_with_brute_force() {
             }
         }
         let mut partial_cover: Vec<Vec<bool>> = vec![vec![false; arg.len()]; 3];
-        for (i, v) in values.iter().enumerate() {
+        // Pieces of a value and of the forms an application decodes it to.
+        for (v, i, kind) in &forms {
             // Pieces of a value that arrived whole are not attributed (see `assemble`).
-            if v.len() < MIN_PARTIAL || arrived_whole[i] {
+            if !kind.is_form() || v.len() < MIN_PARTIAL || arrived_whole[*i] {
                 continue;
             }
             for t in 0..arg.len().saturating_sub(MIN_PARTIAL - 1) {
                 let window = &arg[t..t + MIN_PARTIAL];
                 if v.windows(MIN_PARTIAL).any(|w| w == window) {
-                    partial_cover[i % 3][t..t + MIN_PARTIAL].fill(true);
+                    partial_cover[*i % 3][t..t + MIN_PARTIAL].fill(true);
                 }
             }
         }

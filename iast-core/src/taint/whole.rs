@@ -13,9 +13,10 @@ use super::range::{Hit, MatchKind};
 use super::short::{ShortIndex, isolated};
 
 /// How an occurrence `found` of `entry` (equal to its bytes `stored` ignoring ASCII case) is
-/// reported: a value's own bytes are `Exact` or `CaseChanged`; a variant has its own kind.
+/// reported: a value's own bytes are `Exact` or `CaseChanged`; a decoded form or a variant has
+/// its own kind.
 pub(super) fn kind(entry: Entry, stored: &[u8], found: &[u8]) -> MatchKind {
-    if !entry.is_original() {
+    if entry.kind != MatchKind::Exact {
         entry.kind
     } else if found == stored {
         MatchKind::Exact
