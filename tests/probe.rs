@@ -242,3 +242,34 @@ async fn an_async_iast_test_may_return_a_result() -> Result<(), std::num::ParseI
     log_line(&format!("user id={id}"));
     Ok(())
 }
+
+/// More leaves reach sinks than the runs allow: the probe stops at `MAX_PROBE_RUNS` and says
+/// so; the flows it could not confirm are still reported.
+#[test]
+fn payload_runs_are_bounded_and_the_cut_is_reported() {
+    // Twenty parameters, each its own flow.
+    let names: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("p{i}"), format!("user{i}")))
+        .collect();
+    let report = iast::probe(|| {
+        for (name, value) in &names {
+            let v = param(name, value);
+            log_line(&format!("login user={v}"));
+        }
+    });
+    let probe = report.probe().unwrap();
+    assert_eq!(probe.runs, iast::MAX_PROBE_RUNS, "{report}");
+    assert!(probe.cut, "{report}");
+    assert!(
+        report.to_string().contains("(payload runs cut at 16)"),
+        "{report}"
+    );
+    assert!(!report.is_clean());
+}
+
+/// The report of a probe, as a snapshot: the same on every run and machine.
+#[test]
+fn a_probe_report_snapshot() {
+    let report = iast::probe(|| handler("Alice"));
+    insta::assert_snapshot!(report.to_string());
+}
