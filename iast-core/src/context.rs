@@ -240,6 +240,14 @@ impl<F: Future> Future for Bound<F> {
     }
 }
 
+/// Whether a context is current on this thread: one thread-local read. An integration that
+/// must do work to reach its sinks (format a log record, copy a body) asks this first and
+/// does nothing outside a context.
+#[inline(always)]
+pub fn in_context() -> bool {
+    active()
+}
+
 /// Runs `f` in a fresh context and returns what it found.
 ///
 /// Every flow inside `f` is analysed (no sampling). Threads or tasks that `f` spawns see this

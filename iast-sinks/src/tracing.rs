@@ -64,6 +64,9 @@ impl<S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>> Layer
     for LogInjectionLayer
 {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        if !iast::in_context() {
+            return;
+        }
         let at = place(event.metadata());
         guarded(|| iast::with_call_site(at, || event.record(&mut Checker::default())));
     }
@@ -93,7 +96,15 @@ thread_local! {
 ///
 /// Formatting a value runs the application's `Display` and `Debug` impls, which may log
 /// (re-entering this layer without end) or panic; logging must not fail because of a check.
+///
+/// Outside a context nothing is formatted and nothing is checked: the event costs the layer
+/// one thread-local read. Such lines are not counted as sinks outside a context
+/// (`iast::sinks_outside_context`) either: a service logs from background tasks all the time,
+/// which is no context lost.
 fn guarded(check: impl FnOnce()) {
+    if !iast::in_context() {
+        return;
+    }
     let entered = ACTIVE.try_with(|active| !active.replace(true));
     if entered != Ok(true) {
         return;

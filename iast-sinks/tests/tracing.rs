@@ -212,3 +212,27 @@ fn registry_lists_the_checker() {
         .expect("check_log is registered");
     assert!(sink.is_sink_for(Vulnerability::LogInjection));
 }
+
+/// Counts the times it is formatted.
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl std::fmt::Display for Counted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f.write_str("counted")
+    }
+}
+
+/// Outside a context the layer formats nothing: the application's `Display` runs only for the
+/// layers that write the log. Inside one it is formatted once, to be checked.
+#[test]
+fn outside_a_context_nothing_is_formatted() {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry().with(LogInjectionLayer::new());
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(value = %Counted(count.clone()), "outside");
+        assert_eq!(count.load(std::sync::atomic::Ordering::Relaxed), 0);
+        let _ = iast::check(|| tracing::info!(value = %Counted(count.clone()), "inside"));
+        assert_eq!(count.load(std::sync::atomic::Ordering::Relaxed), 1);
+    });
+}
