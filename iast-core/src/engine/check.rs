@@ -202,12 +202,18 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
         .with_sanitizers(passed(class, &verdict.ranges, &scan.safe_items))
         .at(call_site, scan.route.clone());
         for r in &verdict.ranges {
+            // Only in a canary run, and only for a range that holds a canary: outside a probe
+            // a finding pays nothing for it.
+            let leaves = scan.canaries(bytes, r.start..r.end);
+            if leaves.is_empty() {
+                continue;
+            }
             let before = bytes[..r.start]
                 .iter()
                 .rev()
                 .find(|b| !b.is_ascii_whitespace())
                 .copied();
-            for (_, leaf) in scan.canaries(bytes, r.start..r.end) {
+            for (_, leaf) in leaves {
                 reached.push(Reach {
                     leaf,
                     class,
