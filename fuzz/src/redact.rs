@@ -5,7 +5,9 @@
 //! and ranges from secret-named sources by [`SECRET_MARK`](crate::SECRET_MARK).
 //!
 //! Checked:
-//! - the spans to hide are within the bytes read, sorted, disjoint and not adjacent;
+//! - the spans to hide are within the bytes read, sorted, disjoint and not adjacent; what
+//!   is shown starts at or before the first tainted byte, and the evidence says when it does
+//!   not start at the argument's start;
 //! - a secret-named parameter hides everything read; a secret-named source's bytes are
 //!   hidden; in SQL, the inside of every string literal no tainted byte touches is hidden;
 //! - the text shown is exactly the text with each span replaced by the marker, and the
@@ -77,12 +79,23 @@ pub fn run(data: &[u8]) {
         "evidence of the first {cut} of {} bytes does not say it was cut",
         text.len()
     );
+    let from = r.from;
+    assert!(
+        from <= first && (from == 0 || r.evidence.cut_before),
+        "shown from {from}, the first tainted at {first}, cut before: {}",
+        r.evidence.cut_before
+    );
+    assert!(
+        r.spans.iter().all(|s| s.start >= from),
+        "spans {:?} before the first byte shown, {from}",
+        r.spans
+    );
     assert_disjoint_runs(&r.spans, cut, "spans to hide");
     let hidden = mask(cut, &r.spans);
 
-    if fuzzing::secret_name(argument) && cut > 0 {
+    if fuzzing::secret_name(argument) && cut > from {
         assert!(
-            r.spans.len() == 1 && r.spans[0] == (0..cut),
+            r.spans.len() == 1 && r.spans[0] == (from..cut),
             "a secret parameter `{argument}` shows bytes: spans {:?}",
             r.spans
         );
@@ -91,7 +104,7 @@ pub fn run(data: &[u8]) {
         if *secret && range.start < cut {
             let end = range.end.min(cut);
             assert!(
-                hidden[range.start..end].iter().all(|&h| h),
+                hidden[range.start.max(from)..end].iter().all(|&h| h),
                 "bytes {range:?} of a secret-named source are shown: spans {:?}",
                 r.spans
             );
@@ -108,7 +121,7 @@ pub fn run(data: &[u8]) {
         );
         let dialect = iast_core::sql_dialect();
         for literal in fuzzing::sql_literal_spans(dialect, prefix, &Default::default()) {
-            let inside = literal.start.min(cut)..literal.end.min(cut);
+            let inside = literal.start.clamp(from, cut)..literal.end.min(cut);
             if inside.is_empty() || touched[inside.clone()].iter().any(|&t| t) {
                 continue;
             }
@@ -120,8 +133,8 @@ pub fn run(data: &[u8]) {
         }
     }
 
-    let mut expected = Vec::with_capacity(cut);
-    let mut at = 0;
+    let mut expected = Vec::with_capacity(cut - from);
+    let mut at = from;
     for s in &r.spans {
         expected.extend_from_slice(&text[at..s.start]);
         expected.extend_from_slice(REDACTED);

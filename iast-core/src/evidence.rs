@@ -6,7 +6,7 @@
 //! ranges mapped onto that text. Control characters stay as they are: JSON and YAML escape
 //! them, and the terminal rendering escapes them too.
 
-use crate::analyzers::Scratch;
+use crate::analyzers::{LiteralStarts, Scratch};
 use crate::redact;
 use crate::report::Site;
 use crate::taint::MatchKind;
@@ -152,11 +152,15 @@ pub(crate) fn build(
 /// A sink argument with its secrets hidden, as far as its evidence can show.
 #[derive(Debug)]
 pub(crate) struct Redacted {
+    /// The first byte of the argument shown: a long SQL argument's literals are read from a
+    /// token boundary at most [`LEAD`] bytes before its first tainted byte, and the evidence
+    /// never shows what precedes it. 0 otherwise.
+    pub from: usize,
     /// Bytes of the argument read for secrets: the evidence never shows past them.
     pub cut: usize,
-    /// The spans of `text[..cut]` hidden.
+    /// The spans of `text[from..cut]` hidden, as offsets into `text`.
     pub spans: Vec<Range<usize>>,
-    /// `text[..cut]` with each span replaced by [`REDACTED`].
+    /// `text[from..cut]` with each span replaced by [`REDACTED`].
     pub shown: Vec<u8>,
     /// The marked ranges of the prefix, moved onto `shown`.
     pub moved: Vec<Marked>,
@@ -166,6 +170,7 @@ impl Redacted {
     /// The evidence of the redacted argument, whose whole was `len` bytes.
     pub(crate) fn evidence(&self, argument: &'static str, len: usize) -> Evidence {
         let mut evidence = Evidence::new(argument, &self.shown, &self.moved);
+        evidence.cut_before |= self.from > 0;
         evidence.cut_after |= self.cut < len;
         evidence
     }
@@ -198,15 +203,37 @@ pub(crate) fn redacted(
         .iter()
         .map(|(r, source, _)| (r.clone(), secret(*source)))
         .collect();
-    let spans = redact::secret_spans(&redact::Subject {
+    // Tokenizing a long SQL argument up to its evidence would cost more than the rest of the
+    // check: its literals are read from a token boundary before the window instead, and the
+    // evidence starts there. The other secrets are looked for in the whole prefix, so that
+    // one named before that boundary is still hidden after it.
+    let starts = if class == Vulnerability::SqlInjection {
+        let want = first.saturating_sub(LEAD);
+        crate::analyzers::literals_start(crate::analyzers::sql_dialect(), &text[..cut], want)
+    } else {
+        LiteralStarts::WHOLE
+    };
+    let from = starts.first();
+    let mut spans = redact::secret_spans(&redact::Subject {
         class,
         argument,
         text: &text[..cut],
         tainted: &tainted,
         scratch,
+        from: starts,
     });
-    let (shown, moved) = hide(&text[..cut], &spans, &in_prefix);
+    spans.retain_mut(|s| {
+        s.start = s.start.max(from);
+        s.start < s.end
+    });
+    let local: Vec<Range<usize>> = spans.iter().map(|s| s.start - from..s.end - from).collect();
+    let in_window: Vec<Marked> = in_prefix
+        .iter()
+        .map(|(r, source, kind)| (r.start - from..r.end - from, *source, *kind))
+        .collect();
+    let (shown, moved) = hide(&text[from..cut], &local, &in_window);
     Redacted {
+        from,
         cut,
         spans,
         shown,
@@ -476,5 +503,31 @@ mod tests {
         assert!(!out.chars().any(|c| c.is_control()));
         // 'b' follows the escaped ESC (6 columns) and "[31m" (4 columns).
         assert_eq!(columns[6], 11);
+    }
+
+    /// A long SQL argument is read for literals from a token boundary before its evidence:
+    /// the literals near the taint are still hidden, nothing before the boundary is shown,
+    /// and the evidence says it was cut.
+    #[test]
+    fn a_long_sql_argument_is_redacted_from_a_boundary_before_its_evidence() {
+        let filler = "SELECT id FROM users WHERE status = 'active' AND id > 10; ".repeat(80);
+        let text = format!("{filler}SELECT id FROM t WHERE pass = 'hunter2' AND name = 'bob'");
+        let at = text.rfind("bob").expect("the value");
+        let marked = [(at..at + 3, 0, MatchKind::Exact)];
+        let scratch = Scratch::default();
+        let r = redacted(
+            Vulnerability::SqlInjection,
+            "query",
+            text.as_bytes(),
+            &marked,
+            &|_| false,
+            &scratch,
+        );
+        assert!(r.from > 0 && r.from + LEAD <= at, "read from {}", r.from);
+        let evidence = r.evidence("query", text.len());
+        assert!(evidence.cut_before);
+        assert!(!evidence.value.contains("hunter2"), "{}", evidence.value);
+        assert!(!evidence.value.contains("active"), "{}", evidence.value);
+        assert_eq!(evidence.tainted_text().collect::<Vec<_>>(), ["bob"]);
     }
 }

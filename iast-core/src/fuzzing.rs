@@ -71,19 +71,21 @@ pub fn inert(
     analyzers::inert(class, &input(argument, text, tainted), &scratch.0)
 }
 
-/// The insides of the SQL string literals of `text`, as redaction reads them.
+/// The insides of the SQL string literals of `text`, as redaction reads them, from the start.
 pub fn sql_literal_spans(dialect: SqlDialect, text: &[u8], scratch: &Scratch) -> Vec<Range<usize>> {
-    analyzers::string_literal_spans(dialect, text, &scratch.0)
+    analyzers::string_literal_spans(dialect, text, analyzers::LiteralStarts::WHOLE, &scratch.0)
 }
 
 /// What redaction made of a sink argument.
 #[derive(Debug)]
 pub struct Redacted {
+    /// The first byte of the argument shown: the evidence never shows what precedes it.
+    pub from: usize,
     /// Bytes of the argument read for secrets: the evidence never shows past them.
     pub cut: usize,
-    /// The spans of `text[..cut]` to hide.
+    /// The spans of `text[from..cut]` to hide, as offsets into `text`.
     pub spans: Vec<Range<usize>>,
-    /// `text[..cut]` with each span replaced by the marker.
+    /// `text[from..cut]` with each span replaced by the marker.
     pub shown: Vec<u8>,
     /// The tainted ranges (of the prefix), moved onto `shown`.
     pub moved: Vec<Range<usize>>,
@@ -118,6 +120,7 @@ pub fn redact(
     Redacted {
         evidence: redacted.evidence(argument, text.len()),
         plain: Evidence::new(argument, text, &marked),
+        from: redacted.from,
         cut: redacted.cut,
         spans: redacted.spans,
         shown: redacted.shown,

@@ -51,7 +51,7 @@ pub(crate) fn secret_source(source: &crate::report::Site) -> bool {
         || source.name().is_some_and(secret_name)
 }
 
-use crate::analyzers::{Scratch, sql_dialect, string_literal_spans};
+use crate::analyzers::{LiteralStarts, Scratch, sql_dialect, string_literal_spans};
 use crate::ranges::{merge, overlaps};
 use crate::vulnerability::Vulnerability;
 use std::ops::Range;
@@ -68,6 +68,9 @@ pub(crate) struct Subject<'a> {
     pub tainted: &'a [(Range<usize>, bool)],
     /// The check's SQL readings, shared with its analysis.
     pub scratch: &'a Scratch,
+    /// Where SQL literals are read from (see [`crate::analyzers::literals_start`]): spans
+    /// before `from.first()` may be missing, and the caller shows nothing there.
+    pub from: LiteralStarts,
 }
 
 /// Byte spans of `text` to hide, sorted, non-overlapping, merged (adjacent spans are one).
@@ -99,7 +102,7 @@ pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
     hidden.extend(placed.into_iter().map(|v| before_breakout(v, &readable)));
     if s.class == Vulnerability::SqlInjection {
         let tainted = merge(s.tainted.iter().map(|(r, _)| r.clone()), len);
-        hidden.extend(sql_literals(s.text, &tainted, s.scratch));
+        hidden.extend(sql_literals(s.text, &tainted, s.from, s.scratch));
     }
     merge(hidden, len)
 }
@@ -115,15 +118,20 @@ fn before_breakout(value: Range<usize>, readable: &[Range<usize>]) -> Range<usiz
 
 /// The insides of the SQL string literals of `text` that no tainted byte touches, in the
 /// argument as it is and in the query the program meant (tainted bytes replaced).
-fn sql_literals(text: &[u8], tainted: &[Range<usize>], scratch: &Scratch) -> Vec<Range<usize>> {
+fn sql_literals(
+    text: &[u8],
+    tainted: &[Range<usize>],
+    from: LiteralStarts,
+    scratch: &Scratch,
+) -> Vec<Range<usize>> {
     let dialect = sql_dialect();
-    let mut literals = string_literal_spans(dialect, text, scratch);
+    let mut literals = string_literal_spans(dialect, text, from, scratch);
     if !tainted.is_empty() {
         let mut meant = text.to_vec();
         for r in tainted {
             meant[r.clone()].fill(b'x');
         }
-        literals.extend(string_literal_spans(dialect, &meant, scratch));
+        literals.extend(string_literal_spans(dialect, &meant, from, scratch));
     }
     literals.retain(|l| !l.is_empty() && !overlaps(tainted, l.clone()));
     literals

@@ -46,6 +46,7 @@
 //! MySQL's reading, where backslashes escape quotes.
 
 mod lex;
+mod skim;
 
 pub(crate) use lex::Scratch;
 #[cfg(test)]
@@ -138,7 +139,7 @@ pub(super) fn lone_word(input: &Input<'_>, scratch: &Scratch) -> bool {
         SqlDialect::Sqlite => &SQLiteDialect {},
     };
     let mut word = false;
-    let _ = lex::lex(dialect, input.text, true, scratch, &mut |t| {
+    let _ = lex::lex(dialect, input.text, run.start, true, scratch, &mut |t| {
         word = t.kind == Kind::Word && t.span == *run;
         if word || t.span.start >= run.start {
             ControlFlow::Break(())
@@ -162,7 +163,10 @@ fn changes_in(dialect: &dyn Dialect, text: &[u8], runs: &Runs, scratch: &Scratch
         escapes: None,
         changed: false,
     };
-    match lex::lex(dialect, text, true, scratch, &mut |tok| judge.see(tok)) {
+    let want = runs.first().map_or(0, |r| r.start);
+    match lex::lex(dialect, text, want, true, scratch, &mut |tok| {
+        judge.see(tok)
+    }) {
         ControlFlow::Break(()) => judge.changed,
         ControlFlow::Continue(failed_at) => {
             judge.finish() || failed_at.is_some_and(|at| failure_changes_structure(text, runs, at))
@@ -328,17 +332,60 @@ fn failure_changes_structure(text: &[u8], runs: &Runs, at: usize) -> bool {
                 .is_some_and(|rest| rest.iter().any(|b| !b.is_ascii_whitespace())))
 }
 
+/// Where the readings of `text` in `dialect` for its literals from byte `want` on start: for
+/// the dialect's reading, and for the MySQL reading that [`SqlDialect::Generic`] adds when the
+/// text holds a backslash. 0 unless the text is long. A text with the same bytes before them
+/// (the argument with its tainted bytes replaced, when no tainted byte precedes them) can be
+/// read from the same positions.
+pub(crate) fn literals_start(dialect: SqlDialect, text: &[u8], want: usize) -> LiteralStarts {
+    let (main, second) = match dialect {
+        SqlDialect::Generic => (
+            lex::start(&GenericDialect {}, text, want),
+            memchr::memchr(b'\\', text).map(|_| lex::start(&MySqlDialect {}, text, want)),
+        ),
+        SqlDialect::PostgreSql => (lex::start(&PostgreSqlDialect {}, text, want), None),
+        SqlDialect::MySql => (lex::start(&MySqlDialect {}, text, want), None),
+        SqlDialect::Sqlite => (lex::start(&SQLiteDialect {}, text, want), None),
+    };
+    LiteralStarts {
+        main,
+        second: second.unwrap_or(main),
+    }
+}
+
+/// Where [`string_literal_spans`] starts its readings (see [`literals_start`]): the
+/// dialect's, and the generic dialect's second (MySQL) reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LiteralStarts {
+    main: usize,
+    second: usize,
+}
+
+impl LiteralStarts {
+    /// Every literal, from the start.
+    pub(crate) const WHOLE: LiteralStarts = LiteralStarts { main: 0, second: 0 };
+
+    /// The first byte from which every literal is given.
+    pub(crate) fn first(self) -> usize {
+        self.main.min(self.second)
+    }
+}
+
 /// The insides of the string literals of `text` read in `dialect` (quoted identifiers and
 /// comments are not literals), sorted by start; a literal left open runs to the end of the
 /// text, as it does when evidence is cut inside one. [`SqlDialect::Generic`] gives the literals
 /// of both its readings when the text holds a backslash, so that a literal either reading
 /// sees is reported.
+///
+/// Only the literals from `starts.first()` on are certain to be given: the text is read from
+/// `starts` (see `lex`).
 pub(crate) fn string_literal_spans(
     dialect: SqlDialect,
     text: &[u8],
+    starts: LiteralStarts,
     scratch: &Scratch,
 ) -> Vec<Range<usize>> {
-    let literals = |dialect: &dyn Dialect, out: &mut Vec<Range<usize>>| {
+    let literals = |dialect: &dyn Dialect, from: usize, out: &mut Vec<Range<usize>>| {
         // Comments start with `-`, `/` or `#`, quoted identifiers with a delimiter the dialect
         // names; literals with a quote, `$` or a prefix letter (`E'`, `N'`, `X'`, `U&'`).
         let is_literal = |at: usize| match text.get(at) {
@@ -347,7 +394,7 @@ pub(crate) fn string_literal_spans(
             Some(c) => c.is_ascii_alphabetic(),
             None => false,
         };
-        let read = lex::lex(dialect, text, false, scratch, &mut |tok| {
+        let read = lex::lex_at(dialect, text, from, false, scratch, &mut |tok| {
             if let Kind::Quoted { inside, .. } = &tok.kind
                 && is_literal(tok.span.start)
             {
@@ -373,17 +420,18 @@ pub(crate) fn string_literal_spans(
         }
     };
     let mut out = Vec::new();
+    let LiteralStarts { main: from, second } = starts;
     match dialect {
         SqlDialect::Generic => {
-            literals(&GenericDialect {}, &mut out);
+            literals(&GenericDialect {}, from, &mut out);
             if memchr::memchr(b'\\', text).is_some() {
-                literals(&MySqlDialect {}, &mut out);
+                literals(&MySqlDialect {}, second, &mut out);
                 out.sort_unstable_by_key(|r| r.start);
             }
         }
-        SqlDialect::PostgreSql => literals(&PostgreSqlDialect {}, &mut out),
-        SqlDialect::MySql => literals(&MySqlDialect {}, &mut out),
-        SqlDialect::Sqlite => literals(&SQLiteDialect {}, &mut out),
+        SqlDialect::PostgreSql => literals(&PostgreSqlDialect {}, from, &mut out),
+        SqlDialect::MySql => literals(&MySqlDialect {}, from, &mut out),
+        SqlDialect::Sqlite => literals(&SQLiteDialect {}, from, &mut out),
     }
     out
 }

@@ -153,8 +153,9 @@ fn harmless_data_is_dropped_whatever_the_match() {
 /// A SQL argument whose analysis would pass the default budget (100 steps per byte) is
 /// reported without it, as unsanitized, and the report says which sink it stopped at; a
 /// small one with the same payload is analysed and confirmed, with no limit recorded, and
-/// so is a long one whose taint comes early: the analysis reads as far as the last tainted
-/// byte, not to the end.
+/// so is a long one whose taint comes early (the analysis reads as far as the last tainted
+/// byte, not to the end) or late (what comes before the tokens it needs is skimmed, where the
+/// skimming can follow it).
 #[test]
 fn a_check_past_its_budget_reports_the_flow_unanalysed_and_says_so() {
     let payload = "x' OR 1=1 --";
@@ -166,9 +167,15 @@ fn a_check_past_its_budget_reports_the_flow_unanalysed_and_says_so() {
             None,
         ),
         (
-            format!("SELECT '{filler}' FROM t WHERE name = '{payload}'"),
+            // A `$` is where skimming stops: the filler is then tokenized.
+            format!("SELECT $1, '{filler}' FROM t WHERE name = '{payload}'"),
             Confidence::Unsanitized,
             Some(1),
+        ),
+        (
+            format!("SELECT '{filler}' FROM t WHERE name = '{payload}'"),
+            Confidence::Confirmed,
+            None,
         ),
         (
             format!("SELECT * FROM t WHERE name = '{payload}' AND note <> '{filler}'"),

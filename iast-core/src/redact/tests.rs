@@ -24,6 +24,7 @@ fn hidden<'t>(
         text: text.as_bytes(),
         tainted: &ranges,
         scratch: &Default::default(),
+        from: crate::analyzers::LiteralStarts::WHOLE,
     });
     spans.into_iter().map(|r| &text[r]).collect()
 }
@@ -504,6 +505,7 @@ fn adversarial_repeats_give_spans_in_proportion() {
                     text: text.as_bytes(),
                     tainted: &tainted,
                     scratch: &Default::default(),
+                    from: crate::analyzers::LiteralStarts::WHOLE,
                 });
                 let shape = (spans.len(), spans.iter().map(ExactSizeIterator::len).sum());
                 assert_eq!(shape, expected(k), "{unit:?} x{k}, tainted: {tainted:?}");
@@ -551,7 +553,7 @@ fn sql_literals_the_taint_does_not_touch_are_hidden() {
 fn sql_literal_spans_follow_the_dialect() {
     let text = b"SELECT \"a\", 'b', `c`, $t$d$t$, [e] FROM t";
     let insides = |d| -> Vec<&str> {
-        string_literal_spans(d, text, &Default::default())
+        string_literal_spans(d, text, LiteralStarts::WHOLE, &Default::default())
             .into_iter()
             .map(|r| std::str::from_utf8(&text[r]).unwrap_or_default())
             .collect()
@@ -561,7 +563,12 @@ fn sql_literal_spans_follow_the_dialect() {
     assert_eq!(insides(SqlDialect::Sqlite), ["b"]);
     // The generic reading also takes MySQL's backslash escapes.
     let text = b"SELECT 'it\\'s secret' FROM t";
-    let spans = string_literal_spans(SqlDialect::Generic, text, &Default::default());
+    let spans = string_literal_spans(
+        SqlDialect::Generic,
+        text,
+        LiteralStarts::WHOLE,
+        &Default::default(),
+    );
     assert!(spans.iter().any(|r| &text[r.clone()] == b"it\\'s secret"));
 }
 
@@ -582,6 +589,7 @@ fn spans_are_sorted_merged_and_within_bounds_for_any_input() {
                 text,
                 tainted: &tainted,
                 scratch: &Default::default(),
+                from: crate::analyzers::LiteralStarts::WHOLE,
             });
             assert!(spans.iter().all(|r| r.start < r.end && r.end <= text.len()));
             assert!(spans.windows(2).all(|w| w[0].end < w[1].start));
@@ -631,6 +639,7 @@ fn adversarial_inputs_take_linear_time() {
                 text: &text,
                 tainted: &tainted,
                 scratch: &Default::default(),
+                from: crate::analyzers::LiteralStarts::WHOLE,
             });
             assert!(spans.iter().all(|r| r.end <= n));
         }

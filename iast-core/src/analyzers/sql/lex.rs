@@ -8,6 +8,7 @@
 //! a time and its tokens handed on as they come ([`WINDOW`]), so that a reading holds a
 //! bounded number of tokens, not one per byte of the argument.
 
+use super::skim;
 use memchr::memmem;
 use sqlparser::dialect::Dialect;
 use sqlparser::keywords::Keyword;
@@ -96,7 +97,15 @@ type Remembered = (std::any::TypeId, Vec<u8>, Rc<Lexed>);
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     recent: RefCell<Vec<Remembered>>,
+    /// Where the readings of the checked argument start, per dialect and byte wanted: the
+    /// analysis and the lone-word test want the same tokens. Keyed by the text's address and
+    /// length, which identify it while the check borrows it; texts the check makes itself
+    /// are read from a start given explicitly ([`lex_at`]) and never looked up here.
+    starts: RefCell<Vec<(StartKey, usize)>>,
 }
+
+/// A reading's dialect, its text's address and length, and the byte it wants.
+type StartKey = (std::any::TypeId, usize, usize, usize);
 
 /// Reads the tokens of `text` in `dialect` in the order of their starts, handing each to
 /// `each` until it breaks.
@@ -105,15 +114,43 @@ pub(crate) struct Scratch {
 /// (sqlparser's tokenizer is the costly part of a SQL check, `work::SQL_BYTE` steps per byte)
 /// and stops, as if `each` had broken, when the budget is spent. Redaction reads uncharged:
 /// it must find every literal that hides a secret, however much the check has spent.
+///
+/// The caller needs the tokens from byte `want` on: a text longer than a window is read from
+/// the last position before `want` where a reading can start without what precedes it
+/// ([`skim::restart`]), so that a long argument costs a tokenization of its end, not of all
+/// of it. The tokens before that position are not handed on.
 pub(super) fn lex(
     dialect: &dyn Dialect,
     text: &[u8],
+    want: usize,
     charged: bool,
     scratch: &Scratch,
     each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
 ) -> Read {
     if text.len() > WINDOW {
-        return read(dialect, text, charged, each);
+        let key = (dialect.dialect(), text.as_ptr() as usize, text.len(), want);
+        let known = scratch
+            .starts
+            .borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|e| e.1);
+        let from = match known {
+            Some(from) => from,
+            None => {
+                let from = start(dialect, text, want);
+                if charged && !crate::work::charge(from) {
+                    return ControlFlow::Break(());
+                }
+                let mut starts = scratch.starts.borrow_mut();
+                if starts.len() >= 2 {
+                    starts.remove(0);
+                }
+                starts.push((key, from));
+                from
+            }
+        };
+        return lex_at(dialect, text, from, charged, scratch, each);
     }
     let id = dialect.dialect();
     let known = scratch
@@ -147,6 +184,89 @@ pub(super) fn lex(
         each(tok)?;
     }
     ControlFlow::Continue(lexed.failed_at)
+}
+
+/// How far into a long text the tokens wanted must start for the reading to skip what comes
+/// before: nearer the start, skimming saves less than a window's tokenization.
+const SKIP_WORTH: usize = 256;
+
+/// Windows of a reading that starts past the text's start: the caller wants the tokens near
+/// that start and usually stops after a few of them, and sqlparser tokenizes a whole window
+/// before the first token is handed on.
+const SKIPPED_WINDOW: usize = 256;
+
+/// [`lex`] from `from`, a position [`start`] gave for this text (or for a text with the same
+/// bytes before it), or 0.
+pub(super) fn lex_at(
+    dialect: &dyn Dialect,
+    text: &[u8],
+    from: usize,
+    charged: bool,
+    scratch: &Scratch,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+) -> Read {
+    if from == 0 {
+        if text.len() > WINDOW {
+            return read(dialect, text, charged, each);
+        }
+        return lex(dialect, text, 0, charged, scratch, each);
+    }
+    read_from(dialect, text, from, charged, each)
+}
+
+/// Where [`lex`] starts reading `text` when the tokens from `want` on are wanted.
+pub(super) fn start(dialect: &dyn Dialect, text: &[u8], want: usize) -> usize {
+    if text.len() > WINDOW && want > SKIP_WORTH {
+        skim::restart(dialect, text, want)
+    } else {
+        0
+    }
+}
+
+/// Reads `text` from `from`, a position [`skim::restart`] returned, handing on tokens and the
+/// failure point at their offsets in the whole text.
+fn read_from(
+    dialect: &dyn Dialect,
+    text: &[u8],
+    from: usize,
+    charged: bool,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+) -> Read {
+    let read = read_in(
+        dialect,
+        &text[from..],
+        SKIPPED_WINDOW,
+        charged,
+        &mut |tok| each(&tok.shifted(from)),
+    );
+    match read {
+        ControlFlow::Continue(failed_at) => ControlFlow::Continue(failed_at.map(|at| at + from)),
+        ControlFlow::Break(()) => ControlFlow::Break(()),
+    }
+}
+
+impl Tok {
+    /// The token `by` bytes further on: read in a text that starts `by` bytes into the
+    /// argument.
+    fn shifted(&self, by: usize) -> Tok {
+        let kind = match &self.kind {
+            Kind::Quoted {
+                inside,
+                quote,
+                backslash,
+            } => Kind::Quoted {
+                inside: inside.start + by..inside.end + by,
+                quote: *quote,
+                backslash: *backslash,
+            },
+            other => other.clone(),
+        };
+        Tok {
+            span: self.span.start + by..self.span.end + by,
+            kind,
+            operand: self.operand,
+        }
+    }
 }
 
 /// Stands in for a sigil the tokenizer glued to the next character (see [`glued_sigil`]): a
@@ -783,7 +903,7 @@ mod tests {
     /// Every token of `text` and where the tokenizer gave up.
     fn toks(dialect: &dyn Dialect, text: &[u8]) -> (Vec<Tok>, Option<usize>) {
         let mut toks = Vec::new();
-        let read = lex(dialect, text, false, &Scratch::default(), &mut |tok| {
+        let read = lex(dialect, text, 0, false, &Scratch::default(), &mut |tok| {
             toks.push(tok.clone());
             ControlFlow::Continue(())
         });
@@ -863,6 +983,78 @@ mod tests {
         assert!(toks(&GenericDialect {}, b"SELECT 1").1.is_none());
     }
 
+    /// Fragments of SQL text, and of what is not quite SQL, for the randomized readings.
+    const PIECES: &[&[u8]] = &[
+        b"SELECT",
+        b" ",
+        b"\n",
+        b"\t",
+        b",",
+        b"(",
+        b")",
+        b";",
+        b"'a b'",
+        b"'it''s'",
+        b"'\\''",
+        b"E'x\\'y'",
+        b"\"id\"",
+        b"`bq`",
+        b"[br]",
+        b"$$d$$",
+        b"$t$x;y$t$",
+        b"-- c",
+        b"/* c */",
+        b"/*! X */",
+        b"#h",
+        b"1",
+        b"1.5",
+        b".5",
+        b".",
+        b"x",
+        b"t.1",
+        b"._",
+        b"@",
+        b"@@v",
+        b"%",
+        b"+",
+        b"-",
+        b"<=>",
+        b"->>",
+        b"COPY",
+        b"FROM",
+        b"STDIN",
+        "\u{e9}".as_bytes(),
+        b"\xff",
+        b"?",
+        b"$1",
+        b":n",
+        b"1e",
+        b"X'1F'",
+        b"N'n'",
+        b";COPY t FROM STDIN;",
+        b";SELECT COPY FROM STDIN;",
+        b"\r\n",
+        b"\n\\.\n",
+        b"/* /* n */ */",
+        b"1.1.1",
+        b"U&'u'",
+        b"+/* c */",
+        b"x[1]",
+        b"--x",
+        b"-- c\r\n",
+        b"'a\\'b'",
+        b"\"a\"\"b\"",
+        b" N'n' ",
+        b"t. x",
+        b"#c\n",
+        b"/*!1 x*/",
+        b"`a``b`",
+        b" WHERE ",
+        b" a ",
+        b"'",
+        b"\"",
+    ];
+
     /// Every token and the failure point, read with windows of `window` bytes.
     fn read_with(
         dialect: &dyn Dialect,
@@ -883,61 +1075,6 @@ mod tests {
     #[test]
     fn windows_give_the_tokens_of_the_whole_text() {
         use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
-        const PIECES: &[&[u8]] = &[
-            b"SELECT",
-            b" ",
-            b"\n",
-            b"\t",
-            b",",
-            b"(",
-            b")",
-            b";",
-            b"'a b'",
-            b"'it''s'",
-            b"'\\''",
-            b"E'x\\'y'",
-            b"\"id\"",
-            b"`bq`",
-            b"[br]",
-            b"$$d$$",
-            b"$t$x;y$t$",
-            b"-- c",
-            b"/* c */",
-            b"/*! X */",
-            b"#h",
-            b"1",
-            b"1.5",
-            b".5",
-            b".",
-            b"x",
-            b"t.1",
-            b"._",
-            b"@",
-            b"@@v",
-            b"%",
-            b"+",
-            b"-",
-            b"<=>",
-            b"->>",
-            b"COPY",
-            b"FROM",
-            b"STDIN",
-            "\u{e9}".as_bytes(),
-            b"\xff",
-            b"?",
-            b"$1",
-            b":n",
-            b"1e",
-            b"X'1F'",
-            b"N'n'",
-            b";COPY t FROM STDIN;",
-            b";SELECT COPY FROM STDIN;",
-            b"\r\n",
-            b"\n\\.\n",
-            b"/* /* n */ */",
-            b"1.1.1",
-            b"U&'u'",
-        ];
         let dialects: [&dyn Dialect; 4] = [
             &GenericDialect {},
             &PostgreSqlDialect {},
@@ -975,5 +1112,61 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_reading_from_a_restart_gives_the_tokens_of_the_whole_text() {
+        use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+        let dialects: [&dyn Dialect; 4] = [
+            &GenericDialect {},
+            &PostgreSqlDialect {},
+            &MySqlDialect {},
+            &SQLiteDialect {},
+        ];
+        let seed = std::env::var("IAST_TEST_SEED").map_or(0x5e1f_5ea7, |s| s.parse().unwrap_or(0));
+        let mut rng = crate::test_rng::Rng(seed);
+        let mut restarted = 0;
+        for _ in 0..800 {
+            let mut text = Vec::new();
+            let len = 32 + rng.below(300);
+            while text.len() < len {
+                text.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+            }
+            for dialect in dialects {
+                let whole = read_with(dialect, &text, usize::MAX);
+                let mut starts = Vec::new();
+                let _ = read_in(dialect, &text, usize::MAX, false, &mut |t| {
+                    starts.push(t.span.start);
+                    ControlFlow::Continue(())
+                });
+                for _ in 0..8 {
+                    let want = rng.below(text.len() + 1);
+                    let from = skim::restart(dialect, &text, want);
+                    assert!(from <= want);
+                    if from == 0 {
+                        continue;
+                    }
+                    restarted += 1;
+                    let skipped = starts.partition_point(|&s| s < from);
+                    let mut toks = Vec::new();
+                    let read = read_from(dialect, &text, from, false, &mut |t| {
+                        toks.push(format!("{t:?}"));
+                        ControlFlow::Continue(())
+                    });
+                    let ControlFlow::Continue(failed_at) = read else {
+                        panic!("a reading that nothing stops stopped")
+                    };
+                    assert!(
+                        toks[..] == whole.0[skipped..] && failed_at == whole.1,
+                        "{:?} from {from}: {toks:?} against {:?} (failed at {failed_at:?}, {:?}) in {:?}",
+                        dialect.dialect(),
+                        &whole.0[skipped..],
+                        whole.1,
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
+        assert!(restarted > 1_000, "only {restarted} readings restarted");
     }
 }

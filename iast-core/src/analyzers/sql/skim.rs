@@ -1,0 +1,304 @@
+//! Where a reading of a long SQL text can start, without tokenizing what comes before.
+//!
+//! A check needs the tokens around the tainted bytes, and sqlparser's tokenizer reads some
+//! 10 to 20 MiB/s: on a long argument whose taint lies far in, reading from the start is most
+//! of a finding's cost. What the bytes before the taint decide is only the lexical state:
+//! whether a position lies inside a literal, a quoted identifier or a comment. This module
+//! follows that state byte by byte, at memory speed, and returns a position where a token of
+//! the whole text's reading starts and reads the same with nothing before it.
+//!
+//! It follows only what it models exactly, for every dialect iast reads: blanks, words and
+//! numbers of ASCII letters, digits and `_`, punctuation, `'...'` and `"..."` literals (with
+//! backslash escapes where the dialect has them), quoted identifiers, `--` and nested `/* */`
+//! comments. At anything else (a literal with a prefix such as `E'`, dollar quoting, `#`,
+//! `@`, `$`, a backslash or a byte that is not ASCII outside a literal, an executable
+//! comment, a `--` comment that runs over a carriage return) it stops, and the reading starts
+//! at the last position found before it: a wrong state would misjudge a flow, a missed one
+//! only costs time. A test compares the tokens read from the positions returned with the
+//! whole text's, in the four dialects.
+
+use sqlparser::dialect::Dialect;
+
+/// Where a reading of `text` in `dialect` that needs the tokens from byte `want` on can
+/// start: the last position at or before `want` where a word starts after a blank, outside any
+/// literal, quoted identifier or comment and not after a `.`, or 0.
+///
+/// A word after a blank reads the same whatever precedes the blank: sqlparser looks back only
+/// at a `.` before a word (`t. N'x'`), and at the word before a `._`. Linear in `want`.
+pub(super) fn restart(dialect: &dyn Dialect, text: &[u8], want: usize) -> usize {
+    // `COPY ... FROM STDIN;` turns the lines after it into data: the state at a position then
+    // depends on the statement's first word, which this does not follow.
+    if dialect.supports_copy_from_stdin_data() && mentions_stdin(text) {
+        return 0;
+    }
+    let rules = Rules {
+        backslash: dialect.supports_string_literal_backslash_escape(),
+        nested: dialect.supports_nested_comments(),
+        hints: dialect.supports_multiline_comment_hints(),
+        dash_space: dialect.requires_single_line_comment_whitespace(),
+        double_ident: dialect.is_delimited_identifier_start('"'),
+        back_ident: dialect.is_delimited_identifier_start('`'),
+        bracket_ident: dialect.is_delimited_identifier_start('['),
+    };
+    let (mut best, mut at) = (0, 0);
+    // Whether the byte before `at` is a blank between tokens, and whether the last token that
+    // is no blank or comment is a `.`.
+    let (mut blank, mut dot) = (false, false);
+    while at <= want && at < text.len() {
+        let c = text[at];
+        let next = |n: usize| text.get(at + n).copied();
+        let end = match c {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                at += 1;
+                blank = true;
+                continue;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' => {
+                if blank && !dot {
+                    best = at;
+                }
+                dot = false;
+                word_end(text, at)
+            }
+            b'0'..=b'9' => match number_end(text, at) {
+                Some(end) => {
+                    dot = false;
+                    end
+                }
+                None => return best,
+            },
+            b'.' if next(1).is_some_and(|b| b.is_ascii_digit()) => match number_end(text, at) {
+                Some(end) => {
+                    dot = false;
+                    end
+                }
+                None => return best,
+            },
+            // `._` is a field after a word and an error elsewhere.
+            b'.' if next(1) == Some(b'_') => return best,
+            b'.' => {
+                dot = true;
+                at + 1
+            }
+            // Some dialects read a run of operator characters as one operator, which may
+            // swallow the `--` or `/*` that follows it.
+            b'-' | b'/' if at > 0 && OPERATOR.contains(&text[at - 1]) => return best,
+            b'-' if next(1) == Some(b'-') => {
+                let comment = match next(2) {
+                    _ if !rules.dash_space => true,
+                    Some(b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) => true,
+                    Some(b) if b >= 0x80 => return best,
+                    _ => false,
+                };
+                if !comment {
+                    at + 1
+                } else {
+                    match line_end(text, at + 2) {
+                        Some(end) => end,
+                        None => return best,
+                    }
+                }
+            }
+            b'/' if next(1) == Some(b'*') => {
+                if rules.hints && next(2) == Some(b'!') {
+                    return best;
+                }
+                match block_comment_end(text, at + 2, rules.nested) {
+                    Some(end) => end,
+                    None => return best,
+                }
+            }
+            b'[' if !rules.bracket_ident => {
+                dot = false;
+                at + 1
+            }
+            b'\'' | b'"' | b'`' | b'[' => {
+                if at > 0 && !QUOTE_AFTER.contains(&text[at - 1]) {
+                    // A prefixed literal (`E'`, `N'`, `U&'`), a sigil or a name glued to it.
+                    return best;
+                }
+                let end = match c {
+                    b'\'' => quoted_end(text, at, b'\'', rules.backslash),
+                    b'"' if rules.double_ident => quoted_end(text, at, b'"', false),
+                    b'"' => quoted_end(text, at, b'"', rules.backslash),
+                    b'`' if rules.back_ident => quoted_end(text, at, b'`', false),
+                    _ => return best,
+                };
+                match end {
+                    Some(end) => {
+                        dot = false;
+                        end
+                    }
+                    None => return best,
+                }
+            }
+            b'(' | b')' | b',' | b';' | b'=' | b'<' | b'>' | b'!' | b'+' | b'-' | b'*' | b'/'
+            | b'%' | b'|' | b'&' | b'^' | b'~' | b'{' | b'}' | b':' | b'?' | b']' => {
+                dot = false;
+                at + 1
+            }
+            _ => return best,
+        };
+        blank = false;
+        at = end;
+    }
+    best
+}
+
+/// Whether `text` holds `stdin` in any case.
+fn mentions_stdin(text: &[u8]) -> bool {
+    memchr::memchr2_iter(b's', b'S', text).any(|i| {
+        text.get(i..i + 5)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"stdin"))
+    })
+}
+
+/// The dialect's reading of quotes and comments, as far as [`restart`] follows it.
+struct Rules {
+    backslash: bool,
+    nested: bool,
+    hints: bool,
+    dash_space: bool,
+    double_ident: bool,
+    back_ident: bool,
+    bracket_ident: bool,
+}
+
+/// Bytes that may continue an operator (sqlparser's custom operators): a `-` or `/` after one
+/// may belong to it.
+const OPERATOR: &[u8] = b"+-*/<>=~!@#%^&|?:";
+
+/// Bytes after which a quote opens a plain literal or quoted identifier in every dialect.
+const QUOTE_AFTER: &[u8] = b" \t\n\r(),;=<>!+-*/%|";
+
+/// One past the run of ASCII letters, digits and `_` that starts at `at`. A character the
+/// dialect may take into a word beyond these (`$`, `@`, `#`, a non-ASCII letter) is left to
+/// [`restart`], which stops there.
+fn word_end(text: &[u8], at: usize) -> usize {
+    let rest = &text[at..];
+    at + rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .unwrap_or(rest.len())
+}
+
+/// One past the plain number that starts at `at` (`12`, `1.5`, `.5`), or `None` when what
+/// follows makes it something else: an exponent, a hexadecimal or binary literal, a name that
+/// starts with digits (MySQL), a field (`t.1`), or an error of the tokenizer.
+fn number_end(text: &[u8], at: usize) -> Option<usize> {
+    let digits = |from: usize| {
+        from + text[from..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(text.len() - from)
+    };
+    let mut end = digits(at);
+    if text.get(end) == Some(&b'.') && text.get(end + 1).is_some_and(u8::is_ascii_digit) {
+        end = digits(end + 1);
+    }
+    match text.get(end) {
+        Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$' | b'\'' | b'"') => {
+            None
+        }
+        _ => Some(end),
+    }
+}
+
+/// Where a `--` comment whose text starts at `from` ends: at its newline, which is read next
+/// as a blank. `None` when it runs to the end of the text or over a carriage return (where
+/// PostgreSQL ends it and the others do not).
+fn line_end(text: &[u8], from: usize) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let end = memchr::memchr2(b'\n', b'\r', rest)?;
+    (rest[end] == b'\n').then_some(from + end)
+}
+
+/// One past the `*/` that closes a block comment whose text starts at `from`, counting
+/// nested `/*` where the dialect nests them, as sqlparser does. `None` when it never closes.
+fn block_comment_end(text: &[u8], from: usize, nested: bool) -> Option<usize> {
+    let mut depth = 1usize;
+    let mut i = from;
+    while i < text.len() {
+        match (text[i], text.get(i + 1)) {
+            (b'/', Some(b'*')) if nested => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// One past the closing `quote` of the literal or quoted identifier opened at `at`: a doubled
+/// quote is one quote of the text, and with `backslash` a backslash takes the byte after it.
+/// `None` when it never closes.
+fn quoted_end(text: &[u8], at: usize, quote: u8, backslash: bool) -> Option<usize> {
+    let mut i = at + 1;
+    while i < text.len() {
+        match text[i] {
+            b'\\' if backslash => i += 2,
+            b if b == quote => {
+                if text.get(i + 1) == Some(&quote) {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restart;
+    use sqlparser::dialect::{
+        Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+    };
+
+    /// On the SQL programs build, a reading starts a few words before the bytes wanted.
+    #[test]
+    fn ordinary_sql_restarts_near_what_is_wanted() {
+        let statement = "SELECT id, name FROM users WHERE email = 'a@b.c' AND n > 1.5 -- note\n\
+                         AND \"x\" IN (1, 2) /* hint */ ORDER BY id LIMIT 10; ";
+        let text = statement.repeat(64);
+        let dialects: [&dyn Dialect; 4] = [
+            &GenericDialect {},
+            &PostgreSqlDialect {},
+            &MySqlDialect {},
+            &SQLiteDialect {},
+        ];
+        for dialect in dialects {
+            for want in (statement.len()..text.len()).step_by(37) {
+                let from = restart(dialect, text.as_bytes(), want);
+                assert!(
+                    from <= want && want - from < 64,
+                    "{:?}: wanted {want}, restarts at {from}",
+                    dialect.dialect()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn never_inside_a_literal_or_comment() {
+        let text = b"SELECT 'a b c' FROM t -- x y z\n WHERE /* p q */ a = \"r s\"";
+        let d = GenericDialect {};
+        let starts: Vec<usize> = (0..=text.len()).map(|w| restart(&d, text, w)).collect();
+        let quoted = [7..14, 22..31, 38..47, 52..57];
+        assert!(
+            starts.iter().all(|s| !quoted.iter().any(|q| q.contains(s))),
+            "{starts:?}"
+        );
+        assert_eq!(starts[text.len()], 48, "the `a` after the comment");
+    }
+}
