@@ -77,7 +77,12 @@ fn fill(
     let mut rows = Vec::new();
     for &n in at {
         let inputs: Vec<String> = (kept.len()..n).map(|_| make()).collect();
-        cx.enter(|| kept.extend(inputs.into_iter().map(record)));
+        cx.enter(|| {
+            kept.extend(inputs.into_iter().map(record));
+            // Values are indexed by the first check after them: one check, so that the row
+            // shows what a context holds once it has been checked against.
+            query("SELECT 1");
+        });
         rows.push(Row {
             recorded: n,
             memory: cx.memory(),

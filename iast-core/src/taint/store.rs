@@ -88,8 +88,9 @@ pub struct Stats {
 
 /// The tainted and safe values of one context, indexed for [`TaintStore::scan`].
 ///
-/// Adds update the indexes in place (amortised O(value length)); nothing is rebuilt per scan
-/// except, after adds, the sorted list of buffer addresses.
+/// Adds copy the value and its variants and queue them; the next scan indexes what was queued
+/// (amortised O(value length)), so that values never scanned for are never indexed. Nothing is
+/// rebuilt per scan except, after adds, the sorted list of buffer addresses.
 #[derive(Debug)]
 pub struct TaintStore {
     caps: Caps,
@@ -107,6 +108,11 @@ pub struct TaintStore {
     value_bytes: usize,
     dropped: usize,
     safe: SafeSet,
+    /// Entries recorded but not yet indexed, in the order they were added: indexing is paid
+    /// by the first scan after them, so that values recorded and never checked against (a
+    /// request that reaches no sink, the headers of a request whose handler checks nothing)
+    /// cost a copy and a hash, not a window index.
+    pending: Vec<u32>,
     /// Per-scan working state, kept to reuse its allocations.
     scratch: Scratch,
 }
@@ -209,6 +215,7 @@ impl TaintStore {
             value_bytes: 0,
             dropped: 0,
             safe: SafeSet::new(),
+            pending: Vec::new(),
             scratch: Scratch::default(),
         }
     }
@@ -228,6 +235,7 @@ impl TaintStore {
         self.value_bytes = 0;
         self.dropped = 0;
         self.safe.clear();
+        self.pending.clear();
         self.scratch.clear();
     }
 
@@ -250,6 +258,7 @@ impl TaintStore {
             && self.buffers.is_vacant()
             && (self.recorded, self.value_bytes, self.dropped) == (0, 0, 0)
             && self.safe.is_vacant()
+            && self.pending.is_empty()
             && slots.is_empty()
             && hits.is_empty()
             && wholes.is_empty()
@@ -320,7 +329,7 @@ impl TaintStore {
         if address {
             self.buffers.add(bytes, kept, entry);
         }
-        self.index(entry);
+        self.pending.push(entry);
         let mut pushed = std::mem::take(&mut self.scratch.variants);
         pushed.clear();
         variants(kept_bytes, |variant, kind| {
@@ -336,9 +345,7 @@ impl TaintStore {
                 pushed.push(id);
             }
         });
-        for &id in &pushed {
-            self.index(id);
-        }
+        self.pending.extend_from_slice(&pushed);
         self.scratch.variants = pushed;
         Added::Recorded
     }
@@ -381,6 +388,7 @@ impl TaintStore {
         if arg.is_empty() || self.values.len() == 0 {
             return Vec::new();
         }
+        self.index_pending();
         let Scratch {
             slots,
             hits,
@@ -469,8 +477,20 @@ impl TaintStore {
                 + self.values.heap_bytes()
                 + self.buffers.heap_bytes()
                 + self.safe.heap_bytes()
+                + self.pending.capacity() * size_of::<u32>()
                 + self.scratch.heap_bytes(),
         }
+    }
+
+    /// Indexes the entries recorded since the last scan, in the order they were added: the
+    /// indexes then hold what they would have held had each been indexed when added.
+    fn index_pending(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for &id in &pending {
+            self.index(id);
+        }
+        self.pending = pending;
+        self.pending.clear();
     }
 
     /// Indexes entry `id`: short ones by their bytes; others at their first `MAX_STRIDE`
