@@ -99,7 +99,7 @@ fn scan(call: &SinkCall, bytes: &[u8]) -> Option<Scan> {
     let mut sources: Vec<(u32, &'static Item, Option<Arc<str>>)> = ranges
         .iter()
         .filter_map(|r| {
-            let (item, name) = state.sources.get(r.source as usize)?;
+            let (item, name) = state.sources().get(r.source as usize)?;
             Some((r.source, *item, name.clone()))
         })
         .collect();

@@ -59,7 +59,7 @@ pub(crate) fn sink(
                 state.reached.push(item);
                 crate::collect::reached(item);
             }
-            crate::collect::exercised(&state.source_items, item.classes());
+            crate::collect::exercised(state.source_items(), item.classes());
         }
         f(&mut SinkCall::new(item, caller, cx));
     });
@@ -118,7 +118,7 @@ pub(crate) fn carried_sources(input: &mut SanitizerInput, bytes: &[u8]) {
     let ranges = state.store.scan(bytes);
     for r in &ranges {
         let strict = state
-            .sources
+            .sources()
             .get(r.source as usize)
             .is_some_and(|(item, _)| matches!(item.kind, ItemKind::Source { strict: true, .. }));
         if crate::confidence::carries(bytes, r, strict, min_match) {

@@ -14,15 +14,8 @@ pub(super) const MAX_FINDINGS: usize = 1000;
 
 /// The taint state of one context.
 pub(crate) struct State {
+    /// The taint store and the sources, from the thread's pool.
     pub(super) store: PooledStore,
-    /// Sources with the names of their values; a recorded value's source id is its index
-    /// here.
-    pub(super) sources: Vec<(&'static Item, Option<Arc<str>>)>,
-    /// Source ids by item (its address, never written out) and name.
-    source_ids: HashMap<usize, HashMap<Arc<str>, u32>>,
-    unnamed_ids: HashMap<usize, u32>,
-    /// The distinct source items, for the coverage of monitored flows.
-    pub(super) source_items: Vec<&'static Item>,
     /// The request's method and route pattern, set by a framework layer.
     pub(crate) route: Option<Route>,
     pub(super) findings: Vec<Finding>,
@@ -87,10 +80,6 @@ impl State {
         crate::lost::context_started();
         State {
             store: PooledStore::take(),
-            sources: Vec::new(),
-            source_ids: HashMap::new(),
-            unnamed_ids: HashMap::new(),
-            source_items: Vec::new(),
             route: None,
             findings: Vec::new(),
             by_fingerprint: HashMap::new(),
@@ -132,50 +121,24 @@ impl State {
             heap_bytes: stats.heap_bytes
                 + findings
                 + self.by_fingerprint.capacity() * FINGERPRINT_ENTRY
-                + self
-                    .sources
-                    .iter()
-                    .map(|(_, name)| name.as_ref().map_or(0, |n| n.len() + NAME_OVERHEAD))
-                    .sum::<usize>()
-                + self.sources.capacity() * size_of::<(&Item, Option<Arc<str>>)>()
-                + (self.source_items.capacity()
-                    + self.reached.capacity()
-                    + self.safe_items.capacity())
-                    * size_of::<usize>(),
+                + self.store.names().heap_bytes()
+                + (self.reached.capacity() + self.safe_items.capacity()) * size_of::<usize>(),
         }
     }
 
-    /// The id of values from `item` named `name`. Past [`MAX_SOURCES`] distinct names, a
-    /// value is recorded under its source's unnamed id: it is still tainted, its name is lost.
+    /// The id of values from `item` named `name`.
     pub(super) fn source_id(&mut self, item: &'static Item, name: Option<&str>) -> u32 {
-        let at = item as *const Item as usize;
-        if let Some(name) = name {
-            if let Some(&id) = self.source_ids.get(&at).and_then(|m| m.get(name)) {
-                return id;
-            }
-            if self.sources.len() < MAX_SOURCES {
-                let id = self.sources.len() as u32;
-                let name: Arc<str> = crate::site::cut_name(name).into();
-                self.sources.push((item, Some(name.clone())));
-                self.source_ids.entry(at).or_default().insert(name, id);
-                self.note_source_item(item);
-                return id;
-            }
-        }
-        if let Some(&id) = self.unnamed_ids.get(&at) {
-            return id;
-        }
-        let id = self.sources.len() as u32;
-        self.sources.push((item, None));
-        self.unnamed_ids.insert(at, id);
-        self.note_source_item(item);
-        id
+        self.store.names_mut().id(item, name)
     }
 
-    pub(super) fn note_source_item(&mut self, item: &'static Item) {
-        if !self.source_items.iter().any(|s| std::ptr::eq(*s, item)) {
-            self.source_items.push(item);
-        }
+    /// Sources with the names of their values; a recorded value's source id is its index.
+    pub(super) fn sources(&self) -> &[(&'static Item, Option<Arc<str>>)] {
+        &self.store.names().sources
+    }
+
+    /// The distinct source items, for the coverage of monitored flows.
+    pub(super) fn source_items(&self) -> &[&'static Item] {
+        &self.store.names().items
     }
 
     /// The bit that marks the safe values `item` gives (0 past the first `MAX_SAFE_ITEMS`).
@@ -207,6 +170,101 @@ impl State {
     }
 }
 
+/// The sources of one context's values, and the names they were read under (a parameter,
+/// a header). Kept with the store for the thread's next context: a request reads the same
+/// headers and parameters as the one before it, and a name seen before costs no allocation.
+#[derive(Default)]
+pub(super) struct Names {
+    /// A recorded value's source id is its index here.
+    pub(super) sources: Vec<(&'static Item, Option<Arc<str>>)>,
+    /// Source ids by item (its address, never written out) and name, each with the
+    /// generation it was given in: entries of earlier contexts are stale, and keep their
+    /// name for the next context that reads it.
+    ids: HashMap<usize, HashMap<Arc<str>, (u64, u32)>>,
+    unnamed: HashMap<usize, u32>,
+    /// The distinct source items.
+    items: Vec<&'static Item>,
+    generation: u64,
+    /// Names kept, stale ones included.
+    kept: usize,
+}
+
+/// Names kept from earlier contexts per thread, past which they are forgotten: they are the
+/// request's (header names, JSON keys), cut at `site::MAX_NAME` bytes.
+const MAX_KEPT_NAMES: usize = 1024;
+
+impl Names {
+    /// The id of values from `item` named `name`. Past [`MAX_SOURCES`] distinct names, a
+    /// value is recorded under its source's unnamed id: it is still tainted, its name is lost.
+    pub(super) fn id(&mut self, item: &'static Item, name: Option<&str>) -> u32 {
+        let at = item as *const Item as usize;
+        if let Some(name) = name
+            && self.sources.len() < MAX_SOURCES
+        {
+            let name = crate::site::cut_name(name);
+            let next = self.sources.len() as u32;
+            let names = self.ids.entry(at).or_default();
+            let key = match names.get_key_value(&*name) {
+                Some((_, &(generation, id))) if generation == self.generation => return id,
+                Some((key, _)) => key.clone(),
+                None => {
+                    self.kept += 1;
+                    Arc::from(&*name)
+                }
+            };
+            names.insert(key.clone(), (self.generation, next));
+            self.sources.push((item, Some(key)));
+            self.note(item);
+            return next;
+        }
+        if let Some(&id) = self.unnamed.get(&at) {
+            return id;
+        }
+        let id = self.sources.len() as u32;
+        self.sources.push((item, None));
+        self.unnamed.insert(at, id);
+        self.note(item);
+        id
+    }
+
+    fn note(&mut self, item: &'static Item) {
+        if !self.items.iter().any(|s| std::ptr::eq(*s, item)) {
+            self.items.push(item);
+        }
+    }
+
+    /// Forgets this context's sources, keeping the names for the next.
+    pub(super) fn clear(&mut self) {
+        self.sources.clear();
+        self.unnamed.clear();
+        self.items.clear();
+        self.generation += 1;
+        if self.kept > MAX_KEPT_NAMES {
+            self.ids.clear();
+            self.kept = 0;
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let names: usize = self
+            .ids
+            .values()
+            .flat_map(|m| m.keys())
+            .map(|n| n.len() + NAME_OVERHEAD)
+            .sum();
+        names
+            + self.sources.capacity() * size_of::<(&Item, Option<Arc<str>>)>()
+            + self.items.capacity() * size_of::<usize>()
+            + self.unnamed.capacity() * 2 * size_of::<usize>()
+    }
+}
+
+/// What a context takes from its thread's pool.
+pub(super) struct Pooled {
+    store: TaintStore,
+    names: Names,
+}
+
 /// Heap a store may hold and still be kept for a later context. A typical request's store
 /// holds a few tens of KiB; past this, one unusual request would pin its memory in the thread
 /// for good, and every later context would pay to clear its big tables.
@@ -220,7 +278,7 @@ pub(super) const POOLED_STORES: usize = 2;
 thread_local! {
     /// Cleared stores of this thread's dropped contexts, for its next ones.
     #[allow(clippy::vec_box, reason = "a store moves in and out as a pointer, not as its 2 KiB")]
-    pub(super) static POOL: RefCell<Vec<Box<TaintStore>>> = const { RefCell::new(Vec::new()) };
+    pub(super) static POOL: RefCell<Vec<Box<Pooled>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A context's store, taken from this thread's pool when it has one and given back cleared
@@ -229,7 +287,7 @@ thread_local! {
 ///
 /// A reused store keeps its hashing seed: like a `HashMap`'s `RandomState`, the seed protects
 /// against values precomputed to collide, which reuse within a thread does not help.
-pub(super) struct PooledStore(Option<Box<TaintStore>>);
+pub(super) struct PooledStore(Option<Box<Pooled>>);
 
 impl PooledStore {
     fn take() -> PooledStore {
@@ -237,9 +295,28 @@ impl PooledStore {
             .try_with(|pool| pool.try_borrow_mut().ok()?.pop())
             .ok()
             .flatten();
-        PooledStore(Some(
-            pooled.unwrap_or_else(|| Box::new(TaintStore::new(Default::default()))),
-        ))
+        PooledStore(Some(pooled.unwrap_or_else(|| {
+            Box::new(Pooled {
+                store: TaintStore::new(Default::default()),
+                names: Names::default(),
+            })
+        })))
+    }
+
+    fn pooled(&self) -> &Pooled {
+        self.0.as_deref().expect("taken only on drop")
+    }
+
+    fn pooled_mut(&mut self) -> &mut Pooled {
+        self.0.as_deref_mut().expect("taken only on drop")
+    }
+
+    pub(super) fn names(&self) -> &Names {
+        &self.pooled().names
+    }
+
+    fn names_mut(&mut self) -> &mut Names {
+        &mut self.pooled_mut().names
     }
 }
 
@@ -247,24 +324,22 @@ impl std::ops::Deref for PooledStore {
     type Target = TaintStore;
 
     fn deref(&self) -> &TaintStore {
-        self.0.as_deref().expect("the store is taken only on drop")
+        &self.pooled().store
     }
 }
 
 impl std::ops::DerefMut for PooledStore {
     fn deref_mut(&mut self) -> &mut TaintStore {
-        self.0
-            .as_deref_mut()
-            .expect("the store is taken only on drop")
+        &mut self.pooled_mut().store
     }
 }
 
 impl Drop for PooledStore {
     fn drop(&mut self) {
-        let Some(mut store) = self.0.take() else {
+        let Some(mut pooled) = self.0.take() else {
             return;
         };
-        if store.stats().heap_bytes > MAX_POOLED_HEAP {
+        if pooled.store.stats().heap_bytes + pooled.names.heap_bytes() > MAX_POOLED_HEAP {
             return;
         }
         // Fails quietly while the thread's locals are being destroyed: the store is freed.
@@ -272,8 +347,9 @@ impl Drop for PooledStore {
             if let Ok(mut pool) = pool.try_borrow_mut()
                 && pool.len() < POOLED_STORES
             {
-                store.clear();
-                pool.push(store);
+                pooled.store.clear();
+                pooled.names.clear();
+                pool.push(pooled);
             }
         });
     }

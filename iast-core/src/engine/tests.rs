@@ -1,4 +1,4 @@
-use super::state::{MAX_FINDINGS, MAX_POOLED_HEAP, POOL, POOLED_STORES};
+use super::state::{MAX_FINDINGS, MAX_POOLED_HEAP, Names, POOL, POOLED_STORES};
 use super::*;
 use crate::evidence::Evidence;
 use crate::report::{Finding, Limits, Site};
@@ -308,4 +308,21 @@ fn the_pool_keeps_few_and_modest_stores() {
     })
     .join()
     .unwrap();
+}
+
+/// Names kept for a thread's next context give that context ids of its own, from 0, and a
+/// name first read there is named as read.
+#[test]
+fn names_kept_from_a_context_before_give_fresh_ids() {
+    let mut names = Names::default();
+    assert_eq!(names.id(&PARAM, Some("host")), 0);
+    assert_eq!(names.id(&PARAM, Some("accept")), 1);
+    assert_eq!(names.id(&PARAM, Some("host")), 0);
+    names.clear();
+    assert_eq!(names.id(&PARAM, Some("accept")), 0);
+    assert_eq!(names.id(&PARAM, Some("q")), 1);
+    assert_eq!(names.id(&PARAM, None), 2);
+    assert_eq!(names.id(&PARAM, Some("accept")), 0);
+    let named: Vec<Option<&str>> = names.sources.iter().map(|(_, n)| n.as_deref()).collect();
+    assert_eq!(named, [Some("accept"), Some("q"), None]);
 }

@@ -29,7 +29,30 @@ const FORM: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Calls `emit(bytes, kind)` once for each variant of `value` that differs from it and from the
 /// variants before it ignoring ASCII case (matching ignores ASCII case anyway).
-pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
+#[cfg(test)]
+pub(super) fn variants(value: &[u8], emit: impl FnMut(&[u8], MatchKind)) {
+    variants_in(value, &mut Forms::default(), emit);
+}
+
+/// What [`variants_in`] works in, kept by the store between adds so that the common variants
+/// (a value URL-encoded) cost no allocation.
+#[derive(Debug, Default)]
+pub(super) struct Forms {
+    /// An encoding being written.
+    buf: Vec<u8>,
+    /// The variants offered so far, end to end, and where each ends.
+    seen: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Forms {
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.seen.capacity() + self.ends.capacity() * size_of::<usize>()
+    }
+}
+
+/// [`variants`], working in `forms`.
+pub(super) fn variants_in(value: &[u8], forms: &mut Forms, mut emit: impl FnMut(&[u8], MatchKind)) {
     if value.is_empty() || value.len() > MAX_VARIANT_LEN {
         return;
     }
@@ -41,23 +64,32 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
     if base64.is_none() && value.iter().all(plain) {
         return;
     }
-    let mut seen: Vec<Vec<u8>> = Vec::new();
-    let mut offer = |bytes: Vec<u8>, kind: MatchKind| {
-        if bytes.is_empty()
-            || bytes.eq_ignore_ascii_case(value)
-            || seen.iter().any(|s| s.eq_ignore_ascii_case(&bytes))
-        {
+    let Forms { buf, seen, ends } = forms;
+    seen.clear();
+    ends.clear();
+    let mut offer = |bytes: &[u8], kind: MatchKind| {
+        let mut start = 0;
+        let known = ends.iter().any(|&end| {
+            let s = &seen[start..end];
+            start = end;
+            s.eq_ignore_ascii_case(bytes)
+        });
+        if bytes.is_empty() || bytes.eq_ignore_ascii_case(value) || known {
             return;
         }
-        emit(&bytes, kind);
-        seen.push(bytes);
+        emit(bytes, kind);
+        seen.extend_from_slice(bytes);
+        ends.push(seen.len());
     };
 
     if value.contains(&b'%') {
-        offer(percent_decode(value).collect(), MatchKind::UrlDecoded);
+        offer(
+            &percent_decode(value).collect::<Vec<u8>>(),
+            MatchKind::UrlDecoded,
+        );
     }
     if value.contains(&b'+') {
-        offer(form_decode(value), MatchKind::UrlDecoded);
+        offer(&form_decode(value), MatchKind::UrlDecoded);
     }
     // A raw query string the application splits and decodes itself: each parameter's value.
     if value.contains(&b'=') && value.iter().any(|b| matches!(b, b'%' | b'+')) {
@@ -65,41 +97,42 @@ pub(super) fn variants(value: &[u8], mut emit: impl FnMut(&[u8], MatchKind)) {
             if let Some(eq) = piece.iter().position(|&b| b == b'=') {
                 let v = &piece[eq + 1..];
                 if v.iter().any(|b| matches!(b, b'%' | b'+')) {
-                    offer(form_decode(v), MatchKind::UrlDecoded);
+                    offer(&form_decode(v), MatchKind::UrlDecoded);
                 }
             }
         }
     }
     if let Some(text) = base64 {
-        offer(text, MatchKind::Base64Decoded);
+        offer(&text, MatchKind::Base64Decoded);
     }
     if value.contains(&b'\\')
         && let Some(text) = json_unescape(value)
     {
-        offer(text, MatchKind::JsonUnescaped);
+        offer(&text, MatchKind::JsonUnescaped);
     }
     if value.contains(&b'&')
         && let Some(text) = html_unescape(value)
     {
-        offer(text, MatchKind::HtmlUnescaped);
+        offer(&text, MatchKind::HtmlUnescaped);
     }
-    offer(encode(value, COMPONENT), MatchKind::UrlEncoded);
+    encode(value, COMPONENT, buf);
+    offer(buf, MatchKind::UrlEncoded);
     // The two encodings differ only on space, `*` and `~`.
     if value.iter().any(|b| matches!(b, b' ' | b'*' | b'~')) {
-        let mut form = encode(value, FORM);
-        for b in &mut form {
+        encode(value, FORM, buf);
+        for b in buf.iter_mut() {
             if *b == b' ' {
                 *b = b'+';
             }
         }
-        offer(form, MatchKind::UrlEncoded);
+        offer(buf, MatchKind::UrlEncoded);
     }
 
     if !value.is_ascii()
         && let Ok(text) = std::str::from_utf8(value)
     {
-        offer(text.to_lowercase().into_bytes(), MatchKind::CaseChanged);
-        offer(text.to_uppercase().into_bytes(), MatchKind::CaseChanged);
+        offer(text.to_lowercase().as_bytes(), MatchKind::CaseChanged);
+        offer(text.to_uppercase().as_bytes(), MatchKind::CaseChanged);
     }
 }
 
@@ -205,12 +238,12 @@ fn reference(text: &[u8]) -> Option<(char, usize)> {
     Some((c, end + 1))
 }
 
-fn encode(value: &[u8], set: &'static AsciiSet) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len());
+/// Writes `value` percent-encoded by `set` into `out`, replacing what it held.
+fn encode(value: &[u8], set: &'static AsciiSet, out: &mut Vec<u8>) {
+    out.clear();
     for piece in percent_encode(value, set) {
         out.extend_from_slice(piece.as_bytes());
     }
-    out
 }
 
 #[cfg(test)]

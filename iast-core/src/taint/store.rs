@@ -1,7 +1,7 @@
 //! The per-context store of tainted and safe values, and the scan of sink arguments.
 
 use super::buffer::BufferIndex;
-use super::encodings::variants;
+use super::encodings::{Forms, variants_in};
 use super::entries::Entries;
 use super::grams::{GRAM, GramIndex, MAX_STRIDE, NIL, STOP_COUNT, Slot, load};
 use super::partial::{MIN_PARTIAL, Partials};
@@ -167,6 +167,8 @@ struct Scratch {
     partials: Partials,
     /// The variant entries of the value being added.
     variants: Vec<u32>,
+    /// Where the variants of the value being added are worked out.
+    forms: Forms,
 }
 
 impl Scratch {
@@ -185,6 +187,7 @@ impl Scratch {
         if self.heap_bytes() > MAX_KEPT_SCRATCH {
             *self = Scratch {
                 variants: std::mem::take(&mut self.variants),
+                forms: std::mem::take(&mut self.forms),
                 ..Scratch::default()
             };
         }
@@ -196,6 +199,7 @@ impl Scratch {
             + self.wholes.heap_bytes()
             + self.partials.heap_bytes()
             + self.variants.capacity() * size_of::<u32>()
+            + self.forms.heap_bytes()
     }
 }
 
@@ -248,6 +252,8 @@ impl TaintStore {
             wholes,
             partials,
             variants,
+            // Emptied at the start of each use: nothing in it outlives an add.
+            forms: _,
         } = &self.scratch;
         self.entries.is_vacant()
             && self.grams.is_vacant()
@@ -332,7 +338,8 @@ impl TaintStore {
         self.pending.push(entry);
         let mut pushed = std::mem::take(&mut self.scratch.variants);
         pushed.clear();
-        variants(kept_bytes, |variant, kind| {
+        let mut forms = std::mem::take(&mut self.scratch.forms);
+        variants_in(kept_bytes, &mut forms, |variant, kind| {
             // A decoded form is indexed like a value, and takes from the values' byte budget
             // like one: past it, the form is left out and the value is still found as itself.
             if kind.is_form() {
@@ -347,6 +354,7 @@ impl TaintStore {
         });
         self.pending.extend_from_slice(&pushed);
         self.scratch.variants = pushed;
+        self.scratch.forms = forms;
         Added::Recorded
     }
 
