@@ -8,6 +8,7 @@ use crate::registry::{Item, ItemKind};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Where an annotated function is defined; for a source of a finding, also what the value
 /// was (the query parameter `q`, the header `x-tenant`).
@@ -193,16 +194,18 @@ impl fmt::Display for CallSite {
 /// names the same route.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Route {
-    method: String,
-    pattern: String,
+    // Shared, so that a layer can keep the routes it has seen and give each request a copy
+    // for two reference counts rather than two allocations.
+    method: Arc<str>,
+    pattern: Arc<str>,
 }
 
 impl Route {
     /// The route of `method` (`GET`) and the matched `pattern` (`/items/{id}`).
     pub fn new(method: impl Into<String>, pattern: impl Into<String>) -> Route {
         Route {
-            method: method.into(),
-            pattern: pattern.into(),
+            method: method.into().into(),
+            pattern: pattern.into().into(),
         }
     }
 

@@ -177,7 +177,7 @@ where
             let method = request.method().clone();
             let uri = request.uri().clone();
             if let Some(matched) = request.extensions().get::<MatchedPath>() {
-                context.set_route(iast::Route::new(method.as_str(), matched.as_str()));
+                context.set_route(route(method.as_str(), matched.as_str()));
             }
             // Published when the context ends, however the request ends: answered, dropped
             // (a client that hung up, a timeout), or outlived by a task carrying the context.
@@ -191,6 +191,39 @@ where
                 .await
         })
     }
+}
+
+/// Routes kept per thread: an application has a fixed set, and every request to one shares
+/// its route's text instead of copying it.
+const MAX_KEPT_ROUTES: usize = 256;
+
+/// The route of `method` and `pattern`, shared with earlier requests to it.
+fn route(method: &str, pattern: &str) -> iast::Route {
+    thread_local! {
+        static ROUTES: std::cell::RefCell<Vec<iast::Route>> = const {
+            std::cell::RefCell::new(Vec::new())
+        };
+    }
+    let make = || iast::Route::new(method, pattern);
+    ROUTES
+        .try_with(|routes| {
+            let Ok(mut routes) = routes.try_borrow_mut() else {
+                return make();
+            };
+            if let Some(r) = routes
+                .iter()
+                .find(|r| r.method() == method && r.pattern() == pattern)
+            {
+                return r.clone();
+            }
+            if routes.len() >= MAX_KEPT_ROUTES {
+                routes.clear();
+            }
+            let r = make();
+            routes.push(r.clone());
+            r
+        })
+        .unwrap_or_else(|_| make())
 }
 
 // The sources hand back what they are given, borrowed: the layer only needs the values
@@ -259,8 +292,13 @@ fn response_header(name: &str, value: &[u8]) {
 
 async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body> {
     let (mut parts, body) = request.into_parts();
-    // The captured parameters only: a literal segment is the route's own text.
-    if let Ok(params) = RawPathParams::from_request_parts(&mut parts, &()).await {
+    // The captured parameters only: a literal segment is the route's own text. A pattern
+    // without a capture has none to read.
+    let captures = parts
+        .extensions
+        .get::<MatchedPath>()
+        .is_none_or(|m| m.as_str().contains(['{', '*', ':']));
+    if captures && let Ok(params) = RawPathParams::from_request_parts(&mut parts, &()).await {
         for (name, value) in &params {
             path_parameter(name, value);
         }
@@ -284,7 +322,8 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
         }
     }
     let kind = body_kind(&parts.headers);
-    if !fits(&body, max_body) {
+    // An empty body is passed on as it is: nothing to record, and no new body to allocate.
+    if !fits(&body, max_body) || body.size_hint().exact() == Some(0) {
         return Request::from_parts(parts, body);
     }
     let Ok(bytes) = axum::body::to_bytes(body, max_body).await else {
@@ -397,22 +436,25 @@ fn body_kind(headers: &HeaderMap) -> BodyKind {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let mut params = value.split(';');
-    let essence = params
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "application/json" => BodyKind::Json,
-        e if e.ends_with("+json") => BodyKind::Json,
-        "application/x-www-form-urlencoded" => BodyKind::Form,
-        "multipart/form-data" => params
+    let essence = params.next().unwrap_or_default().trim();
+    let is = |name: &str| essence.eq_ignore_ascii_case(name);
+    let json_suffix = essence.len() >= 5
+        && essence.is_char_boundary(essence.len() - 5)
+        && essence[essence.len() - 5..].eq_ignore_ascii_case("+json");
+    if is("application/json") || json_suffix {
+        BodyKind::Json
+    } else if is("application/x-www-form-urlencoded") {
+        BodyKind::Form
+    } else if is("multipart/form-data") {
+        params
             .filter_map(|p| p.split_once('='))
             .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
             .map(|(_, b)| BodyKind::Multipart(b.trim().trim_matches('"').to_owned()))
-            .unwrap_or(BodyKind::Other),
-        "text/html" | "application/xhtml+xml" => BodyKind::Html,
-        _ => BodyKind::Other,
+            .unwrap_or(BodyKind::Other)
+    } else if is("text/html") || is("application/xhtml+xml") {
+        BodyKind::Html
+    } else {
+        BodyKind::Other
     }
 }
 
