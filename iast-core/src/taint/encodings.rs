@@ -149,6 +149,9 @@ fn form_decode(value: &[u8]) -> Vec<u8> {
 /// anything, and every short word is valid base64.
 const MIN_BASE64: usize = 8;
 
+/// Values up to this long are decoded as base64 on the stack (parameters, ids, tokens).
+const SHORT_BASE64: usize = 128;
+
 /// The text `value` decodes to as base64 (standard or URL-safe, padded or not), when it is
 /// printable text: a word that only happens to be valid base64 decodes to bytes that are not.
 fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
@@ -175,12 +178,23 @@ fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
         (false, true, false) => &URL_SAFE_NO_PAD,
         (false, false, _) => return None,
     };
-    let decoded = engine.decode(value).ok()?;
-    let text = std::str::from_utf8(&decoded).ok()?;
+    // Most values of base64's alphabet (ids, words, tokens) decode to bytes that are no
+    // text: a short one is decoded on the stack, so that rejecting it allocates nothing.
+    let mut stack = [0u8; SHORT_BASE64 / 4 * 3 + 3];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if value.len() <= SHORT_BASE64 {
+        &mut stack
+    } else {
+        heap.resize(value.len() / 4 * 3 + 3, 0);
+        &mut heap
+    };
+    let n = engine.decode_slice(value, buf).ok()?;
+    let decoded = &buf[..n];
+    let text = std::str::from_utf8(decoded).ok()?;
     let printable = text
         .chars()
         .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'));
-    (printable && decoded.len() >= 4).then_some(decoded)
+    (printable && decoded.len() >= 4).then(|| decoded.to_vec())
 }
 
 /// `value` read as the inside of a JSON string, when it is one.
