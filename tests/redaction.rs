@@ -120,6 +120,25 @@ fn long_arguments_are_redacted_as_far_as_their_evidence_shows() {
     assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["' OR 1=1 --"]);
 }
 
+#[test]
+fn long_arguments_are_redacted_alike_where_skimming_cannot_follow() {
+    // A `$` is where the skimming of a long SQL argument stops: the literals are then read
+    // from the start, and the evidence hides the same.
+    let filler = "SELECT $1; ".repeat(2_000);
+    let report = iast::check(|| {
+        let name = param("' OR 1=1 --");
+        query(&format!(
+            "{filler}INSERT INTO t VALUES ('opening {}'); SELECT * FROM users WHERE name = '{name}' AND pass = 'hunter2'; {filler}",
+            "x".repeat(100)
+        ))
+    });
+    let e = report.findings()[0].evidence();
+    assert!(e.cut_before && e.cut_after, "{e:?}");
+    assert!(!e.value.contains("hunter2"), "{}", e.value);
+    assert!(!e.value.contains("opening"), "{}", e.value);
+    assert_eq!(e.tainted_text().collect::<Vec<_>>(), ["' OR 1=1 --"]);
+}
+
 #[iast::sink(command, args(password))]
 fn run_with_password(password: &str) {
     let _ = password;
