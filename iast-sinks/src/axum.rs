@@ -438,9 +438,10 @@ fn body_kind(headers: &HeaderMap) -> BodyKind {
     let mut params = value.split(';');
     let essence = params.next().unwrap_or_default().trim();
     let is = |name: &str| essence.eq_ignore_ascii_case(name);
-    let json_suffix = essence.len() >= 5
-        && essence.is_char_boundary(essence.len() - 5)
-        && essence[essence.len() - 5..].eq_ignore_ascii_case("+json");
+    let json_suffix = essence
+        .len()
+        .checked_sub(5)
+        .is_some_and(|at| essence.as_bytes()[at..].eq_ignore_ascii_case(b"+json"));
     if is("application/json") || json_suffix {
         BodyKind::Json
     } else if is("application/x-www-form-urlencoded") {

@@ -110,15 +110,26 @@ pub(super) fn changes_structure(input: &Input<'_>, scratch: &Scratch) -> bool {
 
 fn changes_structure_in(dialect: SqlDialect, input: &Input<'_>, scratch: &Scratch) -> bool {
     let (text, runs) = (input.text, Runs::new(input.text.len(), input.tainted));
+    let (main, second) = readings(dialect, text);
+    changes_in(main, text, &runs, scratch)
+        || second.is_some_and(|d| changes_in(d, text, &runs, scratch))
+}
+
+/// How `text` is read in `dialect`: in that dialect's tokenizer and, for
+/// [`SqlDialect::Generic`] when the text holds a backslash, also in MySQL's, where backslashes
+/// escape quotes.
+fn readings(
+    dialect: SqlDialect,
+    text: &[u8],
+) -> (&'static dyn Dialect, Option<&'static dyn Dialect>) {
     match dialect {
-        SqlDialect::Generic => {
-            changes_in(&GenericDialect {}, text, &runs, scratch)
-                || (memchr::memchr(b'\\', text).is_some()
-                    && changes_in(&MySqlDialect {}, text, &runs, scratch))
-        }
-        SqlDialect::PostgreSql => changes_in(&PostgreSqlDialect {}, text, &runs, scratch),
-        SqlDialect::MySql => changes_in(&MySqlDialect {}, text, &runs, scratch),
-        SqlDialect::Sqlite => changes_in(&SQLiteDialect {}, text, &runs, scratch),
+        SqlDialect::Generic => (
+            &GenericDialect {},
+            memchr::memchr(b'\\', text).map(|_| &MySqlDialect {} as &'static dyn Dialect),
+        ),
+        SqlDialect::PostgreSql => (&PostgreSqlDialect {}, None),
+        SqlDialect::MySql => (&MySqlDialect {}, None),
+        SqlDialect::Sqlite => (&SQLiteDialect {}, None),
     }
 }
 
@@ -132,12 +143,7 @@ pub(super) fn lone_word(input: &Input<'_>, scratch: &Scratch) -> bool {
     let (Some(run), None) = (iter.next(), iter.next()) else {
         return false;
     };
-    let dialect: &dyn Dialect = match sql_dialect() {
-        SqlDialect::Generic => &GenericDialect {},
-        SqlDialect::PostgreSql => &PostgreSqlDialect {},
-        SqlDialect::MySql => &MySqlDialect {},
-        SqlDialect::Sqlite => &SQLiteDialect {},
-    };
+    let (dialect, _) = readings(sql_dialect(), input.text);
     let mut word = false;
     let _ = lex::lex(dialect, input.text, run.start, true, scratch, &mut |t| {
         word = t.kind == Kind::Word && t.span == *run;
@@ -338,18 +344,11 @@ fn failure_changes_structure(text: &[u8], runs: &Runs, at: usize) -> bool {
 /// (the argument with its tainted bytes replaced, when no tainted byte precedes them) can be
 /// read from the same positions.
 pub(crate) fn literals_start(dialect: SqlDialect, text: &[u8], want: usize) -> LiteralStarts {
-    let (main, second) = match dialect {
-        SqlDialect::Generic => (
-            lex::start(&GenericDialect {}, text, want),
-            memchr::memchr(b'\\', text).map(|_| lex::start(&MySqlDialect {}, text, want)),
-        ),
-        SqlDialect::PostgreSql => (lex::start(&PostgreSqlDialect {}, text, want), None),
-        SqlDialect::MySql => (lex::start(&MySqlDialect {}, text, want), None),
-        SqlDialect::Sqlite => (lex::start(&SQLiteDialect {}, text, want), None),
-    };
+    let (main, second) = readings(dialect, text);
+    let main = lex::start(main, text, want);
     LiteralStarts {
         main,
-        second: second.unwrap_or(main),
+        second: second.map_or(main, |d| lex::start(d, text, want)),
     }
 }
 
@@ -420,18 +419,11 @@ pub(crate) fn string_literal_spans(
         }
     };
     let mut out = Vec::new();
-    let LiteralStarts { main: from, second } = starts;
-    match dialect {
-        SqlDialect::Generic => {
-            literals(&GenericDialect {}, from, &mut out);
-            if memchr::memchr(b'\\', text).is_some() {
-                literals(&MySqlDialect {}, second, &mut out);
-                out.sort_unstable_by_key(|r| r.start);
-            }
-        }
-        SqlDialect::PostgreSql => literals(&PostgreSqlDialect {}, from, &mut out),
-        SqlDialect::MySql => literals(&MySqlDialect {}, from, &mut out),
-        SqlDialect::Sqlite => literals(&SQLiteDialect {}, from, &mut out),
+    let (main, second) = readings(dialect, text);
+    literals(main, starts.main, &mut out);
+    if let Some(second) = second {
+        literals(second, starts.second, &mut out);
+        out.sort_unstable_by_key(|r| r.start);
     }
     out
 }

@@ -185,8 +185,10 @@ pub(super) struct Names {
     /// The distinct source items.
     items: Vec<&'static Item>,
     generation: u64,
-    /// Names kept, stale ones included.
+    /// Names kept, stale ones included, and their heap bytes (counted as they are made, so
+    /// that the pool's size check at every context's end does not walk them).
     kept: usize,
+    name_bytes: usize,
 }
 
 /// Names kept from earlier contexts per thread, past which they are forgotten: they are the
@@ -209,6 +211,7 @@ impl Names {
                 Some((key, _)) => key.clone(),
                 None => {
                     self.kept += 1;
+                    self.name_bytes += name.len() + NAME_OVERHEAD;
                     Arc::from(&*name)
                 }
             };
@@ -242,17 +245,12 @@ impl Names {
         if self.kept > MAX_KEPT_NAMES {
             self.ids.clear();
             self.kept = 0;
+            self.name_bytes = 0;
         }
     }
 
     fn heap_bytes(&self) -> usize {
-        let names: usize = self
-            .ids
-            .values()
-            .flat_map(|m| m.keys())
-            .map(|n| n.len() + NAME_OVERHEAD)
-            .sum();
-        names
+        self.name_bytes
             + self.sources.capacity() * size_of::<(&Item, Option<Arc<str>>)>()
             + self.items.capacity() * size_of::<usize>()
             + self.unnamed.capacity() * 2 * size_of::<usize>()
