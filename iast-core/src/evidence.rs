@@ -209,7 +209,8 @@ pub(crate) fn redacted(
     // one named before that boundary is still hidden after it.
     let starts = if class == Vulnerability::SqlInjection {
         let want = first.saturating_sub(LEAD);
-        crate::analyzers::literals_start(crate::analyzers::sql_dialect(), &text[..cut], want)
+        let dialect = crate::analyzers::sql_dialect();
+        crate::analyzers::literals_start(dialect, &text[..cut], want, scratch)
     } else {
         LiteralStarts::WHOLE
     };

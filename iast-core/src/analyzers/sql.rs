@@ -46,6 +46,7 @@
 //! MySQL's reading, where backslashes escape quotes.
 
 mod lex;
+mod plain;
 mod skim;
 
 pub(crate) use lex::Scratch;
@@ -343,12 +344,17 @@ fn failure_changes_structure(text: &[u8], runs: &Runs, at: usize) -> bool {
 /// text holds a backslash. 0 unless the text is long. A text with the same bytes before them
 /// (the argument with its tainted bytes replaced, when no tainted byte precedes them) can be
 /// read from the same positions.
-pub(crate) fn literals_start(dialect: SqlDialect, text: &[u8], want: usize) -> LiteralStarts {
+pub(crate) fn literals_start(
+    dialect: SqlDialect,
+    text: &[u8],
+    want: usize,
+    scratch: &Scratch,
+) -> LiteralStarts {
     let (main, second) = readings(dialect, text);
-    let main = lex::start(main, text, want);
+    let main = lex::start(main, text, want, scratch);
     LiteralStarts {
         main,
-        second: second.map_or(main, |d| lex::start(d, text, want)),
+        second: second.map_or(main, |d| lex::start(d, text, want, scratch)),
     }
 }
 

@@ -1,4 +1,5 @@
-//! Hashing for the store's maps, whose keys are integers or already-hashed values.
+//! Hashing for maps whose keys are integers or already-hashed values: the store's, and the SQL
+//! analyzer's set of keywords.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -11,7 +12,7 @@ const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 /// every input bit over both halves of the result, which std's table needs (it takes the bucket
 /// from the low bits and the tag from the high bits).
 #[derive(Debug, Default, Clone, Copy)]
-pub(super) struct MixHasher(u64);
+pub(crate) struct MixHasher(u64);
 
 impl Hasher for MixHasher {
     fn write(&mut self, bytes: &[u8]) {

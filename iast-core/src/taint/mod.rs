@@ -49,6 +49,7 @@ mod entries;
 mod gate;
 mod grams;
 mod hash;
+pub(crate) use hash::MixHasher;
 mod partial;
 mod range;
 mod safe;

@@ -8,7 +8,7 @@
 //! a time and its tokens handed on as they come ([`WINDOW`]), so that a reading holds a
 //! bounded number of tokens, not one per byte of the argument.
 
-use super::skim;
+use super::{plain, skim};
 use memchr::memmem;
 use sqlparser::dialect::Dialect;
 use sqlparser::keywords::Keyword;
@@ -102,7 +102,25 @@ pub(crate) struct Scratch {
     /// length, which identify it while the check borrows it; texts the check makes itself
     /// are read from a start given explicitly ([`lex_at`]) and never looked up here.
     starts: RefCell<Vec<(StartKey, usize)>>,
+    /// Positions where a skim of the checked argument may start ([`skim::restart`]'s marks),
+    /// per dialect and the argument's address: the analysis skims to the first tainted byte,
+    /// and redaction then wants a start a little before it, in the argument or a prefix of it.
+    marks: RefCell<Vec<Marks>>,
 }
+
+/// What skims of the checked argument found, per dialect: where a skim may start, and how
+/// long a prefix of it (the argument's address) was found not to hold `stdin`.
+#[derive(Debug)]
+struct Marks {
+    dialect: std::any::TypeId,
+    address: usize,
+    no_stdin: usize,
+    at: Vec<usize>,
+}
+
+/// Positions [`Scratch::marks`] keeps per text: one per 512 bytes skimmed of 2 MiB. Past
+/// them, a skim of the text starts from the marks it has.
+const MAX_MARKS: usize = 4096;
 
 /// A reading's dialect, its text's address and length, and the byte it wants.
 type StartKey = (std::any::TypeId, usize, usize, usize);
@@ -138,7 +156,7 @@ pub(super) fn lex(
         let from = match known {
             Some(from) => from,
             None => {
-                let from = start(dialect, text, want);
+                let from = start(dialect, text, want, scratch);
                 if charged && !crate::work::charge(from) {
                     return ControlFlow::Break(());
                 }
@@ -214,13 +232,51 @@ pub(super) fn lex_at(
     read_from(dialect, text, from, charged, each)
 }
 
-/// Where [`lex`] starts reading `text` when the tokens from `want` on are wanted.
-pub(super) fn start(dialect: &dyn Dialect, text: &[u8], want: usize) -> usize {
-    if text.len() > WINDOW && want > SKIP_WORTH {
-        skim::restart(dialect, text, want)
-    } else {
-        0
+/// Where [`lex`] starts reading `text` when the tokens from `want` on are wanted. `text` is
+/// the checked argument or a prefix of it.
+pub(super) fn start(dialect: &dyn Dialect, text: &[u8], want: usize, scratch: &Scratch) -> usize {
+    if text.len() <= WINDOW || want <= SKIP_WORTH {
+        return 0;
     }
+    let (dialect_id, address) = (dialect.dialect(), text.as_ptr() as usize);
+    let mut all = scratch.marks.borrow_mut();
+    let found = all
+        .iter()
+        .position(|m| m.dialect == dialect_id && m.address == address);
+    let at = match found {
+        Some(at) => at,
+        None => {
+            if all.len() >= 2 {
+                all.remove(0);
+            }
+            all.push(Marks {
+                dialect: dialect_id,
+                address,
+                no_stdin: 0,
+                at: Vec::new(),
+            });
+            all.len() - 1
+        }
+    };
+    let marks = &mut all[at];
+    let from = match marks.at.partition_point(|&m| m <= want) {
+        0 => 0,
+        i => marks.at[i - 1],
+    };
+    let mut found = Vec::new();
+    let known = text.len() <= marks.no_stdin;
+    let start = skim::restart(dialect, text, (from, want), &mut found, known);
+    // A skim returns 0 only at its start or where the text holds `stdin`; past it, the text
+    // was read for `stdin` and holds none.
+    if start > 0 {
+        marks.no_stdin = marks.no_stdin.max(text.len());
+    }
+    if marks.at.len() + found.len() <= MAX_MARKS {
+        marks.at.extend(found);
+        marks.at.sort_unstable();
+        marks.at.dedup();
+    }
+    start
 }
 
 /// Reads `text` from `from`, a position [`skim::restart`] returned, handing on tokens and the
@@ -232,16 +288,27 @@ fn read_from(
     charged: bool,
     each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
 ) -> Read {
-    let read = read_in(
+    read_in(
         dialect,
         &text[from..],
         SKIPPED_WINDOW,
         charged,
         &mut |tok| each(&tok.shifted(from)),
-    );
-    match read {
-        ControlFlow::Continue(failed_at) => ControlFlow::Continue(failed_at.map(|at| at + from)),
-        ControlFlow::Break(()) => ControlFlow::Break(()),
+    )
+    .shifted(from)
+}
+
+/// A reading's end for a text `by` bytes into the one read.
+trait Shifted {
+    fn shifted(self, by: usize) -> Self;
+}
+
+impl Shifted for Read {
+    fn shifted(self, by: usize) -> Read {
+        match self {
+            ControlFlow::Continue(failed_at) => ControlFlow::Continue(failed_at.map(|at| at + by)),
+            ControlFlow::Break(()) => ControlFlow::Break(()),
+        }
     }
 }
 
@@ -295,8 +362,28 @@ fn read(
     read_in(dialect, text, WINDOW, charged, each)
 }
 
-/// [`read`] with windows of `window` bytes.
+/// [`read`] with windows of `window` bytes: the plain parts of the text without sqlparser
+/// ([`plain`]), the rest with it.
 fn read_in(
+    dialect: &dyn Dialect,
+    text: &[u8],
+    window: usize,
+    charged: bool,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+) -> Read {
+    plain::read(dialect, text, charged, each, &mut |from, each| {
+        if from == 0 {
+            return tokenized(dialect, text, window, charged, each);
+        }
+        tokenized(dialect, &text[from..], window, charged, &mut |tok| {
+            each(&tok.shifted(from))
+        })
+        .shifted(from)
+    })
+}
+
+/// [`read_in`] with sqlparser's tokenizer only.
+fn tokenized(
     dialect: &dyn Dialect,
     text: &[u8],
     window: usize,
@@ -308,11 +395,8 @@ fn read_in(
     // `COPY ... FROM STDIN;` makes its `;` read the next line as data, a state carried from
     // the statement's first word: where the text may hold one, windows break between
     // statements only.
-    let statements_only = dialect.supports_copy_from_stdin_data()
-        && src
-            .as_bytes()
-            .windows(5)
-            .any(|w| w.eq_ignore_ascii_case(b"stdin"));
+    let statements_only =
+        dialect.supports_copy_from_stdin_data() && skim::mentions_stdin(src.as_bytes());
     let mut out = Emitter {
         text,
         dialect,
@@ -877,7 +961,7 @@ fn kind_of(token: &Token, text: &[u8], span: Range<usize>, backslash: bool, hint
 
 /// A string literal whose opening delimiter runs to its first quote (after a prefix such as
 /// `E`, `N`, `X`, `B`, `R` or `U&`) and has `n` quote characters on each side.
-fn quoted(raw: &[u8], span: Range<usize>, n: usize, backslash: bool) -> Kind {
+pub(super) fn quoted(raw: &[u8], span: Range<usize>, n: usize, backslash: bool) -> Kind {
     match raw.iter().position(|&b| b == b'\'' || b == b'"') {
         Some(p) => delimited(span, p + n, n, raw[p], backslash),
         None => Kind::Other,
@@ -885,7 +969,13 @@ fn quoted(raw: &[u8], span: Range<usize>, n: usize, backslash: bool) -> Kind {
 }
 
 /// A token with `open` bytes of opening and `close` bytes of closing delimiter.
-fn delimited(span: Range<usize>, open: usize, close: usize, quote: u8, backslash: bool) -> Kind {
+pub(super) fn delimited(
+    span: Range<usize>,
+    open: usize,
+    close: usize,
+    quote: u8,
+    backslash: bool,
+) -> Kind {
     let start = span.start.saturating_add(open).min(span.end);
     let end = span.end.saturating_sub(close).max(start);
     Kind::Quoted {
@@ -984,6 +1074,22 @@ mod tests {
     }
 
     /// Fragments of SQL text, and of what is not quite SQL, for the randomized readings.
+    /// The dialects iast reads SQL in.
+    const DIALECTS: [&dyn Dialect; 4] = [
+        &GenericDialect {},
+        &sqlparser::dialect::PostgreSqlDialect {},
+        &MySqlDialect {},
+        &sqlparser::dialect::SQLiteDialect {},
+    ];
+
+    /// A generator seeded from `IAST_TEST_SEED`, or from `default`: another seed is another
+    /// set of texts, for runs by hand.
+    fn rng(default: u64) -> crate::test_rng::Rng {
+        crate::test_rng::Rng(
+            std::env::var("IAST_TEST_SEED").map_or(default, |s| s.parse().unwrap_or(0)),
+        )
+    }
+
     const PIECES: &[&[u8]] = &[
         b"SELECT",
         b" ",
@@ -1074,13 +1180,6 @@ mod tests {
 
     #[test]
     fn windows_give_the_tokens_of_the_whole_text() {
-        use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
-        let dialects: [&dyn Dialect; 4] = [
-            &GenericDialect {},
-            &PostgreSqlDialect {},
-            &MySqlDialect {},
-            &SQLiteDialect {},
-        ];
         let mut rng = crate::test_rng::Rng(0x5eed_1e55);
         for round in 0..400 {
             let mut text = Vec::new();
@@ -1093,7 +1192,7 @@ mod tests {
                 let at = rng.below(text.len());
                 text.insert(at, b'\'');
             }
-            for dialect in dialects {
+            for dialect in DIALECTS {
                 let whole = read_with(dialect, &text, usize::MAX);
                 for window in [16, 24, 40, 100] {
                     let windowed = read_with(dialect, &text, window);
@@ -1116,15 +1215,7 @@ mod tests {
 
     #[test]
     fn a_reading_from_a_restart_gives_the_tokens_of_the_whole_text() {
-        use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
-        let dialects: [&dyn Dialect; 4] = [
-            &GenericDialect {},
-            &PostgreSqlDialect {},
-            &MySqlDialect {},
-            &SQLiteDialect {},
-        ];
-        let seed = std::env::var("IAST_TEST_SEED").map_or(0x5e1f_5ea7, |s| s.parse().unwrap_or(0));
-        let mut rng = crate::test_rng::Rng(seed);
+        let mut rng = rng(0x5e1f_5ea7);
         let mut restarted = 0;
         for _ in 0..800 {
             let mut text = Vec::new();
@@ -1132,7 +1223,7 @@ mod tests {
             while text.len() < len {
                 text.extend_from_slice(PIECES[rng.below(PIECES.len())]);
             }
-            for dialect in dialects {
+            for dialect in DIALECTS {
                 let whole = read_with(dialect, &text, usize::MAX);
                 let mut starts = Vec::new();
                 let _ = read_in(dialect, &text, usize::MAX, false, &mut |t| {
@@ -1141,7 +1232,7 @@ mod tests {
                 });
                 for _ in 0..8 {
                     let want = rng.below(text.len() + 1);
-                    let from = skim::restart(dialect, &text, want);
+                    let from = skim::restart(dialect, &text, (0, want), &mut Vec::new(), false);
                     assert!(from <= want);
                     if from == 0 {
                         continue;
@@ -1168,5 +1259,178 @@ mod tests {
             }
         }
         assert!(restarted > 1_000, "only {restarted} readings restarted");
+    }
+
+    /// Pieces of the plain SQL [`plain`] reads itself, and of what lies at its edges.
+    const PLAIN: &[&[u8]] = &[
+        b"SELECT",
+        b"select",
+        b"name",
+        b"id",
+        b"_x",
+        b"x1",
+        b" ",
+        b"\n",
+        b"\t",
+        b",",
+        b"(",
+        b")",
+        b";",
+        b"=",
+        b"<",
+        b">",
+        b"<=",
+        b">=",
+        b"<>",
+        b"!=",
+        b"+",
+        b"-",
+        b"*",
+        b"t.a",
+        b"1",
+        b"42",
+        b"1.5",
+        b"'a b'",
+        b"'it''s'",
+        b"'a\\'b'",
+        b"'a\\'",
+        b"\"id\"",
+        b"\"a\"\"b\"",
+        b"`bq`",
+        b"'\xc3\xa9\xff'",
+        b" WHERE ",
+        b" a ",
+        b" 'x' ",
+        b" \"y\" ",
+    ];
+
+    /// Appends pieces to `text` until it is `len` bytes long: one of `plain`, or one in `odds`
+    /// of [`PIECES`] (where a plain reading or a skim may stop), each followed by a blank
+    /// unless glued to the next (one in `glued`; none when 0).
+    fn grow(
+        rng: &mut crate::test_rng::Rng,
+        text: &mut Vec<u8>,
+        len: usize,
+        (plain, odds): (&[&[u8]], usize),
+        glued: usize,
+    ) {
+        while text.len() < len {
+            let piece = if rng.below(odds) == 0 {
+                PIECES[rng.below(PIECES.len())]
+            } else {
+                plain[rng.below(plain.len())]
+            };
+            text.extend_from_slice(piece);
+            if glued == 0 || rng.below(glued) != 0 {
+                text.push(b' ');
+            }
+        }
+    }
+
+    /// The plain reading and sqlparser's give the same tokens and failure point, in the four
+    /// dialects and in windows of every size, on texts mostly plain and now and then not.
+    #[test]
+    fn plain_sql_reads_as_sqlparser_reads_it() {
+        let mut rng = rng(0x91a1_4e11);
+        let mut plain_tokens = 0;
+        // A `COPY` whose `STDIN` comes after plain stretches, behind a comment the plain
+        // reading stops at or plainly: its data must be read as data either way.
+        let list = "a, ".repeat(200);
+        let fixed = [
+            format!("COPY t ({list}b) FROM /* c */ STDIN;\nrow 'x\n\\.\nSELECT 1"),
+            format!("COPY t ({list}b) FROM STDIN;\nrow 'x\n\\.\nSELECT 1"),
+            format!("COPY t FROM STDIN;\n{}\n\\.\nSELECT 'x", "a b ".repeat(200)),
+        ];
+        for round in 0..1_500 + fixed.len() {
+            let mut text = Vec::new();
+            let len = 16 + rng.below(if round % 5 == 0 { 1_200 } else { 200 });
+            if let Some(fixed) = fixed.get(round.wrapping_sub(1_500)) {
+                text.extend_from_slice(fixed.as_bytes());
+            }
+            // Mostly a blank between pieces: glued ones often make what is not plain (`42x`,
+            // `x'a'`), which sqlparser reads.
+            grow(&mut rng, &mut text, len, (PLAIN, 300), 8);
+            for dialect in DIALECTS {
+                let mut expected = Vec::new();
+                let want = tokenized(dialect, &text, usize::MAX, false, &mut |t| {
+                    expected.push(format!("{t:?}"));
+                    ControlFlow::Continue(())
+                });
+                for window in [40, WINDOW] {
+                    let mut got = Vec::new();
+                    let read = read_in(dialect, &text, window, false, &mut |t| {
+                        got.push(format!("{t:?}"));
+                        ControlFlow::Continue(())
+                    });
+                    let differ =
+                        (0..got.len().max(expected.len())).find(|&i| got.get(i) != expected.get(i));
+                    assert!(
+                        differ.is_none() && read == want,
+                        "{:?}, token {differ:?}: {:?} for sqlparser's {:?} ({read:?}, {want:?}) in {:?}",
+                        dialect.dialect(),
+                        differ.and_then(|i| got.get(i)),
+                        differ.and_then(|i| expected.get(i)),
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+                let mut plain = 0;
+                let _ = plain::read(
+                    dialect,
+                    &text,
+                    false,
+                    &mut |_| {
+                        plain += 1;
+                        ControlFlow::Continue(())
+                    },
+                    &mut |_, _| ControlFlow::Continue(None),
+                );
+                plain_tokens += plain;
+            }
+        }
+        assert!(
+            plain_tokens > 40_000,
+            "only {plain_tokens} tokens read plain"
+        );
+    }
+
+    /// A skim that starts at a position an earlier skim of the text marked returns what a
+    /// skim from the start returns.
+    #[test]
+    fn a_skim_from_a_mark_finds_what_a_skim_from_the_start_finds() {
+        let mut rng = rng(0x3a4c_5e11);
+        // Pieces the skim follows in every dialect (it stops at a word that starts with `_`
+        // and at a backquote where it quotes nothing), so that most skims go far.
+        let plain: Vec<&[u8]> = PLAIN
+            .iter()
+            .copied()
+            .filter(|p| !p.starts_with(b"_") && !p.contains(&b'`') && !p.ends_with(b"\\'"))
+            .collect();
+        let mut marked = 0;
+        for _ in 0..200 {
+            let mut text = Vec::new();
+            let len = 600 + rng.below(3_000);
+            grow(&mut rng, &mut text, len, (&plain, 400), 0);
+            for dialect in DIALECTS {
+                let mut marks = Vec::new();
+                let _ = skim::restart(dialect, &text, (0, text.len()), &mut marks, false);
+                assert!(marks.is_sorted(), "{marks:?}");
+                for _ in 0..8 {
+                    let want = rng.below(text.len() + 1);
+                    let via = match marks.partition_point(|&m| m <= want) {
+                        0 => 0,
+                        i => marks[i - 1],
+                    };
+                    marked += usize::from(via > 0);
+                    assert_eq!(
+                        skim::restart(dialect, &text, (via, want), &mut Vec::new(), via > 0),
+                        skim::restart(dialect, &text, (0, want), &mut Vec::new(), false),
+                        "{:?} for {want} from {via} in {:?}",
+                        dialect.dialect(),
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
+        assert!(marked > 1_000, "only {marked} skims started at a mark");
     }
 }
