@@ -7,6 +7,7 @@
 //!
 //! Checked:
 //! - no analyzer panics, on any bytes, UTF-8 or not;
+//! - SQL read by the reader of plain text gives sqlparser's tokens, in every dialect;
 //! - the answer does not depend on the tokens kept for the check (asked twice, and again
 //!   after they are dropped);
 //! - the answer depends only on which bytes are tainted: the same bytes as the maximal runs,
@@ -116,6 +117,9 @@ pub fn run(class: Vulnerability, data: &[u8]) {
                 spans.is_sorted_by_key(|s| s.start),
                 "{dialect:?}: literals {spans:?} unsorted"
             );
+            if let Some(token) = fuzzing::sql_plain_disagrees(dialect, &text) {
+                panic!("{dialect:?}: token {token} read plain is not sqlparser's");
+            }
         }
     }
     let tainted: Vec<Range<usize>> = if marks.is_empty() {

@@ -76,6 +76,12 @@ pub fn sql_literal_spans(dialect: SqlDialect, text: &[u8], scratch: &Scratch) ->
     analyzers::string_literal_spans(dialect, text, analyzers::LiteralStarts::WHOLE, &scratch.0)
 }
 
+/// Where the tokens of `text` read in `dialect` with the reader of plain SQL first differ from
+/// sqlparser's tokens alone, if anywhere: `None` when every token and the reading's end agree.
+pub fn sql_plain_disagrees(dialect: SqlDialect, text: &[u8]) -> Option<usize> {
+    analyzers::plain_disagrees(dialect, text)
+}
+
 /// What redaction made of a sink argument.
 #[derive(Debug)]
 pub struct Redacted {

@@ -20,7 +20,9 @@ mod nosql;
 mod path;
 mod redirect;
 mod sql;
-pub(crate) use sql::{LiteralStarts, Scratch, literals_start, string_literal_spans};
+pub(crate) use sql::{
+    LiteralStarts, Scratch, literals_start, plain_disagrees, string_literal_spans,
+};
 pub use sql::{SqlDialect, set_sql_dialect, sql_dialect};
 mod ssrf;
 mod url_parts;

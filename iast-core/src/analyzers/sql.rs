@@ -339,6 +339,13 @@ fn failure_changes_structure(text: &[u8], runs: &Runs, at: usize) -> bool {
                 .is_some_and(|rest| rest.iter().any(|b| !b.is_ascii_whitespace())))
 }
 
+/// Where the tokens of `text` in each reading of `dialect` with the plain reader first differ
+/// from sqlparser's alone, if anywhere (see `lex::plain_disagrees`).
+pub(crate) fn plain_disagrees(dialect: SqlDialect, text: &[u8]) -> Option<usize> {
+    let (main, second) = readings(dialect, text);
+    lex::plain_disagrees(main, text).or_else(|| second.and_then(|d| lex::plain_disagrees(d, text)))
+}
+
 /// Where the readings of `text` in `dialect` for its literals from byte `want` on start: for
 /// the dialect's reading, and for the MySQL reading that [`SqlDialect::Generic`] adds when the
 /// text holds a backslash. 0 unless the text is long. A text with the same bytes before them

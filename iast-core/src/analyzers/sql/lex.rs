@@ -382,6 +382,31 @@ fn read_in(
     })
 }
 
+/// Where the tokens of `text` read with [`plain`] first differ from sqlparser's alone (their
+/// index), or where the two readings end differently (the number of tokens); `None` when they
+/// agree. For the fuzz targets.
+pub(super) fn plain_disagrees(dialect: &dyn Dialect, text: &[u8]) -> Option<usize> {
+    let mut plain = Vec::new();
+    let read = read_in(dialect, text, WINDOW, false, &mut |t| {
+        plain.push(t.clone());
+        ControlFlow::Continue(())
+    });
+    let mut i = 0;
+    let mut differ = None;
+    let whole = tokenized(dialect, text, WINDOW, false, &mut |t| {
+        let same = plain
+            .get(i)
+            .is_some_and(|p| p.span == t.span && p.kind == t.kind && p.operand == t.operand);
+        if !same {
+            differ = Some(i);
+            return ControlFlow::Break(());
+        }
+        i += 1;
+        ControlFlow::Continue(())
+    });
+    differ.or((i != plain.len() || read != whole).then_some(i))
+}
+
 /// [`read_in`] with sqlparser's tokenizer only.
 fn tokenized(
     dialect: &dyn Dialect,
