@@ -259,7 +259,7 @@ pub(super) fn start(dialect: &dyn Dialect, text: &[u8], want: usize, scratch: &S
         }
     };
     let marks = &mut all[at];
-    let from = match marks.at.partition_point(|&m| m <= want) {
+    let from = match marks.at.partition_point(|&m| m <= want.min(text.len())) {
         0 => 0,
         i => marks.at[i - 1],
     };
