@@ -167,8 +167,9 @@ fn a_check_past_its_budget_reports_the_flow_unanalysed_and_says_so() {
             None,
         ),
         (
-            // A `$` is where skimming stops: the filler is then tokenized.
-            format!("SELECT $1, '{filler}' FROM t WHERE name = '{payload}'"),
+            // A variable (`@v`) is where skimming and the plain reading stop: the filler is
+            // then tokenized by sqlparser.
+            format!("SELECT @v, '{filler}' FROM t WHERE name = '{payload}'"),
             Confidence::Unsanitized,
             Some(1),
         ),

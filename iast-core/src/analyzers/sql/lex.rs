@@ -1312,6 +1312,13 @@ mod tests {
         b"-",
         b"*",
         b"t.a",
+        b"\"t\".\"c\"",
+        b"t.\"c\"",
+        b"`t`.`c`",
+        b"?",
+        b"?1",
+        b"$1",
+        b"($1)",
         b"1",
         b"42",
         b"1.5",
@@ -1413,7 +1420,7 @@ mod tests {
             }
         }
         assert!(
-            plain_tokens > 40_000,
+            plain_tokens > 25_000,
             "only {plain_tokens} tokens read plain"
         );
     }
@@ -1423,12 +1430,17 @@ mod tests {
     #[test]
     fn a_skim_from_a_mark_finds_what_a_skim_from_the_start_finds() {
         let mut rng = rng(0x3a4c_5e11);
-        // Pieces the skim follows in every dialect (it stops at a word that starts with `_`
-        // and at a backquote where it quotes nothing), so that most skims go far.
+        // Pieces the skim follows in every dialect (it stops at a word that starts with `_`,
+        // at a backquote where it quotes nothing, at placeholders and at a quote after a
+        // `.`), so that most skims go far.
         let plain: Vec<&[u8]> = PLAIN
             .iter()
             .copied()
-            .filter(|p| !p.starts_with(b"_") && !p.contains(&b'`') && !p.ends_with(b"\\'"))
+            .filter(|p| {
+                !p.starts_with(b"_")
+                    && !p.ends_with(b"\\'")
+                    && !p.iter().any(|b| b"`?$.".contains(b))
+            })
             .collect();
         let mut marked = 0;
         for _ in 0..200 {
@@ -1456,6 +1468,6 @@ mod tests {
                 }
             }
         }
-        assert!(marked > 1_000, "only {marked} skims started at a mark");
+        assert!(marked > 600, "only {marked} skims started at a mark");
     }
 }

@@ -1,13 +1,13 @@
 //! The tokens of plain SQL, read without sqlparser.
 //!
 //! Most SQL a program builds is plain: keywords and names of ASCII letters, digits and `_`,
-//! numbers, `'...'` and `"..."` literals or quoted identifiers, commas, brackets and the
-//! comparison operators. sqlparser's tokenizer reads such text at some 10 to 20 MiB/s (a
+//! numbers, `'...'` and `"..."` literals or quoted identifiers (`"t"."c"`), placeholders
+//! (`?`, `$1`), commas, brackets and the comparison operators. sqlparser's tokenizer reads such text at some 10 to 20 MiB/s (a
 //! `String` per word, a keyword lookup, line and column locations converted back to bytes),
 //! which made it most of a tainted check's cost. This module reads those constructs directly,
 //! giving exactly the tokens [`super::lex`] makes of sqlparser's, and hands the rest of the
 //! text to sqlparser at the first construct it does not model: comments, prefixed and dollar
-//! literals, sigils, placeholders, runs of operator characters, bytes that are not ASCII
+//! literals, sigils, named placeholders, runs of operator characters, bytes that are not ASCII
 //! outside a literal. A wrong token would misjudge a flow, a construct left to sqlparser only
 //! costs time. A test compares the tokens with sqlparser's in the four dialects.
 //!
@@ -140,15 +140,18 @@ fn stretch(
             }
             b'0'..=b'9' => (skim::number_end(text, at)?, Kind::Number, true, false),
             b'\'' | b'"' | b'`' => {
-                if at > 0 && !skim::QUOTE_AFTER.contains(&text[at - 1]) {
-                    return None;
-                }
                 let ident = match c {
                     b'"' => rules.double_ident,
                     b'`' if rules.back_ident => true,
                     b'`' => return None,
                     _ => false,
                 };
+                // A quoted name after `.` (`"t"."c"`) is one; anything else glued to a
+                // quote may be a prefix.
+                let dotted = ident && name_before && text[at - 1] == b'.';
+                if at > 0 && !dotted && !skim::QUOTE_AFTER.contains(&text[at - 1]) {
+                    return None;
+                }
                 let end = skim::quoted_end(text, at, c, rules.backslash && !ident)?;
                 let kind = if ident {
                     delimited(at..end, 1, 1, c, false)
@@ -157,8 +160,39 @@ fn stretch(
                 };
                 (end, kind, true, ident)
             }
-            b'.' if name_before && !blank && next.is_some_and(|b| b.is_ascii_alphabetic()) => {
-                (at + 1, Kind::Other, false, false)
+            b'.' if name_before
+                && !blank
+                && next.is_some_and(|b| {
+                    b.is_ascii_alphabetic()
+                        || b == b'"' && rules.double_ident
+                        || b == b'`' && rules.back_ident
+                }) =>
+            {
+                // The name after it stays a name for another `.`.
+                (at + 1, Kind::Other, false, true)
+            }
+            // Placeholders: `?`, `?1` where `?` is no operator, `$1` where `$` starts no word.
+            b'?' | b'$'
+                if c == b'?' && rules.question_placeholder
+                    || c == b'$' && rules.dollar_placeholder =>
+            {
+                let end = at
+                    + 1
+                    + text[at + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                let after = text.get(end).copied();
+                let glued = after.is_some_and(|b| {
+                    b.is_ascii_alphanumeric()
+                        || b >= 0x80
+                        || matches!(b, b'_' | b'$' | b'.' | b'\'' | b'"' | b'`')
+                        || skim::OPERATOR.contains(&b)
+                });
+                if glued || c == b'$' && end == at + 1 {
+                    return None;
+                }
+                (end, Kind::Other, true, false)
             }
             b'(' | b',' | b';' => (at + 1, Kind::Other, false, false),
             b')' => (at + 1, Kind::Other, true, false),

@@ -214,6 +214,10 @@ pub(super) struct Rules {
     pub double_ident: bool,
     pub back_ident: bool,
     bracket_ident: bool,
+    /// Whether `?` is a placeholder (in PostgreSQL it is an operator), and whether `$` starts
+    /// a placeholder or a dollar-quoted literal rather than a word or an operator.
+    pub question_placeholder: bool,
+    pub dollar_placeholder: bool,
 }
 
 impl Rules {
@@ -226,6 +230,9 @@ impl Rules {
             double_ident: dialect.is_delimited_identifier_start('"'),
             back_ident: dialect.is_delimited_identifier_start('`'),
             bracket_ident: dialect.is_delimited_identifier_start('['),
+            question_placeholder: !dialect.supports_geometric_types(),
+            dollar_placeholder: !dialect.is_identifier_start('$')
+                && !dialect.supports_dollar_placeholder(),
         }
     }
 }
