@@ -288,27 +288,24 @@ fn read_from(
     charged: bool,
     each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
 ) -> Read {
-    read_in(
-        dialect,
-        &text[from..],
-        SKIPPED_WINDOW,
-        charged,
-        &mut |tok| each(&tok.shifted(from)),
-    )
-    .shifted(from)
+    at_offset(from, each, |each| {
+        read_in(dialect, &text[from..], SKIPPED_WINDOW, charged, each)
+    })
 }
 
-/// A reading's end for a text `by` bytes into the one read.
-trait Shifted {
-    fn shifted(self, by: usize) -> Self;
-}
-
-impl Shifted for Read {
-    fn shifted(self, by: usize) -> Read {
-        match self {
-            ControlFlow::Continue(failed_at) => ControlFlow::Continue(failed_at.map(|at| at + by)),
-            ControlFlow::Break(()) => ControlFlow::Break(()),
-        }
+/// `read` on a text that starts `from` bytes into the argument, handing `each` the tokens and
+/// returning the failure point at their offsets in the argument.
+fn at_offset(
+    from: usize,
+    each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
+    read: impl FnOnce(&mut dyn FnMut(&Tok) -> ControlFlow<()>) -> Read,
+) -> Read {
+    if from == 0 {
+        return read(each);
+    }
+    match read(&mut |tok| each(&tok.shifted(from))) {
+        ControlFlow::Continue(failed_at) => ControlFlow::Continue(failed_at.map(|at| at + from)),
+        ControlFlow::Break(()) => ControlFlow::Break(()),
     }
 }
 
@@ -372,13 +369,9 @@ fn read_in(
     each: &mut dyn FnMut(&Tok) -> ControlFlow<()>,
 ) -> Read {
     plain::read(dialect, text, charged, each, &mut |from, each| {
-        if from == 0 {
-            return tokenized(dialect, text, window, charged, each);
-        }
-        tokenized(dialect, &text[from..], window, charged, &mut |tok| {
-            each(&tok.shifted(from))
+        at_offset(from, each, |each| {
+            tokenized(dialect, &text[from..], window, charged, each)
         })
-        .shifted(from)
     })
 }
 
@@ -1098,7 +1091,6 @@ mod tests {
         assert!(toks(&GenericDialect {}, b"SELECT 1").1.is_none());
     }
 
-    /// Fragments of SQL text, and of what is not quite SQL, for the randomized readings.
     /// The dialects iast reads SQL in.
     const DIALECTS: [&dyn Dialect; 4] = [
         &GenericDialect {},
@@ -1115,6 +1107,7 @@ mod tests {
         )
     }
 
+    /// Fragments of SQL text, and of what is not quite SQL, for the randomized readings.
     const PIECES: &[&[u8]] = &[
         b"SELECT",
         b" ",

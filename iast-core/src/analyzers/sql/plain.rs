@@ -2,14 +2,15 @@
 //!
 //! Most SQL a program builds is plain: keywords and names of ASCII letters, digits and `_`,
 //! numbers, `'...'` and `"..."` literals or quoted identifiers (`"t"."c"`), placeholders
-//! (`?`, `$1`), commas, brackets and the comparison operators. sqlparser's tokenizer reads such text at some 10 to 20 MiB/s (a
-//! `String` per word, a keyword lookup, line and column locations converted back to bytes),
-//! which made it most of a tainted check's cost. This module reads those constructs directly,
-//! giving exactly the tokens [`super::lex`] makes of sqlparser's, and hands the rest of the
-//! text to sqlparser at the first construct it does not model: comments, prefixed and dollar
-//! literals, sigils, named placeholders, runs of operator characters, bytes that are not ASCII
-//! outside a literal. A wrong token would misjudge a flow, a construct left to sqlparser only
-//! costs time. A test compares the tokens with sqlparser's in the four dialects.
+//! (`?`, `$1`), commas, brackets and the comparison operators. sqlparser's tokenizer reads
+//! such text at some 10 to 20 MiB/s (a `String` per word, a keyword lookup, line and column
+//! locations converted back to bytes), which made it most of a tainted check's cost. This
+//! module reads those constructs directly, giving exactly the tokens [`super::lex`] makes of
+//! sqlparser's, and hands the rest of the text to sqlparser at the first construct it does
+//! not model: comments, prefixed and dollar literals, sigils, named placeholders, runs of
+//! operator characters, bytes that are not ASCII outside a literal. A wrong token would
+//! misjudge a flow, a construct left to sqlparser only costs time. A test compares the tokens
+//! with sqlparser's in the four dialects.
 //!
 //! The lexical state it follows is [`skim`]'s, whose rules (quotes, doubling, backslashes
 //! where the dialect has them, which quotes delimit identifiers) it shares.
@@ -148,9 +149,11 @@ fn stretch(
                 };
                 // A quoted name after `.` (`"t"."c"`) is one; anything else glued to a
                 // quote may be a prefix.
-                let dotted = ident && name_before && text[at - 1] == b'.';
-                if at > 0 && !dotted && !skim::QUOTE_AFTER.contains(&text[at - 1]) {
-                    return None;
+                if let Some(&before) = at.checked_sub(1).map(|i| &text[i]) {
+                    let dotted = ident && name_before && before == b'.';
+                    if !dotted && !skim::QUOTE_AFTER.contains(&before) {
+                        return None;
+                    }
                 }
                 let end = skim::quoted_end(text, at, c, rules.backslash && !ident)?;
                 let kind = if ident {
