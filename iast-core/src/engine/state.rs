@@ -2,7 +2,7 @@
 
 use crate::registry::Item;
 use crate::report::{Finding, Limits, Report, Route};
-use crate::taint::TaintStore;
+use crate::taint::{MixMap, TaintStore};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -71,9 +71,10 @@ const MAX_SOURCES: usize = 16_384;
 const FINGERPRINT_ENTRY: usize = size_of::<String>() + size_of::<usize>() + 24 + 1;
 
 /// Heap per named source beyond its name's bytes: the `Arc<str>`'s two counts (16 bytes), the
-/// name's slot in `source_ids` (the `Arc<str>` and its id, 24 bytes, and a control byte), and
-/// the allocator's header and rounding (up to 16 bytes): 57, rounded up.
-const NAME_OVERHEAD: usize = 64;
+/// name's slot in `Names::ids` (the `Arc<str>` as key and again in the value, its generation
+/// and id, 48 bytes, and a control byte), and the allocator's header and rounding (up to 16
+/// bytes): 81, rounded up.
+const NAME_OVERHEAD: usize = 88;
 
 impl State {
     pub(crate) fn new() -> State {
@@ -180,8 +181,8 @@ pub(super) struct Names {
     /// Source ids by item (its address, never written out) and name, each with the
     /// generation it was given in: entries of earlier contexts are stale, and keep their
     /// name for the next context that reads it.
-    ids: HashMap<usize, HashMap<Arc<str>, (u64, u32)>>,
-    unnamed: HashMap<usize, u32>,
+    ids: MixMap<usize, ByName>,
+    unnamed: MixMap<usize, u32>,
     /// The distinct source items.
     items: Vec<&'static Item>,
     generation: u64,
@@ -190,6 +191,10 @@ pub(super) struct Names {
     kept: usize,
     name_bytes: usize,
 }
+
+/// One source item's names: the generation and id each was last given, and the name's `Arc`
+/// again, so that a name seen before is found and renewed with one hash.
+type ByName = HashMap<Arc<str>, (u64, u32, Arc<str>)>;
 
 /// Names kept from earlier contexts per thread, past which they are forgotten: they are the
 /// request's (header names, JSON keys), cut at `site::MAX_NAME` bytes.
@@ -206,16 +211,22 @@ impl Names {
             let name = crate::site::cut_name(name);
             let next = self.sources.len() as u32;
             let names = self.ids.entry(at).or_default();
-            let key = match names.get_key_value(&*name) {
-                Some((_, &(generation, id))) if generation == self.generation => return id,
-                Some((key, _)) => key.clone(),
+            // One hash of the name for a name seen before, in this context or an earlier one:
+            // a stale entry is renewed in place, and holds its key's `Arc` for the sources.
+            let key = match names.get_mut(&*name) {
+                Some((generation, id, _)) if *generation == self.generation => return *id,
+                Some((generation, id, key)) => {
+                    (*generation, *id) = (self.generation, next);
+                    key.clone()
+                }
                 None => {
                     self.kept += 1;
                     self.name_bytes += name.len() + NAME_OVERHEAD;
-                    Arc::from(&*name)
+                    let key: Arc<str> = Arc::from(&*name);
+                    names.insert(key.clone(), (self.generation, next, key.clone()));
+                    key
                 }
             };
-            names.insert(key.clone(), (self.generation, next));
             self.sources.push((item, Some(key)));
             self.note(item);
             return next;

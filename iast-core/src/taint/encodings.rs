@@ -56,12 +56,12 @@ pub(super) fn variants_in(value: &[u8], forms: &mut Forms, mut emit: impl FnMut(
     if value.is_empty() || value.len() > MAX_VARIANT_LEN {
         return;
     }
+    let shape = Shape::of(value);
     // A base64 text is made of the bytes of plain values too.
-    let base64 = base64_text(value);
+    let base64 = base64_text(value, shape);
     // Most values (ids, words, numbers) have no other form: no escape to decode, nothing
     // either encoding changes, no case beyond ASCII. Said without allocating.
-    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
-    if base64.is_none() && value.iter().all(plain) {
+    if base64.is_none() && shape.plain {
         return;
     }
     let Forms { buf, seen, ends } = forms;
@@ -152,25 +152,77 @@ const MIN_BASE64: usize = 8;
 /// Values up to this long are decoded as base64 on the stack (parameters, ids, tokens).
 const SHORT_BASE64: usize = 128;
 
+/// The alphabets a byte belongs to, one bit each (see [`CLASSES`]).
+const PLAIN: u8 = 1;
+const STANDARD_64: u8 = 2;
+const URL_SAFE_64: u8 = 4;
+
+/// Each byte's alphabets: ASCII letters and digits are in all three; `-` `.` `_` are plain,
+/// `+` `/` standard base64, `-` `_` URL-safe base64. One table read per byte instead of a
+/// chain of range tests per alphabet: recording a short value tests every byte of it, and
+/// the tests' branches, taken at random on random letters, cost more than the rest of the
+/// recording.
+static CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = PLAIN | STANDARD_64 | URL_SAFE_64;
+        }
+        b += 1;
+    }
+    t[b'-' as usize] = PLAIN | URL_SAFE_64;
+    t[b'_' as usize] = PLAIN | URL_SAFE_64;
+    t[b'.' as usize] = PLAIN;
+    t[b'+' as usize] = STANDARD_64;
+    t[b'/' as usize] = STANDARD_64;
+    t
+};
+
+/// Which alphabets a value is written in, read in one pass.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    /// Only ASCII letters, digits, `-`, `.` and `_`.
+    plain: bool,
+    /// The bits of [`CLASSES`] every byte before a final `=` or `==` has.
+    body: u8,
+    /// The length of that part.
+    body_len: usize,
+}
+
+impl Shape {
+    fn of(value: &[u8]) -> Shape {
+        let body_len = value.len()
+            - match value {
+                [.., b'=', b'='] => 2,
+                [.., b'='] => 1,
+                _ => 0,
+            };
+        let body = value[..body_len]
+            .iter()
+            .fold(PLAIN | STANDARD_64 | URL_SAFE_64, |acc, &b| {
+                acc & CLASSES[b as usize]
+            });
+        Shape {
+            plain: body_len == value.len() && body & PLAIN != 0,
+            body,
+            body_len,
+        }
+    }
+}
+
 /// The text `value` decodes to as base64 (standard or URL-safe, padded or not), when it is
 /// printable text: a word that only happens to be valid base64 decodes to bytes that are not.
-fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
+fn base64_text(value: &[u8], shape: Shape) -> Option<Vec<u8>> {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     if value.len() < MIN_BASE64 {
         return None;
     }
-    let body = value
-        .strip_suffix(b"==")
-        .or_else(|| value.strip_suffix(b"="))
-        .unwrap_or(value);
-    let standard = body
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'));
-    let url_safe = body
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-    let padded = body.len() != value.len();
+    let standard = shape.body & STANDARD_64 != 0;
+    let url_safe = shape.body & URL_SAFE_64 != 0;
+    let padded = shape.body_len != value.len();
     let engine = match (standard, url_safe, padded) {
         (true, _, true) => &STANDARD,
         (true, _, false) => &STANDARD_NO_PAD,
@@ -190,11 +242,15 @@ fn base64_text(value: &[u8]) -> Option<Vec<u8>> {
     };
     let n = engine.decode_slice(value, buf).ok()?;
     let decoded = &buf[..n];
-    let text = std::str::from_utf8(decoded).ok()?;
-    let printable = text
-        .chars()
-        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'));
-    (printable && decoded.len() >= 4).then(|| decoded.to_vec())
+    (decoded.len() >= 4 && printable(decoded)).then(|| decoded.to_vec())
+}
+
+/// Whether `bytes` are UTF-8 text without control characters other than tab and line ends.
+fn printable(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        text.chars()
+            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+    })
 }
 
 /// `value` read as the inside of a JSON string, when it is one.
@@ -356,6 +412,30 @@ mod tests {
         );
         // A variant equal to the value up to ASCII case adds nothing.
         assert!(!all("ÉCOLE".as_bytes()).iter().any(|(s, _)| s == "ÉCOLE"));
+    }
+
+    #[test]
+    fn one_pass_shape_agrees_with_each_alphabet_tested_alone() {
+        let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+        let standard = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/');
+        let url_safe = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_');
+        let mut values: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b'a', b, b'0']).collect();
+        for v in [
+            "", "=", "==", "a=", "ab==", "a===", "a=b", "x.y", "a+b/c==", "a-b_c=", "é", "Q0==",
+        ] {
+            values.push(v.as_bytes().to_vec());
+        }
+        for value in values {
+            let body = value
+                .strip_suffix(b"==")
+                .or_else(|| value.strip_suffix(b"="))
+                .unwrap_or(&value);
+            let shape = Shape::of(&value);
+            assert_eq!(shape.plain, value.iter().all(plain), "{value:?}");
+            assert_eq!(shape.body_len, body.len(), "{value:?}");
+            assert_eq!(shape.body & STANDARD_64 != 0, body.iter().all(standard));
+            assert_eq!(shape.body & URL_SAFE_64 != 0, body.iter().all(url_safe));
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Hashing for maps whose keys are integers or already-hashed values: the store's, and the SQL
-//! analyzer's set of keywords.
+//! Hashing for maps whose keys are integers, addresses or already-hashed values: the store's,
+//! a context's table of sources by item, and the SQL analyzer's set of keywords. What a
+//! request chooses is hashed with std's keyed SipHash: a value before its hash is a key here,
+//! a source's name in a map of its own.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -41,4 +43,4 @@ impl Hasher for MixHasher {
     }
 }
 
-pub(super) type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+pub(crate) type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;

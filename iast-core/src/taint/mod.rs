@@ -49,7 +49,7 @@ mod entries;
 mod gate;
 mod grams;
 mod hash;
-pub(crate) use hash::MixHasher;
+pub(crate) use hash::{MixHasher, MixMap};
 mod partial;
 mod range;
 mod safe;
