@@ -2,17 +2,12 @@
 //! works, the same input bound as a parameter is clean.
 #![cfg(feature = "rusqlite")]
 
-use iast::{Confidence, Vulnerability};
 use iast_sinks::rusqlite::ConnectionExt;
 use rusqlite::Connection;
 
 const SINK: &str = "iast_sinks::rusqlite::check_sql";
-const TAUTOLOGY: &str = "' OR '1'='1";
 
-#[iast::source(origin = "http.parameter")]
-fn param(value: &str) -> String {
-    value.to_owned()
-}
+include!("shared/sql.rs");
 
 fn db() -> Connection {
     let conn = Connection::open_in_memory().unwrap();
@@ -30,23 +25,6 @@ fn names(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Vec<Str
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap()
-}
-
-fn assert_one(report: &iast::Report, confidence: Confidence) {
-    assert_eq!(report.findings().len(), 1, "{report}");
-    let finding = &report.findings()[0];
-    assert_eq!(
-        finding.vulnerability(),
-        Vulnerability::SqlInjection,
-        "{report}"
-    );
-    assert_eq!(finding.confidence(), confidence, "{report}");
-    assert_eq!(finding.sink().function(), SINK, "{report}");
-    assert_eq!(
-        finding.sources()[0].function(),
-        "rusqlite::param",
-        "{report}"
-    );
 }
 
 #[test]

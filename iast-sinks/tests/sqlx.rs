@@ -2,18 +2,12 @@
 //! works, the same input bound as a parameter is clean.
 #![cfg(feature = "sqlx")]
 
-use iast::{Confidence, Vulnerability};
 use iast_sinks::sqlx::{query, query_as, query_scalar};
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
 const SINK: &str = "iast_sinks::sqlx::check_sql";
-const TAUTOLOGY: &str = "' OR '1'='1";
-const BENIGN: &str = "carol smith";
 
-#[iast::source(origin = "http.parameter")]
-fn param(value: &str) -> String {
-    value.to_owned()
-}
+include!("shared/sql.rs");
 
 async fn db() -> SqlitePool {
     // One connection: every connection to `sqlite::memory:` opens a database of its own.
@@ -37,19 +31,6 @@ fn concatenated(name: &str) -> String {
 }
 
 const BOUND: &str = "SELECT name, id FROM users WHERE name = ?1 ORDER BY id";
-
-fn assert_one(report: &iast::Report, confidence: Confidence) {
-    assert_eq!(report.findings().len(), 1, "{report}");
-    let finding = &report.findings()[0];
-    assert_eq!(
-        finding.vulnerability(),
-        Vulnerability::SqlInjection,
-        "{report}"
-    );
-    assert_eq!(finding.confidence(), confidence, "{report}");
-    assert_eq!(finding.sink().function(), SINK, "{report}");
-    assert_eq!(finding.sources()[0].function(), "sqlx::param", "{report}");
-}
 
 /// `fetch(sql, bound)` runs `sql` through one checked constructor, binding `bound` when
 /// given, and returns the names it selected.

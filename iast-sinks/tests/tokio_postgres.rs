@@ -1,0 +1,217 @@
+//! The tokio-postgres sinks against a real PostgreSQL server: an injection is reported and
+//! really changes what the server does, the same input bound as a parameter is clean.
+//!
+//! The server is named by `IAST_POSTGRES`, a libpq connection string (`.ci/run` installs
+//! Debian's `postgresql`, starts it and sets it); without it, the local server's socket is
+//! tried as the current user. `IAST_POSTGRES=skip` skips these tests, saying so.
+#![cfg(feature = "tokio-postgres")]
+
+use iast_sinks::tokio_postgres::ClientExt;
+use tokio_postgres::{Client, NoTls};
+
+const SINK: &str = "iast_sinks::tokio_postgres::check_sql";
+
+include!("shared/sql.rs");
+
+/// A session of its own with a temporary `users` table, which no other test sees; `None`
+/// when the tests are skipped on purpose.
+async fn db() -> Option<Client> {
+    iast::set_sql_dialect(iast::SqlDialect::PostgreSql);
+    let config = match std::env::var("IAST_POSTGRES") {
+        Ok(v) if v == "skip" => {
+            eprintln!("IAST_POSTGRES=skip: the tokio-postgres tests are skipped");
+            return None;
+        }
+        Ok(v) => v,
+        Err(_) => {
+            let user = std::env::var("USER").unwrap_or_else(|_| "root".to_owned());
+            format!("host=/var/run/postgresql user={user} dbname=postgres")
+        }
+    };
+    let (client, connection) = match tokio_postgres::connect(&config, NoTls).await {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "these tests need a PostgreSQL server and none answered at `{config}`: {e}. \
+             Set IAST_POSTGRES to a connection string (see .ci/run for starting Debian's \
+             server), or IAST_POSTGRES=skip to skip them"
+        ),
+    };
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "CREATE TEMPORARY TABLE users (id serial PRIMARY KEY, name text NOT NULL);
+             INSERT INTO users (name) VALUES ('alice'), ('bob'), ('carol');",
+        )
+        .await
+        .unwrap();
+    Some(client)
+}
+
+fn concatenated(name: &str) -> String {
+    format!("SELECT name FROM users WHERE name = '{name}' ORDER BY id")
+}
+
+fn names(rows: &[tokio_postgres::Row]) -> Vec<String> {
+    rows.iter().map(|r| r.get("name")).collect()
+}
+
+#[tokio::test]
+async fn query_is_checked_and_the_injection_really_selects_every_row() {
+    let Some(client) = db().await else { return };
+    let mut rows = Vec::new();
+    let report = iast::check_async(async {
+        let sql = concatenated(&param(TAUTOLOGY));
+        rows = names(&client.query_checked(&sql, &[]).await.unwrap());
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+    assert_eq!(rows, ["alice", "bob", "carol"]);
+
+    let report = iast::check_async(async {
+        let name = param(TAUTOLOGY);
+        let sql = "SELECT name FROM users WHERE name = $1 ORDER BY id";
+        rows = names(&client.query_checked(sql, &[&name]).await.unwrap());
+    })
+    .await;
+    iast::assert_no_findings!(report);
+    assert_eq!(report.sinks_reached().len(), 1, "{report}");
+    assert!(rows.is_empty(), "{rows:?}");
+
+    let report = iast::check_async(async {
+        let sql = concatenated(&param(BENIGN));
+        rows = names(&client.query_checked(&sql, &[]).await.unwrap());
+    })
+    .await;
+    assert_one(&report, Confidence::Unsanitized);
+    assert!(rows.is_empty(), "{rows:?}");
+}
+
+#[tokio::test]
+async fn a_backslash_does_not_escape_a_quote_in_postgresql() {
+    // `'x\'` is a whole literal in PostgreSQL (standard_conforming_strings, on since 9.1),
+    // so the rest of the input is SQL: the server selects every row.
+    let Some(client) = db().await else { return };
+    let mut rows = Vec::new();
+    let report = iast::check_async(async {
+        let sql = concatenated(&param(r"x\' OR '1'='1"));
+        rows = names(&client.query_checked(&sql, &[]).await.unwrap());
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+    assert_eq!(rows, ["alice", "bob", "carol"]);
+}
+
+#[tokio::test]
+async fn query_one_query_opt_and_execute_are_checked() {
+    let Some(client) = db().await else { return };
+    let report = iast::check_async(async {
+        let sql = format!(
+            "SELECT count(*) FROM users WHERE name = '{}'",
+            param(TAUTOLOGY)
+        );
+        let count: i64 = client.query_one_checked(&sql, &[]).await.unwrap().get(0);
+        assert_eq!(count, 3);
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+
+    let report = iast::check_async(async {
+        let sql = format!(
+            "SELECT name FROM users WHERE name = '{}' AND id = 1",
+            param(TAUTOLOGY)
+        );
+        let row = client.query_opt_checked(&sql, &[]).await.unwrap();
+        assert_eq!(row.map(|r| r.get::<_, String>(0)).as_deref(), Some("alice"));
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+
+    let report = iast::check_async(async {
+        let sql = format!(
+            "UPDATE users SET name = upper(name) WHERE name = '{}'",
+            param(TAUTOLOGY)
+        );
+        // Every row changed, where the program meant one.
+        assert_eq!(client.execute_checked(&sql, &[]).await.unwrap(), 3);
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+}
+
+#[tokio::test]
+async fn a_batch_runs_the_injected_statement() {
+    let Some(client) = db().await else { return };
+    let report = iast::check_async(async {
+        let sql = format!(
+            "UPDATE users SET name = 'x' WHERE name = '{}'",
+            param("nobody'; DROP TABLE users; --")
+        );
+        client.batch_execute_checked(&sql).await.unwrap();
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+    // The table is gone.
+    let err = client.query("SELECT 1 FROM users", &[]).await.unwrap_err();
+    let message = err.as_db_error().map(|e| e.message());
+    assert_eq!(
+        message,
+        Some(r#"relation "users" does not exist"#),
+        "{err:?}"
+    );
+
+    let Some(client) = db().await else { return };
+    let report = iast::check_async(async {
+        let sql = format!(
+            "SELECT name FROM users WHERE name = '{}'; DELETE FROM users",
+            param(BENIGN)
+        );
+        client.simple_query_checked(&sql).await.unwrap();
+    })
+    .await;
+    assert_one(&report, Confidence::Unsanitized);
+}
+
+#[tokio::test]
+async fn prepare_and_transactions_are_checked() {
+    let Some(mut client) = db().await else { return };
+    let report = iast::check_async(async {
+        let sql = concatenated(&param(TAUTOLOGY));
+        let statement = client.prepare_checked(&sql).await.unwrap();
+        assert_eq!(
+            names(&client.query(&statement, &[]).await.unwrap()).len(),
+            3
+        );
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+
+    let report = iast::check_async(async {
+        let tx = client.transaction().await.unwrap();
+        let sql = concatenated(&param(TAUTOLOGY));
+        assert_eq!(names(&tx.query_checked(&sql, &[]).await.unwrap()).len(), 3);
+        tx.rollback().await.unwrap();
+    })
+    .await;
+    assert_one(&report, Confidence::Confirmed);
+}
+
+#[tokio::test]
+async fn static_text_is_clean_and_errors_are_the_servers() {
+    let Some(client) = db().await else { return };
+    let report = iast::check_async(async {
+        let count: i64 = client
+            .query_one_checked("SELECT count(*) FROM users", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(count, 3);
+        let err = client
+            .execute_checked("SELEC nonsense", &[])
+            .await
+            .unwrap_err();
+        assert!(err.as_db_error().is_some(), "{err:?}");
+    })
+    .await;
+    iast::assert_no_findings!(report);
+    assert_eq!(report.sinks_reached().len(), 1, "{report}");
+}
