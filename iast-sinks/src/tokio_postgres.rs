@@ -30,8 +30,8 @@
 //! `iast::set_sql_dialect(iast::SqlDialect::PostgreSql)` once at start for PostgreSQL's own
 //! rules (dollar quoting, backslash escapes only in `E'...'` literals, `$1` placeholders).
 //!
-//! The synchronous `postgres` crate wraps this client; its methods are not covered yet, and
-//! [`check_sql`] checks text given to them.
+//! The synchronous `postgres` client has the same twins in `iast_sinks::postgres` (feature
+//! `postgres`).
 
 use std::future::Future;
 use tokio_postgres::types::ToSql;
@@ -39,7 +39,7 @@ use tokio_postgres::{Error, GenericClient, Row, SimpleQueryMessage, Statement};
 
 /// The SQL sink behind every checked method: a call with tainted text in `sql` becomes a
 /// SQL-injection finding. Call it directly to check text that reaches PostgreSQL by another
-/// route (`copy_in`, `query_raw`, the `postgres` crate).
+/// route (`copy_in`, `query_raw`).
 #[iast::sink(sql)]
 pub fn check_sql(sql: &str) {
     // The check runs in the attribute's prologue; nothing is left to do here, but to say

@@ -1,9 +1,7 @@
 //! The tokio-postgres sinks against a real PostgreSQL server: an injection is reported and
 //! really changes what the server does, the same input bound as a parameter is clean.
 //!
-//! The server is named by `IAST_POSTGRES`, a libpq connection string (`.ci/run` installs
-//! Debian's `postgresql`, starts it and sets it); without it, the local server's socket is
-//! tried as the current user. `IAST_POSTGRES=skip` skips these tests, saying so.
+//! The server is named by `IAST_POSTGRES` (see `shared/postgres.rs`).
 #![cfg(feature = "tokio-postgres")]
 
 use iast_sinks::tokio_postgres::ClientExt;
@@ -12,38 +10,19 @@ use tokio_postgres::{Client, NoTls};
 const SINK: &str = "iast_sinks::tokio_postgres::check_sql";
 
 include!("shared/sql.rs");
+include!("shared/postgres.rs");
 
 /// A session of its own with a temporary `users` table, which no other test sees; `None`
 /// when the tests are skipped on purpose.
 async fn db() -> Option<Client> {
     iast::set_sql_dialect(iast::SqlDialect::PostgreSql);
-    let config = match std::env::var("IAST_POSTGRES") {
-        Ok(v) if v == "skip" => {
-            eprintln!("IAST_POSTGRES=skip: the tokio-postgres tests are skipped");
-            return None;
-        }
-        Ok(v) => v,
-        Err(_) => {
-            let user = std::env::var("USER").unwrap_or_else(|_| "root".to_owned());
-            format!("host=/var/run/postgresql user={user} dbname=postgres")
-        }
-    };
-    let (client, connection) = match tokio_postgres::connect(&config, NoTls).await {
+    let url = postgres_url()?;
+    let (client, connection) = match tokio_postgres::connect(&url, NoTls).await {
         Ok(c) => c,
-        Err(e) => panic!(
-            "these tests need a PostgreSQL server and none answered at `{config}`: {e}. \
-             Set IAST_POSTGRES to a connection string (see .ci/run for starting Debian's \
-             server), or IAST_POSTGRES=skip to skip them"
-        ),
+        Err(e) => no_server(&url, e),
     };
     tokio::spawn(connection);
-    client
-        .batch_execute(
-            "CREATE TEMPORARY TABLE users (id serial PRIMARY KEY, name text NOT NULL);
-             INSERT INTO users (name) VALUES ('alice'), ('bob'), ('carol');",
-        )
-        .await
-        .unwrap();
+    client.batch_execute(USERS).await.unwrap();
     Some(client)
 }
 
