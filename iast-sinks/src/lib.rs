@@ -11,7 +11,7 @@
 //! An application that depends on iast-sinks alone therefore gets instrumentation off: every
 //! check does nothing, and no finding is ever reported. So that this is not silent, the first
 //! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
-//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres` or `reqwest`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
+//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres`, `reqwest` or `ureq`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
 //! made) prints once, on stderr, this line (`VERSION` being this crate's):
 //!
 //! ```text
@@ -54,3 +54,5 @@ pub mod sqlx;
 pub mod tokio_postgres;
 #[cfg(feature = "tracing")]
 pub mod tracing;
+#[cfg(feature = "ureq")]
+pub mod ureq;

@@ -3,49 +3,16 @@
 // `reqwest` names that version's crate and `sinks` its module of `iast_sinks`; the sink is
 // `iast_sinks::reqwest::check_url` for both.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
-
-use iast::{Confidence, Report, Vulnerability};
 use sinks::{ClientExt as _, check_url};
 
-const BODY: &str = "pong";
+const SINK: &str = "iast_sinks::reqwest::check_url";
 
-/// Serves `requests` connections on an ephemeral loopback port with `200 OK` and [`BODY`],
-/// then stops.
-fn serve(requests: usize) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                match stream.read(&mut byte) {
-                    Ok(1) => head.push(byte[0]),
-                    _ => break,
-                }
-            }
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
-                BODY.len()
-            );
-            let _ = stream.write_all(response.as_bytes());
-        }
-    });
-    addr
-}
+include!("ssrf.rs");
 
 /// A client that ignores proxy settings from the environment, so that requests go only to the
 /// loopback server.
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
-}
-
-#[iast::source(origin = "http.parameter")]
-fn param(raw: &str) -> String {
-    raw.to_owned()
 }
 
 /// Percent-encodes everything but unreserved characters: safe as one query value or path
@@ -61,17 +28,6 @@ fn url_component(s: &str) -> String {
         }
     }
     out
-}
-
-fn ssrf(report: &Report) -> Vec<(Confidence, String)> {
-    report
-        .of(Vulnerability::Ssrf)
-        .map(|f| (f.confidence(), f.sink().function().to_owned()))
-        .collect()
-}
-
-fn only(confidence: Confidence) -> Vec<(Confidence, String)> {
-    vec![(confidence, "iast_sinks::reqwest::check_url".to_owned())]
 }
 
 async fn text(response: reqwest::Result<reqwest::Response>) -> String {
@@ -153,7 +109,7 @@ async fn sanitized_query_value_is_clean() {
         report
             .sinks_reached()
             .iter()
-            .any(|s| s.function() == "iast_sinks::reqwest::check_url"),
+            .any(|s| s.function() == SINK),
         "{report}"
     );
 }
@@ -192,7 +148,7 @@ fn check_happens_when_the_builder_is_made() {
 fn registry_lists_the_checker() {
     let sink = iast::registry()
         .sinks()
-        .find(|i| i.function() == "iast_sinks::reqwest::check_url")
+        .find(|i| i.function() == SINK)
         .expect("check_url is registered");
     assert!(sink.is_sink_for(Vulnerability::Ssrf));
     // Referenced so that the sink is linked even if a test above is filtered out.
