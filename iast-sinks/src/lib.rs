@@ -11,7 +11,7 @@
 //! An application that depends on iast-sinks alone therefore gets instrumentation off: every
 //! check does nothing, and no finding is ever reported. So that this is not silent, the first
 //! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
-//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres`, `reqwest` or `ureq`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
+//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres`, `reqwest`, `ureq` or `hyper`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
 //! made) prints once, on stderr, this line (`VERSION` being this crate's):
 //!
 //! ```text
@@ -34,6 +34,8 @@ pub use disabled::warn_if_disabled;
 pub mod axum;
 #[cfg(feature = "std")]
 pub mod fs;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(feature = "axum")]
 mod multipart;
 #[cfg(feature = "postgres")]
