@@ -11,8 +11,9 @@
 //! An application that depends on iast-sinks alone therefore gets instrumentation off: every
 //! check does nothing, and no finding is ever reported. So that this is not silent, the first
 //! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
-//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres`, `reqwest`, `ureq` or `hyper`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
-//! made) prints once, on stderr, this line (`VERSION` being this crate's):
+//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres`, `reqwest`, `ureq`, `hyper`, `minijinja`
+//! or `tera`, a `tracing::LogInjectionLayer` or an `axum::IastLayer` made) prints once, on
+//! stderr, this line (`VERSION` being this crate's):
 //!
 //! ```text
 //! iast: instrumentation is compiled out, so iast-sinks checks nothing and no finding will be reported. Turn it on in the application: depend on `iast = "VERSION"` (its default features), or `iast = { version = "VERSION", features = ["enabled"] }`.
@@ -36,6 +37,8 @@ pub mod axum;
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "minijinja")]
+pub mod minijinja;
 #[cfg(feature = "axum")]
 mod multipart;
 #[cfg(feature = "postgres")]
@@ -50,8 +53,12 @@ pub mod reqwest_0_12;
 pub mod rusqlite;
 #[cfg(feature = "std")]
 pub mod sanitize;
+#[cfg(any(feature = "minijinja", feature = "tera"))]
+mod script_url;
 #[cfg(feature = "sqlx")]
 pub mod sqlx;
+#[cfg(feature = "tera")]
+pub mod tera;
 #[cfg(feature = "tokio-postgres")]
 pub mod tokio_postgres;
 #[cfg(feature = "tracing")]
