@@ -80,9 +80,14 @@ fn free_functions_are_registered_under_their_path() {
     assert_eq!(sink.file(), "tests/attributes.rs");
     assert_eq!(sink.line(), RUN_QUERY_LINE);
     match sink.kind() {
-        iast::ItemKind::Sink { classes, args } => {
+        iast::ItemKind::Sink {
+            classes,
+            args,
+            serialized,
+        } => {
             assert!(classes.contains(iast::Vulnerability::SqlInjection));
             assert!(args.is_empty());
+            assert!(!serialized);
         }
         other => panic!("not a sink: {other:?}"),
     }

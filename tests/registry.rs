@@ -50,9 +50,14 @@ fn lists_every_kind_with_full_paths_sorted() {
         .find(|i| i.function() == "registry::ldap_search")
         .unwrap();
     match sink.kind() {
-        ItemKind::Sink { classes, args } => {
+        ItemKind::Sink {
+            classes,
+            args,
+            serialized,
+        } => {
             assert!(classes.contains(Vulnerability::LdapInjection));
             assert_eq!(args, ["filter"]);
+            assert!(!serialized);
         }
         other => panic!("not a sink: {other:?}"),
     }

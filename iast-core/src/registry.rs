@@ -51,6 +51,12 @@ pub enum ItemKind {
         classes: ClassSet,
         /// The parameters named in `args(...)`.
         args: &'static [&'static str],
+        /// `#[iast::sink(..., serialized)]`: the argument is structured data the program
+        /// serialized (a query document, not text it assembled), in which a tainted value
+        /// that stays inside one string or number is data. Only a flow that changes the
+        /// structure (a tainted key or operator, a tainted object where a value was expected)
+        /// is a finding.
+        serialized: bool,
     },
     /// Its return value is safe for these classes.
     Sanitizer {

@@ -394,7 +394,12 @@ fn registration(func: &ItemFn, plan: &Plan, name: &str) -> TokenStream {
         }
         Kind::Sink => {
             let args = &plan.args;
-            quote!(#private::ItemKind::Sink { classes: #classes, args: &[#(#args),*] })
+            let serialized = plan.serialized;
+            quote!(#private::ItemKind::Sink {
+                classes: #classes,
+                args: &[#(#args),*],
+                serialized: #serialized,
+            })
         }
         Kind::Sanitizer => quote!(#private::ItemKind::Sanitizer { classes: #classes }),
         Kind::Validator => quote!(#private::ItemKind::Validator { classes: #classes }),

@@ -34,6 +34,9 @@ pub struct Plan {
     pub name: Option<Ident>,
     /// A source's `strict`: its values count only whole and where they change structure.
     pub strict: bool,
+    /// A sink's `serialized`: its argument is data the program serialized, in which only a
+    /// change of structure is a finding.
+    pub serialized: bool,
     /// The names given in `args(...)`; empty when every parameter is checked.
     pub args: Vec<String>,
     /// The parameters a sink checks or a validator approves, as bound in the signature.
@@ -147,6 +150,7 @@ pub fn function(kind: Kind, entries: &[Entry], func: &ItemFn, site: Site) -> syn
         origin: args.origin,
         name,
         strict: args.strict,
+        serialized: args.serialized,
         args: args
             .args
             .unwrap_or_default()
@@ -162,6 +166,7 @@ struct Arguments {
     origin: Option<LitStr>,
     name: Option<Ident>,
     strict: bool,
+    serialized: bool,
     args: Option<Vec<Ident>>,
 }
 
@@ -171,6 +176,7 @@ fn arguments(kind: Kind, entries: &[Entry], site: Site, errors: &mut Errors) -> 
         origin: None,
         name: None,
         strict: false,
+        serialized: false,
         args: None,
     };
     let mut seen_class = false;
@@ -222,6 +228,20 @@ fn arguments(kind: Kind, entries: &[Entry], site: Site, errors: &mut Errors) -> 
                     ),
                 ));
             }
+            (Kind::Sink, Entry::Word(word)) if word == "serialized" => {
+                if out.serialized {
+                    errors.push(syn::Error::new(word.span(), "duplicate `serialized`"));
+                }
+                out.serialized = true;
+            }
+            (_, Entry::Word(word)) if word == "serialized" => errors.push(syn::Error::new(
+                word.span(),
+                format!(
+                    "`serialized` is accepted only by #[iast::sink]: it says that a sink's \
+                     argument is data the program serialized, which {} has none of",
+                    kind.attr()
+                ),
+            )),
             (_, Entry::Word(word)) => {
                 seen_class = true;
                 let text = word.unraw().to_string();
@@ -273,7 +293,7 @@ fn arguments(kind: Kind, entries: &[Entry], site: Site, errors: &mut Errors) -> 
             )),
             (_, Entry::Value { key, .. } | Entry::List { key, .. }) => {
                 let expected = if kind == Kind::Sink {
-                    "vulnerability classes and `args(...)`"
+                    "vulnerability classes, `args(...)` and `serialized`"
                 } else {
                     "vulnerability classes"
                 };

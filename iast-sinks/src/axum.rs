@@ -260,6 +260,14 @@ fn json_field<'a>(pointer: &str, value: &'a str) -> &'a str {
     value
 }
 
+/// A small object or array of a JSON body, whole (see [`MAX_WHOLE_JSON`]). Strict: a body's
+/// structure is what the program's own documents look like, so only a whole object that
+/// changes a query's structure counts, never a piece of one.
+#[iast::source(origin = "http.json", name = pointer, strict)]
+fn json_whole<'a>(pointer: &str, value: &'a str) -> &'a str {
+    value
+}
+
 #[iast::source(origin = "http.form", name = name)]
 fn form_field<'a>(name: &'a str, value: &'a str) -> (&'a str, &'a str) {
     (name, value)
@@ -362,9 +370,24 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     Request::from_parts(parts, Body::from(bytes))
 }
 
+/// Objects and arrays of a JSON body up to this size in serde_json's compact form are also
+/// recorded whole. An object where the application expected a string (`{"$ne":null}` put
+/// into a MongoDB filter) is then found whole in the document the application serializes;
+/// its keys alone (`$ne`) are too short to be told from the program's own text. Each node is
+/// written at most this far, so a body costs at most this many bytes per node.
+const MAX_WHOLE_JSON: usize = 256;
+
 /// Records the string leaves and keys of a JSON value, each named by its JSON pointer
-/// (RFC 6901). serde_json's parser limits nesting to 128 levels, so the recursion is bounded.
+/// (RFC 6901), and its small objects and arrays whole. serde_json's parser limits nesting to
+/// 128 levels, so the recursion is bounded.
 fn record_json(value: &serde_json::Value, pointer: &mut String) {
+    if matches!(
+        value,
+        serde_json::Value::Object(_) | serde_json::Value::Array(_)
+    ) && let Some(whole) = compact(value)
+    {
+        json_whole(pointer_or_root(pointer), &whole);
+    }
     match value {
         serde_json::Value::String(s) => {
             json_field(pointer_or_root(pointer), s);
@@ -390,6 +413,27 @@ fn record_json(value: &serde_json::Value, pointer: &mut String) {
         }
         _ => {}
     }
+}
+
+/// `value` in serde_json's compact form, when that is at most [`MAX_WHOLE_JSON`] bytes; the
+/// writing stops there.
+fn compact(value: &serde_json::Value) -> Option<String> {
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + bytes.len() > MAX_WHOLE_JSON {
+                return Err(std::io::ErrorKind::FileTooLarge.into());
+            }
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Capped(Vec::new());
+    serde_json::to_writer(&mut out, value).ok()?;
+    String::from_utf8(out.0).ok()
 }
 
 fn pointer_or_root(pointer: &str) -> &str {

@@ -13,8 +13,14 @@ fn input() -> String {
     String::new()
 }
 
+#[iast::sink(nosql, serialized, serialized)]
+fn find(filter: &str) -> usize {
+    filter.len()
+}
+
 fn main() {
     escape("");
     spawn("");
     input();
+    find("");
 }

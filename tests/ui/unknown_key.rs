@@ -18,9 +18,15 @@ fn other_input() -> String {
     String::new()
 }
 
+#[iast::sanitizer(nosql, serialized)]
+fn quote(v: &str) -> String {
+    v.to_owned()
+}
+
 fn main() {
     input();
     run_query("");
     escape("");
     other_input();
+    quote("");
 }

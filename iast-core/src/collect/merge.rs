@@ -49,6 +49,21 @@ pub struct Problem {
     pub message: String,
 }
 
+/// What is wrong with a line that is not a collection record. A torn line (a process that
+/// stopped mid-write) is said in words of its own: serde_json's wording of where the input
+/// ended depends on how it was built (`preserve_order`, which a dependency may turn on), and a
+/// report must read the same whatever else the build holds.
+fn unreadable(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        format!(
+            "the line ends before its record does, at column {} (a process stopped mid-write?)",
+            e.column()
+        )
+    } else {
+        e.to_string()
+    }
+}
+
 /// Reading the directory itself failed.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read the collection directory {dir}: {source}")]
@@ -215,7 +230,7 @@ impl Merger {
                 Err(e) => self.problems.push(Problem {
                     file: name.to_owned(),
                     line: number,
-                    message: e.to_string(),
+                    message: unreadable(&e),
                 }),
             }
         }

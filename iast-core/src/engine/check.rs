@@ -6,11 +6,12 @@
 use super::SinkCall;
 use crate::analyzers::Scratch;
 use crate::caller::Caller;
+
 use crate::probe::{Reach, Spot};
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Route, Site};
 use crate::taint::{MatchKind, TaintedRange};
-use crate::vulnerability::Vulnerability;
+use crate::vulnerability::{Confidence, Vulnerability};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -130,7 +131,12 @@ fn scan(call: &SinkCall, bytes: &[u8]) -> Option<Scan> {
 /// canary run, also the leaves whose canaries the findings rest on.
 fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach>) {
     let mut reached = Vec::new();
-    let ItemKind::Sink { classes, .. } = call.item.kind else {
+    let ItemKind::Sink {
+        classes,
+        serialized,
+        ..
+    } = call.item.kind
+    else {
         return (Vec::new(), reached);
     };
     // A canary in a range makes it certain; canaries are taken out of the evidence, which
@@ -164,6 +170,11 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
         ) else {
             continue;
         };
+        // In serialized data the serializer quotes every value: one that only reached the
+        // sink is data, as a bound parameter is.
+        if serialized && verdict.confidence != Confidence::Confirmed {
+            continue;
+        }
         let sources = principal_first(&verdict.ranges, |id| scan.site(id));
         let positions: HashMap<u32, usize> = sources
             .iter()

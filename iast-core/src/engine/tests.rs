@@ -9,6 +9,7 @@ static SINK: Item = Item {
     kind: ItemKind::Sink {
         classes: crate::vulnerability::ClassSet::EMPTY,
         args: &[],
+        serialized: false,
     },
     function: "app::sink",
     file: "src/app.rs",
@@ -52,6 +53,7 @@ static QUERY: Item = Item {
     kind: ItemKind::Sink {
         classes: crate::vulnerability::ClassSet::of(&[Vulnerability::SqlInjection]),
         args: &["sql"],
+        serialized: false,
     },
     function: "app::query",
     file: "src/app.rs",
@@ -105,6 +107,7 @@ static RUN: Item = Item {
     kind: ItemKind::Sink {
         classes: crate::vulnerability::ClassSet::of(&[Vulnerability::CommandInjection]),
         args: &["args"],
+        serialized: false,
     },
     function: "app::run",
     file: "src/app.rs",
