@@ -11,9 +11,9 @@
 //! An application that depends on iast-sinks alone therefore gets instrumentation off: every
 //! check does nothing, and no finding is ever reported. So that this is not silent, the first
 //! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
-//! `rusqlite`, `sqlx`, `tokio-postgres`, `postgres`, `mongodb`, `reqwest`, `ureq`, `hyper`,
-//! `minijinja` or `tera`, a `tracing::LogInjectionLayer` or an `axum::IastLayer` made) prints
-//! once, on stderr, this line (`VERSION` being this crate's):
+//! `rusqlite`, `sqlx`, `diesel`, `tokio-postgres`, `postgres`, `mongodb`, `reqwest`, `ureq`,
+//! `hyper`, `minijinja` or `tera`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
+//! made) prints once, on stderr, this line (`VERSION` being this crate's):
 //!
 //! ```text
 //! iast: instrumentation is compiled out, so iast-sinks checks nothing and no finding will be reported. Turn it on in the application: depend on `iast = "VERSION"` (its default features), or `iast = { version = "VERSION", features = ["enabled"] }`.
@@ -27,6 +27,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "diesel")]
+pub mod diesel;
 mod disabled;
 #[doc(hidden)]
 pub use disabled::warn_if_disabled;
