@@ -344,7 +344,9 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     }
     match kind {
         BodyKind::Json => match serde_json::from_slice(&bytes) {
-            Ok(value) => record_json(&value, &mut String::new()),
+            Ok(value) => {
+                record_json(&value, &mut String::new());
+            }
             Err(_) => {
                 raw_body("body", &bytes);
             }
@@ -373,46 +375,55 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
 /// Objects and arrays of a JSON body up to this size in serde_json's compact form are also
 /// recorded whole. An object where the application expected a string (`{"$ne":null}` put
 /// into a MongoDB filter) is then found whole in the document the application serializes;
-/// its keys alone (`$ne`) are too short to be told from the program's own text. Each node is
-/// written at most this far, so a body costs at most this many bytes per node.
+/// its keys alone (`$ne`) are too short to be told from the program's own text. Sizes are
+/// summed from the leaves up, so only a node whose parts fit is written out, and the writing
+/// stops at this size: a body costs at most this many bytes per node.
 const MAX_WHOLE_JSON: usize = 256;
 
 /// Records the string leaves and keys of a JSON value, each named by its JSON pointer
-/// (RFC 6901), and its small objects and arrays whole. serde_json's parser limits nesting to
-/// 128 levels, so the recursion is bounded.
-fn record_json(value: &serde_json::Value, pointer: &mut String) {
-    if matches!(
-        value,
-        serde_json::Value::Object(_) | serde_json::Value::Array(_)
-    ) && let Some(whole) = compact(value)
-    {
-        json_whole(pointer_or_root(pointer), &whole);
-    }
-    match value {
+/// (RFC 6901), and its small objects and arrays whole; returns at least the size of its
+/// compact form (its text before escapes). serde_json's parser limits nesting to 128 levels,
+/// so the recursion is bounded.
+fn record_json(value: &serde_json::Value, pointer: &mut String) -> usize {
+    let size = match value {
         serde_json::Value::String(s) => {
             json_field(pointer_or_root(pointer), s);
+            return s.len().saturating_add(2);
         }
         serde_json::Value::Array(items) => {
+            let mut size = items.len().saturating_add(1);
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                record_json(item, pointer);
+                size = size.saturating_add(record_json(item, pointer));
                 pointer.truncate(len);
             }
+            size
         }
         serde_json::Value::Object(members) => {
+            let mut size = members.len().saturating_add(1);
             for (key, item) in members {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
                 json_field(pointer, key);
-                record_json(item, pointer);
+                size = size
+                    .saturating_add(key.len() + 3)
+                    .saturating_add(record_json(item, pointer));
                 pointer.truncate(len);
             }
+            size
         }
-        _ => {}
+        // `1`, `true`, `null`: their compact forms are at least one byte.
+        _ => return 1,
+    };
+    if size <= MAX_WHOLE_JSON
+        && let Some(whole) = compact(value)
+    {
+        json_whole(pointer_or_root(pointer), &whole);
     }
+    size
 }
 
 /// `value` in serde_json's compact form, when that is at most [`MAX_WHOLE_JSON`] bytes; the

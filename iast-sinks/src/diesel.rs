@@ -1,9 +1,11 @@
 //! SQL sinks over diesel's raw SQL: [`sql_query`] and [`sql`] in place of diesel's.
 //!
-//! Diesel's query builder binds every value it is given, so the only places where text can
-//! become SQL are the two that take it raw: a whole statement (`diesel::sql_query`) and a
-//! fragment inside a built query (`diesel::dsl::sql`). Each twin hands the text to
-//! [`check_sql`], a `#[iast::sink(sql)]` function, and returns diesel's own value:
+//! Diesel's query builder binds every value it is given; text becomes SQL where diesel takes
+//! it raw. The two constructors of raw SQL have twins here, for a whole statement
+//! (`diesel::sql_query`) and a fragment inside a built query (`diesel::dsl::sql`); each hands
+//! the text to [`check_sql`], a `#[iast::sink(sql)]` function, and returns diesel's own
+//! value. Text appended to their results with `.sql(...)`, and the text of
+//! `SimpleConnection::batch_execute`, are not checked: pass it to [`check_sql`].
 //!
 //! ```no_run
 //! use diesel::prelude::*;

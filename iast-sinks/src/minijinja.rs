@@ -26,12 +26,14 @@
 //! applications that render elsewhere, and names the line that rendered.
 //!
 //! What HTML escaping does not make safe: a URL that runs script (`javascript:...`) in a link
-//! is left unmarked, so that it is still reported where it lands; but a value escaped into an
-//! event handler attribute (`onclick="f('{{ v }}')"`, where the browser decodes `&#x27;` back
-//! into a quote before running it), a `<script>` or a `style` is treated as safe, as it is for
-//! iast's own `html_escape` sanitizer. Keep untrusted values out of those places.
+//! is left unmarked, so that it is still reported where it lands, and so is a value that
+//! escaping leaves unchanged unless it is plain words (the mark is matched by bytes, and would
+//! otherwise cover a raw copy of the value elsewhere in the page). But a value escaped into
+//! an event handler attribute (`onclick="f('{{ v }}')"`, where the browser decodes `&#x27;`
+//! back into a quote before running it), a `<script>` or a `style` is treated as safe, as it
+//! is for iast's own `html_escape` sanitizer. Keep untrusted values out of those places.
 
-use crate::script_url::script_url;
+use crate::script_url::escaping_protects;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, HtmlEscape, Output, State, Template};
 
@@ -61,7 +63,9 @@ pub fn instrument(env: &mut Environment<'_>) {
 fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
     match value.as_str() {
         Some(s)
-            if state.auto_escape() == AutoEscape::Html && !value.is_safe() && !script_url(s) =>
+            if state.auto_escape() == AutoEscape::Html
+                && !value.is_safe()
+                && escaping_protects(s, &HtmlEscape(s).to_string()) =>
         {
             out.write_str(&html_escaped(s)).map_err(Error::from)
         }
@@ -76,8 +80,8 @@ fn escape(state: &State, value: &Value) -> Result<Value, Error> {
         // The filter escapes for the template's format; only an HTML escape is marked.
         Some(s)
             if !value.is_safe()
-                && !script_url(s)
-                && escaped.as_str() == Some(&HtmlEscape(s).to_string()) =>
+                && escaped.as_str() == Some(&HtmlEscape(s).to_string())
+                && escaping_protects(s, &HtmlEscape(s).to_string()) =>
         {
             Ok(Value::from_safe_string(html_escaped(s)))
         }

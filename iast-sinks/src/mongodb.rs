@@ -1,9 +1,12 @@
 //! NoSQL injection through the `mongodb` driver: its query, update and pipeline documents
 //! checked before the call.
 //!
-//! [`CollectionExt`] adds a checked twin to each `mongodb::Collection` method that takes a
-//! filter, an update or a pipeline. The twin checks each document with [`check_document`]
-//! and returns the driver's own action, so options, sessions and `.await` work as before:
+//! [`CollectionExt`] adds checked twins to the `mongodb::Collection` methods that take a
+//! filter, an update or a pipeline: `find`, `find_one`, `count_documents`, `update_one`,
+//! `update_many`, `delete_one`, `delete_many` and `aggregate`. The twin checks each document
+//! and returns the driver's own action, so options, sessions and `.await` work as before.
+//! The others (`find_one_and_*`, `replace_one`, `distinct`, change streams, `Database`'s
+//! `aggregate` and `run_command`) are not covered yet: pass their documents to [`check`].
 //!
 //! ```no_run
 //! use iast_sinks::mongodb::CollectionExt as _;

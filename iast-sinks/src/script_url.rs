@@ -1,4 +1,5 @@
-//! URLs that run script: what HTML escaping leaves dangerous in a link.
+//! What HTML escaping does not make safe: URLs that run script, and values it leaves as they
+//! are, whose raw copies elsewhere in a page would carry its mark.
 
 /// Whether `value` is a URL that runs script when followed (`javascript:`, `vbscript:`,
 /// `data:`), read as a browser reads a link: leading blanks and control characters are
@@ -6,14 +7,13 @@
 /// such a value as it is, and in a link it is XSS however well escaped: a template engine's
 /// escaping, made a sanitizer, escapes it without the sanitizer's mark, so that the check
 /// still judges it where it lands.
-pub(crate) fn script_url(value: &str) -> bool {
-    // The longest scheme read, with room for the blanks a browser skips; past this the value
-    // is not a script URL that matters (`javascript:` must come first).
-    const LOOK: usize = 64;
+fn script_url(value: &str) -> bool {
+    // Stops at the first byte that is neither skipped nor part of a known scheme, or past the
+    // longest one: linear in the blanks before it, which a browser skips however many.
     let mut scheme = [0u8; 10];
     let mut len = 0;
     let mut started = false;
-    for &b in value.as_bytes().iter().take(LOOK) {
+    for &b in value.as_bytes() {
         match b {
             b'\t' | b'\n' | b'\r' => continue,
             0..=0x20 if !started => continue,
@@ -32,6 +32,21 @@ pub(crate) fn script_url(value: &str) -> bool {
     false
 }
 
+/// Whether a template engine's HTML escaping of `value` may carry the sanitizer's mark. The
+/// mark is matched by bytes wherever they appear in the page, so a value that escaping leaves
+/// unchanged would also make its raw copies safe (`{{ n }}` here, `{{ n|safe }}` in a script
+/// there): only plain words and phrases, harmless raw, are marked unchanged. A script URL is
+/// never marked.
+pub(crate) fn escaping_protects(value: &str, escaped: &str) -> bool {
+    if script_url(value) {
+        return false;
+    }
+    escaped != value
+        || value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_' | b'.' | b','))
+}
+
 #[cfg(test)]
 mod tests {
     use super::script_url;
@@ -45,6 +60,8 @@ mod tests {
             "java\tscr\nipt:x",
             "vbscript:msgbox",
             "data:text/html,<script>",
+            format!("{}javascript:x", " ".repeat(100)).as_str(),
+            format!("j{}avascript:x", "\t".repeat(100)).as_str(),
         ] {
             assert!(script_url(url), "{url:?}");
         }
@@ -59,5 +76,14 @@ mod tests {
         ] {
             assert!(!script_url(value), "{value:?}");
         }
+    }
+
+    #[test]
+    fn only_plain_words_are_marked_when_escaping_leaves_them_as_they_are() {
+        use super::escaping_protects;
+        assert!(escaping_protects("carol smith", "carol smith"));
+        assert!(escaping_protects("<b>", "&lt;b&gt;"));
+        assert!(!escaping_protects("1;alert(1)", "1;alert(1)"));
+        assert!(!escaping_protects("javascript:x", "javascript:x"));
     }
 }

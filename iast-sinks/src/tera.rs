@@ -20,10 +20,11 @@
 //!
 //! What is said of `iast_sinks::minijinja` holds here: without [`instrument`], an escaped
 //! value that holds no markup is reported as reaching the page unsanitized; a URL that runs
-//! script is left unmarked, so that it is still reported in a link; a value escaped into an
-//! event handler attribute, a `<script>` or a `style` is treated as safe.
+//! script, and a value that escaping leaves unchanged unless it is plain words, are left
+//! unmarked; a value escaped into an event handler attribute, a `<script>` or a `style` is
+//! treated as safe.
 
-use crate::script_url::script_url;
+use crate::script_url::escaping_protects;
 use std::collections::HashMap;
 use tera::{Context, Tera, Value};
 
@@ -40,12 +41,13 @@ fn html_escaped(value: &str) -> String {
     tera::escape_html(value)
 }
 
-/// tera's HTML escaping, through the sanitizer unless the value is a script URL.
+/// tera's HTML escaping, through the sanitizer where escaping protects the value.
 fn escape(value: &str) -> String {
-    if script_url(value) {
-        tera::escape_html(value)
-    } else {
+    let escaped = tera::escape_html(value);
+    if escaping_protects(value, &escaped) {
         html_escaped(value)
+    } else {
+        escaped
     }
 }
 

@@ -120,4 +120,7 @@ checked_calls! {
     delete / delete_checked -> WithoutBody;
     head / head_checked -> WithoutBody;
     patch / patch_checked -> WithBody;
+    options / options_checked -> WithoutBody;
+    connect / connect_checked -> WithoutBody;
+    trace / trace_checked -> WithoutBody;
 }

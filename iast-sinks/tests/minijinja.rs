@@ -9,7 +9,11 @@ const SINK: &str = "iast_sinks::minijinja::check_html";
 
 include!("shared/xss.rs");
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
+    (
+        "twice.html",
+        "<p>{{ name }}</p><script>var n = {{ name|safe }};</script>",
+    ),
     ("link.html", "<a href=\"{{ name }}\">x</a>"),
     ("page.html", "<p>Hello {{ name }}</p>"),
     ("raw.html", "<p>Hello {{ name|safe }}</p>"),
@@ -111,6 +115,15 @@ fn instrumenting_changes_no_output() {
     }
     // Referenced so that the sink is linked even if the tests above are filtered out.
     let _ = check_html as fn(&str);
+}
+
+#[test]
+fn an_escaped_copy_does_not_hide_a_raw_one() {
+    // Escaping leaves this value as it is: its escaped copy in the paragraph must not make its
+    // raw copy in the script safe.
+    let (page, report) = render(&env(true), "twice.html", "1;alert(document.cookie)");
+    assert!(page.contains("var n = 1;alert(document.cookie);"), "{page}");
+    assert_eq!(xss(&report), only(Confidence::Confirmed), "{report}");
 }
 
 #[test]

@@ -172,7 +172,8 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
         };
         // In serialized data the serializer quotes every value: one that only reached the
         // sink is data, as a bound parameter is.
-        if serialized && verdict.confidence != Confidence::Confirmed {
+        // A check stopped by its budget is no verdict of "data": it is reported as usual.
+        if serialized && verdict.confidence != Confidence::Confirmed && !crate::work::exhausted() {
             continue;
         }
         let sources = principal_first(&verdict.ranges, |id| scan.site(id));
