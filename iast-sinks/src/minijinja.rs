@@ -76,16 +76,15 @@ fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
 /// minijinja's `escape` filter; a string it escapes for HTML goes through the sanitizer.
 fn escape(state: &State, value: &Value) -> Result<Value, Error> {
     let escaped = minijinja::filters::escape(state, value)?;
-    match value.as_str() {
-        // The filter escapes for the template's format; only an HTML escape is marked.
-        Some(s)
-            if !value.is_safe()
-                && escaped.as_str() == Some(&HtmlEscape(s).to_string())
-                && escaping_protects(s, &HtmlEscape(s).to_string()) =>
-        {
-            Ok(Value::from_safe_string(html_escaped(s)))
-        }
-        _ => Ok(escaped),
+    let Some(s) = value.as_str().filter(|_| !value.is_safe()) else {
+        return Ok(escaped);
+    };
+    // The filter escapes for the template's format; only an HTML escape is marked.
+    let html = HtmlEscape(s).to_string();
+    if escaped.as_str() == Some(&html) && escaping_protects(s, &html) {
+        Ok(Value::from_safe_string(html_escaped(s)))
+    } else {
+        Ok(escaped)
     }
 }
 

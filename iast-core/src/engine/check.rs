@@ -6,7 +6,6 @@
 use super::SinkCall;
 use crate::analyzers::Scratch;
 use crate::caller::Caller;
-
 use crate::probe::{Reach, Spot};
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Route, Site};
@@ -171,8 +170,8 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
             continue;
         };
         // In serialized data the serializer quotes every value: one that only reached the
-        // sink is data, as a bound parameter is.
-        // A check stopped by its budget is no verdict of "data": it is reported as usual.
+        // sink is data, as a bound parameter is. A check stopped by its budget gave no such
+        // verdict, and is reported as usual.
         if serialized && verdict.confidence != Confidence::Confirmed && !crate::work::exhausted() {
             continue;
         }
