@@ -96,7 +96,7 @@ pub use iast_core::{
     sinks_outside_context, sql_dialect, thread, with_call_site,
 };
 #[cfg(feature = "tokio")]
-pub use iast_core::{spawn, spawn_blocking};
+pub use iast_core::{spawn, spawn_blocking, spawn_local};
 
 /// Collection of findings across test processes (`IAST_OUTPUT=<dir>`).
 pub use iast_core::collect;

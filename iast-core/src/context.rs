@@ -316,6 +316,20 @@ pub mod task {
         }
     }
 
+    /// Like [`tokio::task::spawn_local`] (what actix-web's `rt::spawn` is), with the caller's
+    /// context (if any) current whenever the task is polled. Panics, as tokio's does, outside
+    /// a `LocalSet`.
+    pub fn spawn_local<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        match Context::current() {
+            Some(context) => tokio::task::spawn_local(async move { context.bind(future).await }),
+            None => tokio::task::spawn_local(future),
+        }
+    }
+
     /// Like [`tokio::task::spawn_blocking`], with the caller's context current in the closure.
     pub fn spawn_blocking<F, R>(f: F) -> tokio::task::JoinHandle<R>
     where

@@ -40,7 +40,7 @@ mod probe;
 pub use analyzers::{SqlDialect, set_sql_dialect, sql_dialect};
 pub use caller::with_call_site;
 #[cfg(feature = "tokio")]
-pub use context::task::{spawn, spawn_blocking};
+pub use context::task::{spawn, spawn_blocking, spawn_local};
 pub use context::{Bound, Context, Memory, check, check_async, in_context, thread};
 pub use evidence::{Evidence, Tainted, escape_for_terminal, needs_escape, terminal_lines};
 pub use lost::sinks_outside_context;

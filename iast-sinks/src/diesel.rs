@@ -4,8 +4,11 @@
 //! it raw. The two constructors of raw SQL have twins here, for a whole statement
 //! (`diesel::sql_query`) and a fragment inside a built query (`diesel::dsl::sql`); each hands
 //! the text to [`check_sql`], a `#[iast::sink(sql)]` function, and returns diesel's own
-//! value. Text appended to their results with `.sql(...)`, and the text of
-//! `SimpleConnection::batch_execute`, are not checked: pass it to [`check_sql`].
+//! value. Text appended with `.sql(...)` has a twin too, [`SqlExt::sql_checked`], on a
+//! `SqlQuery`, a boxed one and an `SqlLiteral`, and so has `SimpleConnection::batch_execute`
+//! ([`SimpleConnectionExt::batch_execute_checked`]). diesel does not name the type of a
+//! `sql_query` after `.bind(...)`: box it (`.into_boxed()`) to append checked text, or pass
+//! the text to [`check_sql`].
 //!
 //! ```no_run
 //! use diesel::prelude::*;
@@ -29,8 +32,11 @@
 //! # }
 //! ```
 
+use diesel::backend::Backend;
+use diesel::connection::SimpleConnection;
 use diesel::expression::{SqlLiteral, TypedExpressionType};
-use diesel::query_builder::SqlQuery;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::result::QueryResult;
 
 /// The SQL sink behind both twins: a call with tainted text in `sql` becomes a SQL-injection
 /// finding.
@@ -54,4 +60,58 @@ pub fn sql_query<T: Into<String>>(query: T) -> SqlQuery {
 pub fn sql<ST: TypedExpressionType>(sql: &str) -> SqlLiteral<ST> {
     check_sql(sql);
     diesel::dsl::sql(sql)
+}
+
+/// Checked twins of diesel's `.sql(...)`, which appends raw text to a query or fragment.
+pub trait SqlExt: Sized {
+    /// What diesel's `.sql(...)` returns for `Self`.
+    type Output;
+
+    /// diesel's `.sql(sql)`, after checking `sql`.
+    fn sql_checked(self, sql: &str) -> Self::Output;
+}
+
+impl<Inner> SqlExt for SqlQuery<Inner> {
+    type Output = SqlQuery<Inner>;
+
+    #[track_caller]
+    fn sql_checked(self, sql: &str) -> SqlQuery<Inner> {
+        check_sql(sql);
+        self.sql(sql)
+    }
+}
+
+impl<'f, DB: Backend, Query> SqlExt for BoxedSqlQuery<'f, DB, Query> {
+    type Output = BoxedSqlQuery<'f, DB, Query>;
+
+    #[track_caller]
+    fn sql_checked(self, sql: &str) -> BoxedSqlQuery<'f, DB, Query> {
+        check_sql(sql);
+        self.sql(sql)
+    }
+}
+
+impl<ST: TypedExpressionType, T> SqlExt for SqlLiteral<ST, T> {
+    type Output = SqlLiteral<ST, SqlLiteral<ST, T>>;
+
+    #[track_caller]
+    fn sql_checked(self, sql: &str) -> Self::Output {
+        check_sql(sql);
+        self.sql(sql)
+    }
+}
+
+/// The checked twin of `SimpleConnection::batch_execute`, which runs every statement in its
+/// text.
+pub trait SimpleConnectionExt {
+    /// `batch_execute(query)`, after checking `query`.
+    fn batch_execute_checked(&mut self, query: &str) -> QueryResult<()>;
+}
+
+impl<C: SimpleConnection> SimpleConnectionExt for C {
+    #[track_caller]
+    fn batch_execute_checked(&mut self, query: &str) -> QueryResult<()> {
+        check_sql(query);
+        self.batch_execute(query)
+    }
 }

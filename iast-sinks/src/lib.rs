@@ -11,9 +11,10 @@
 //! An application that depends on iast-sinks alone therefore gets instrumentation off: every
 //! check does nothing, and no finding is ever reported. So that this is not silent, the first
 //! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
-//! `rusqlite`, `sqlx`, `diesel`, `tokio-postgres`, `postgres`, `mongodb`, `reqwest`, `ureq`,
-//! `hyper`, `minijinja` or `tera`, a `tracing::LogInjectionLayer` or an `axum::IastLayer`
-//! made) prints once, on stderr, this line (`VERSION` being this crate's):
+//! `rusqlite`, `sqlx`, `diesel`, `tokio-postgres`, `postgres`, `mongodb`, `ldap3`, `reqwest`,
+//! `ureq`, `hyper`, `minijinja`, `tera` or `askama`, a `tracing::LogInjectionLayer`, an
+//! `axum::IastLayer` or an `actix_web::IastMiddleware` made) prints once, on stderr, this line
+//! (`VERSION` being this crate's):
 //!
 //! ```text
 //! iast: instrumentation is compiled out, so iast-sinks checks nothing and no finding will be reported. Turn it on in the application: depend on `iast = "VERSION"` (its default features), or `iast = { version = "VERSION", features = ["enabled"] }`.
@@ -33,17 +34,23 @@ mod disabled;
 #[doc(hidden)]
 pub use disabled::warn_if_disabled;
 
+#[cfg(feature = "actix-web")]
+pub mod actix_web;
+#[cfg(feature = "askama")]
+pub mod askama;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(feature = "std")]
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "ldap3")]
+pub mod ldap3;
 #[cfg(feature = "minijinja")]
 pub mod minijinja;
 #[cfg(feature = "mongodb")]
 pub mod mongodb;
-#[cfg(feature = "axum")]
+#[cfg(feature = "web")]
 mod multipart;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -57,7 +64,7 @@ pub mod reqwest_0_12;
 pub mod rusqlite;
 #[cfg(feature = "std")]
 pub mod sanitize;
-#[cfg(any(feature = "minijinja", feature = "tera"))]
+#[cfg(any(feature = "minijinja", feature = "tera", feature = "askama"))]
 mod script_url;
 #[cfg(feature = "sqlx")]
 pub mod sqlx;
@@ -69,3 +76,5 @@ pub mod tokio_postgres;
 pub mod tracing;
 #[cfg(feature = "ureq")]
 pub mod ureq;
+#[cfg(feature = "web")]
+pub mod web;

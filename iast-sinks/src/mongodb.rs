@@ -2,11 +2,15 @@
 //! checked before the call.
 //!
 //! [`CollectionExt`] adds checked twins to the `mongodb::Collection` methods that take a
-//! filter, an update or a pipeline: `find`, `find_one`, `count_documents`, `update_one`,
-//! `update_many`, `delete_one`, `delete_many` and `aggregate`. The twin checks each document
-//! and returns the driver's own action, so options, sessions and `.await` work as before.
-//! The others (`find_one_and_*`, `replace_one`, `distinct`, change streams, `Database`'s
-//! `aggregate` and `run_command`) are not covered yet: pass their documents to [`check`].
+//! filter, an update or a pipeline: `find`, `find_one`, `count_documents`, `distinct`,
+//! `update_one`, `update_many`, `replace_one`, `delete_one`, `delete_many`,
+//! `find_one_and_delete`, `find_one_and_update`, `find_one_and_replace`, `aggregate`, and a
+//! change stream's pipeline (`watch_checked`); [`DatabaseExt`] the same for a
+//! `mongodb::Database`'s `aggregate`, `watch`, `run_command` and `run_cursor_command`. The
+//! twin checks each document and returns the driver's own action, so options, sessions and
+//! `.await` work as before. A replacement document is the application's own type, written
+//! by the driver as data, and is not checked. Documents that reach MongoDB by another route
+//! (a bulk write's models, a `sync` client) can be passed to [`check`].
 //!
 //! ```no_run
 //! use iast_sinks::mongodb::CollectionExt as _;
@@ -30,10 +34,14 @@
 //! Documents are serialized only inside a context; outside one the twins cost one
 //! thread-local read.
 
-use mongodb::Collection;
-use mongodb::action::{Aggregate, CountDocuments, Delete, Find, FindOne, Update};
+use mongodb::action::{
+    Aggregate, CountDocuments, Delete, Distinct, Find, FindOne, FindOneAndDelete,
+    FindOneAndReplace, FindOneAndUpdate, ReplaceOne, RunCommand, RunCursorCommand, Update, Watch,
+};
 use mongodb::bson::Document;
 use mongodb::options::UpdateModifications;
+use mongodb::{Collection, Database};
+use std::borrow::Borrow;
 
 /// The NoSQL sink behind every checked method: `document` is a query, update or pipeline
 /// stage as JSON. Call [`check`] to check a document that reaches MongoDB by another route.
@@ -62,7 +70,12 @@ fn checked_update(query: &Document, update: impl Into<UpdateModifications>) -> U
     check(query);
     match &update {
         UpdateModifications::Document(d) => check(d),
-        UpdateModifications::Pipeline(stages) => stages.iter().for_each(check),
+        // A loop, not `for_each(check)`: a closure would hide the application's line.
+        UpdateModifications::Pipeline(stages) => {
+            for stage in stages {
+                check(stage);
+            }
+        }
         // Later kinds of update are passed on unchecked.
         _ => {}
     }
@@ -103,6 +116,65 @@ pub trait CollectionExt<T: Send + Sync> {
 
     /// [`Collection::aggregate`], after checking each stage of `pipeline`.
     fn aggregate_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Aggregate<'_>;
+
+    /// [`Collection::distinct`], after checking `filter`.
+    fn distinct_checked(&self, field_name: impl AsRef<str>, filter: Document) -> Distinct<'_>;
+
+    /// [`Collection::replace_one`], after checking `query` (the replacement is data).
+    fn replace_one_checked(&self, query: Document, replacement: impl Borrow<T>) -> ReplaceOne<'_>
+    where
+        T: serde::Serialize;
+
+    /// [`Collection::find_one_and_delete`], after checking `filter`.
+    fn find_one_and_delete_checked(&self, filter: Document) -> FindOneAndDelete<'_, T>;
+
+    /// [`Collection::find_one_and_update`], after checking `filter` and `update`.
+    fn find_one_and_update_checked(
+        &self,
+        filter: Document,
+        update: impl Into<UpdateModifications>,
+    ) -> FindOneAndUpdate<'_, T>;
+
+    /// [`Collection::find_one_and_replace`], after checking `filter` (the replacement is
+    /// data).
+    fn find_one_and_replace_checked(
+        &self,
+        filter: Document,
+        replacement: impl Borrow<T>,
+    ) -> FindOneAndReplace<'_, T>
+    where
+        T: serde::Serialize;
+
+    /// [`Collection::watch`] with `pipeline` as the change stream's pipeline, after checking
+    /// each stage.
+    fn watch_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Watch<'_, T>;
+}
+
+/// Checked twins of the `mongodb::Database` methods that take a pipeline or a command.
+pub trait DatabaseExt {
+    /// [`Database::aggregate`], after checking each stage of `pipeline`.
+    fn aggregate_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Aggregate<'_>;
+
+    /// [`Database::watch`] with `pipeline` as the change stream's pipeline, after checking
+    /// each stage.
+    fn watch_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Watch<'_>;
+
+    /// [`Database::run_command`], after checking `command` (its filters, updates and
+    /// pipelines are in it).
+    fn run_command_checked(&self, command: Document) -> RunCommand<'_>;
+
+    /// [`Database::run_cursor_command`], after checking `command`.
+    fn run_cursor_command_checked(&self, command: Document) -> RunCursorCommand<'_>;
+}
+
+/// `pipeline`'s stages, each checked.
+#[track_caller]
+fn checked_pipeline(pipeline: impl IntoIterator<Item = Document>) -> Vec<Document> {
+    let pipeline: Vec<Document> = pipeline.into_iter().collect();
+    for stage in &pipeline {
+        check(stage);
+    }
+    pipeline
 }
 
 impl<T> CollectionExt<T> for Collection<T>
@@ -161,8 +233,79 @@ where
 
     #[track_caller]
     fn aggregate_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Aggregate<'_> {
-        let pipeline: Vec<Document> = pipeline.into_iter().collect();
-        pipeline.iter().for_each(check);
-        self.aggregate(pipeline)
+        self.aggregate(checked_pipeline(pipeline))
+    }
+
+    #[track_caller]
+    fn distinct_checked(&self, field_name: impl AsRef<str>, filter: Document) -> Distinct<'_> {
+        check(&filter);
+        self.distinct(field_name, filter)
+    }
+
+    #[track_caller]
+    fn replace_one_checked(&self, query: Document, replacement: impl Borrow<T>) -> ReplaceOne<'_>
+    where
+        T: serde::Serialize,
+    {
+        check(&query);
+        self.replace_one(query, replacement)
+    }
+
+    #[track_caller]
+    fn find_one_and_delete_checked(&self, filter: Document) -> FindOneAndDelete<'_, T> {
+        check(&filter);
+        self.find_one_and_delete(filter)
+    }
+
+    #[track_caller]
+    fn find_one_and_update_checked(
+        &self,
+        filter: Document,
+        update: impl Into<UpdateModifications>,
+    ) -> FindOneAndUpdate<'_, T> {
+        let update = checked_update(&filter, update);
+        self.find_one_and_update(filter, update)
+    }
+
+    #[track_caller]
+    fn find_one_and_replace_checked(
+        &self,
+        filter: Document,
+        replacement: impl Borrow<T>,
+    ) -> FindOneAndReplace<'_, T>
+    where
+        T: serde::Serialize,
+    {
+        check(&filter);
+        self.find_one_and_replace(filter, replacement)
+    }
+
+    #[track_caller]
+    fn watch_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Watch<'_, T> {
+        self.watch().pipeline(checked_pipeline(pipeline))
+    }
+}
+
+impl DatabaseExt for Database {
+    #[track_caller]
+    fn aggregate_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Aggregate<'_> {
+        self.aggregate(checked_pipeline(pipeline))
+    }
+
+    #[track_caller]
+    fn watch_checked(&self, pipeline: impl IntoIterator<Item = Document>) -> Watch<'_> {
+        self.watch().pipeline(checked_pipeline(pipeline))
+    }
+
+    #[track_caller]
+    fn run_command_checked(&self, command: Document) -> RunCommand<'_> {
+        check(&command);
+        self.run_command(command)
+    }
+
+    #[track_caller]
+    fn run_cursor_command_checked(&self, command: Document) -> RunCursorCommand<'_> {
+        check(&command);
+        self.run_cursor_command(command)
     }
 }

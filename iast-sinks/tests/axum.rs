@@ -6,25 +6,13 @@ use axum::extract::Query;
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use iast::{Confidence, Vulnerability};
+use iast::Confidence;
 use iast_sinks::axum::{IastLayer, RequestFinding, findings};
 use std::collections::HashMap;
 
+include!("shared/web.rs");
+
 type Params = Query<HashMap<String, String>>;
-
-#[iast::sanitizer(xss)]
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
-}
-
-#[iast::sink(xss)]
-fn render_fragment(html: &str) -> String {
-    html.to_owned()
-}
 
 fn app() -> Router {
     Router::new()
@@ -74,17 +62,7 @@ fn app() -> Router {
         )
         .route(
             "/upload",
-            post(|body: axum::body::Bytes| async move {
-                // A crude reader of the one field this handler expects.
-                let text = String::from_utf8_lossy(&body).into_owned();
-                let title = text
-                    .split("\r\n\r\n")
-                    .nth(1)
-                    .and_then(|rest| rest.split("\r\n--").next())
-                    .unwrap_or_default()
-                    .to_owned();
-                render_fragment(&format!("<h2>{title}</h2>"))
-            }),
+            post(|body: axum::body::Bytes| async move { upload(&body) }),
         )
         .route(
             "/greet-any",
@@ -121,188 +99,34 @@ async fn serve() -> String {
     format!("http://{addr}")
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The layer's findings for requests whose URI holds `marker`.
-fn findings_for(marker: &str) -> Vec<RequestFinding> {
-    findings()
-        .into_iter()
-        .filter(|f| f.uri.contains(marker))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reflected_query_parameter_is_confirmed_xss() {
-    let base = serve().await;
-    let body = client()
-        .get(format!(
-            "{base}/greet?name=%3Cscript%3Ealert(1)%3C/script%3Emark-xss-1"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    // The handler's response is delivered unchanged.
-    assert_eq!(body, "<p>Hello, <script>alert(1)</script>mark-xss-1!</p>");
-    let found = findings_for("mark-xss-1");
-    assert_eq!(found.len(), 1, "{found:?}");
-    let f = &found[0].finding;
-    assert_eq!(f.vulnerability(), Vulnerability::Xss);
-    assert_eq!(f.confidence(), Confidence::Confirmed);
-    assert_eq!(f.sources()[0].origin(), Some("http.query"));
-    assert_eq!(found[0].method, "GET");
+    reflected_query_parameter_is_reported(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escaped_output_is_clean() {
-    let base = serve().await;
-    let body = client()
-        .get(format!("{base}/greet-safe?name=%3Cb%3Emark-safe-1%3C/b%3E"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(body, "<p>Hello, &lt;b&gt;mark-safe-1&lt;/b&gt;!</p>");
-    assert!(findings_for("mark-safe-1").is_empty());
+    escaped_and_ordinary_values_are_clean(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tainted_location_is_an_open_redirect() {
-    let base = serve().await;
-    let response = client()
-        .get(format!("{base}/go?next=//evil.example/mark-redirect-1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.headers()["location"],
-        "//evil.example/mark-redirect-1"
-    );
-    let found = findings_for("mark-redirect-1");
-    let classes: Vec<_> = found.iter().map(|f| f.finding.vulnerability()).collect();
-    assert!(classes.contains(&Vulnerability::OpenRedirect), "{found:?}");
-    let redirect = found
-        .iter()
-        .find(|f| f.finding.vulnerability() == Vulnerability::OpenRedirect)
-        .unwrap();
-    assert_eq!(redirect.finding.confidence(), Confidence::Confirmed);
+    tainted_location_is_reported(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_body_leaves_are_sources_and_the_body_reaches_the_handler() {
-    let base = serve().await;
-    let body = client()
-        .post(format!("{base}/profile?m=mark-json-1"))
-        .header("content-type", "application/json")
-        .body(r#"{"bio": "<img src=x onerror=alert(1)>"}"#)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(body, "<div><img src=x onerror=alert(1)></div>");
-    let found = findings_for("mark-json-1");
-    assert_eq!(found.len(), 1, "{found:?}");
-    let source = &found[0].finding.sources()[0];
-    assert_eq!(source.origin(), Some("http.json"));
-    assert_eq!(source.describe(), "JSON field `/bio`");
-    assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
-}
-
-/// The flows of one route, by its pattern.
-fn flows_on(pattern: &str) -> Vec<RequestFinding> {
-    findings()
-        .into_iter()
-        .filter(|f| f.finding.route().is_some_and(|r| r.pattern() == pattern))
-        .collect()
+    json_field_is_named_by_its_pointer(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_bodies_multipart_fields_and_captured_path_parameters_are_named_sources() {
-    let base = serve().await;
-    client()
-        .post(format!("{base}/notes/%3Cb%3Eslot%3C%2Fb%3E"))
-        .header("content-type", "text/plain")
-        .body("<img src=x onerror=alert(1)>")
-        .send()
-        .await
-        .unwrap();
-    let found = flows_on("/notes/{slot}");
-    let mut named: Vec<String> = found
-        .iter()
-        .flat_map(|f| f.finding.sources().iter().map(|s| s.describe()))
-        .collect();
-    named.sort();
-    named.dedup();
-    assert_eq!(
-        named,
-        ["path parameter `slot`", "the request body"],
-        "{found:#?}"
-    );
-    // The literal segment `notes` is the route's own text, never a source.
-    assert!(found.iter().all(|f| {
-        f.finding
-            .evidence()
-            .tainted_text()
-            .all(|t| !t.contains("notes"))
-    }));
-
-    let body = "--B0undary\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\
-                <script>alert(2)</script>\r\n--B0undary--\r\n";
-    client()
-        .post(format!("{base}/upload"))
-        .header("content-type", "multipart/form-data; boundary=B0undary")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let found = flows_on("/upload");
-    assert_eq!(found.len(), 1, "{found:#?}");
-    let f = &found[0].finding;
-    assert_eq!(f.confidence(), Confidence::Confirmed);
-    assert_eq!(
-        f.principal_source().unwrap().describe(),
-        "multipart field `title`"
-    );
+    raw_body_multipart_field_and_path_parameter_are_named(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_never_share_taint() {
-    let base = serve().await;
-    let client = client();
-    let requests = (0..200).map(|i| {
-        let client = client.clone();
-        // A parameter name of its own per request: one flow each, so that the log keeps
-        // every request's finding apart.
-        let url = format!(
-            "{base}/greet-any?name{i:03}=%3Cb%3Econcurrent-{i:03}-token%3C/b%3E&m=mark-conc"
-        );
-        tokio::spawn(async move { client.get(url).send().await.unwrap().text().await.unwrap() })
-    });
-    for (i, request) in requests.enumerate().collect::<Vec<_>>() {
-        let body = request.await.unwrap();
-        assert!(body.contains(&format!("concurrent-{i:03}-token")));
-    }
-    let found = findings_for("mark-conc");
-    assert_eq!(found.len(), 200, "one finding per request");
-    for f in &found {
-        let tainted: Vec<_> = f.finding.evidence().tainted_text().collect();
-        assert_eq!(tainted.len(), 1, "{f:?}");
-        // The tainted text is this request's own parameter, never another request's.
-        let own = f.uri.split('=').nth(1).unwrap().split('&').next().unwrap();
-        let own = own.replace("%3C", "<").replace("%3E", ">");
-        assert_eq!(tainted[0], own, "{f:?}");
-    }
+    two_hundred_requests_at_once_keep_their_own_taint(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

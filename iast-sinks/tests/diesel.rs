@@ -4,26 +4,13 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
-use iast_sinks::diesel::{sql, sql_query};
+use iast_sinks::diesel::{SqlExt, sql, sql_query};
 
 const SINK: &str = "iast_sinks::diesel::check_sql";
 
 include!("shared/sql.rs");
 
-diesel::table! {
-    users (id) {
-        id -> Integer,
-        name -> Text,
-    }
-}
-
-#[derive(QueryableByName, Queryable, Debug, PartialEq)]
-struct User {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-    #[diesel(sql_type = Text)]
-    name: String,
-}
+include!("shared/diesel.rs");
 
 fn db() -> SqliteConnection {
     let mut conn = SqliteConnection::establish(":memory:").unwrap();
@@ -96,4 +83,30 @@ fn a_raw_fragment_in_a_built_query_is_checked() {
         assert_eq!(count, 0);
     });
     assert_one(&report, Confidence::Unsanitized);
+}
+
+#[test]
+fn appended_text_is_checked() {
+    let mut conn = db();
+    let report = iast::check(|| {
+        let condition = format!("name = '{}'", param(TAUTOLOGY));
+        let rows: Vec<User> = sql_query("SELECT id, name FROM users WHERE ")
+            .sql_checked(&condition)
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(rows.len(), 3);
+    });
+    assert_one(&report, Confidence::Confirmed);
+
+    // A fragment extended with the program's own text stays clean.
+    let report = iast::check(|| {
+        let count: i64 = users::table
+            .filter(sql::<Bool>("name = ").sql_checked("'alice'"))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(count, 1);
+    });
+    iast::assert_no_findings!(report);
+    assert_eq!(report.sinks_reached().len(), 1, "{report}");
 }

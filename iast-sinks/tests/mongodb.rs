@@ -4,7 +4,7 @@
 #![cfg(feature = "mongodb")]
 
 use iast::{Confidence, Report, Vulnerability};
-use iast_sinks::mongodb::{CollectionExt as _, check_document};
+use iast_sinks::mongodb::{CollectionExt as _, DatabaseExt as _, check_document};
 use mongodb::bson::{Document, doc};
 
 #[iast::source(origin = "http.parameter")]
@@ -94,6 +94,85 @@ async fn updates_and_pipelines_are_checked_stage_by_stage() {
     iast::assert_no_findings!(report);
     // Referenced so that the sink is linked even if the tests above are filtered out.
     let _ = check_document as fn(&str);
+}
+
+/// `{"name": {"$ne": null}}`, the object sent by the client where a name was expected.
+fn operator_filter() -> Document {
+    let name: serde_json::Value = serde_json::from_str(&param(r#"{"$ne":null}"#)).unwrap();
+    doc! { "name": mongodb::bson::to_bson(&name).unwrap() }
+}
+
+/// A twin called with an operator object, its action dropped unsent.
+type Call<'a> = Box<dyn Fn() + 'a>;
+
+#[tokio::test]
+async fn every_twin_checks_its_documents_at_the_applications_line() {
+    let users = users().await;
+    let db = users.client().database("app");
+    let set = || doc! { "$set": { "seen": true } };
+    let calls: Vec<(&str, Call)> = vec![
+        (
+            "distinct",
+            Box::new(|| drop(users.distinct_checked("name", operator_filter()))),
+        ),
+        (
+            "replace_one",
+            Box::new(|| drop(users.replace_one_checked(operator_filter(), doc! {}))),
+        ),
+        (
+            "find_one_and_delete",
+            Box::new(|| drop(users.find_one_and_delete_checked(operator_filter()))),
+        ),
+        (
+            "find_one_and_update",
+            Box::new(|| drop(users.find_one_and_update_checked(operator_filter(), set()))),
+        ),
+        (
+            "find_one_and_replace",
+            Box::new(|| drop(users.find_one_and_replace_checked(operator_filter(), doc! {}))),
+        ),
+        (
+            "watch",
+            Box::new(|| drop(users.watch_checked([doc! { "$match": operator_filter() }]))),
+        ),
+        (
+            "database aggregate",
+            Box::new(|| drop(db.aggregate_checked([doc! { "$match": operator_filter() }]))),
+        ),
+        (
+            "database watch",
+            Box::new(|| drop(db.watch_checked([doc! { "$match": operator_filter() }]))),
+        ),
+        (
+            "run_command",
+            Box::new(|| {
+                drop(db.run_command_checked(doc! { "find": "users", "filter": operator_filter() }))
+            }),
+        ),
+        (
+            "run_cursor_command",
+            Box::new(|| {
+                drop(db.run_cursor_command_checked(
+                    doc! { "find": "users", "filter": operator_filter() },
+                ))
+            }),
+        ),
+    ];
+    for (name, call) in calls {
+        let report = iast::check(call);
+        assert_eq!(nosql(&report), [Confidence::Confirmed], "{name}: {report}");
+        let site = report.findings()[0].call_site().unwrap();
+        assert!(
+            site.file().ends_with("tests/mongodb.rs"),
+            "{name}: {site:?}"
+        );
+    }
+    // The filter of an update's twin is checked with its update; a replacement is data.
+    let report = iast::check(|| {
+        let replacement = doc! { "name": param(r#"{"$ne":null}"#) };
+        drop(users.replace_one_checked(doc! { "_id": 1 }, replacement));
+    });
+    iast::assert_no_findings!(report);
 }
 
 /// Through the axum layer: an operator object in a JSON body, recorded whole by the layer.

@@ -1,5 +1,5 @@
 // The PostgreSQL server the tests use. Included by `tests/tokio_postgres.rs`,
-// `tests/postgres.rs` and `tests/sqlx_postgres.rs`.
+// `tests/postgres.rs`, `tests/sqlx_postgres.rs` and `tests/diesel_postgres.rs`.
 
 /// The server's URL: `IAST_POSTGRES` (`.ci/run` installs Debian's server, starts it and sets
 /// it), or else the local server's socket as the current user. `None` when

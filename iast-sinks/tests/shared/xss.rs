@@ -1,5 +1,6 @@
 // What the template tests share: the source and the findings they expect. Included by
-// `tests/minijinja.rs` and `tests/tera.rs`, each of which defines `SINK`, its engine's sink.
+// `tests/minijinja.rs`, `tests/tera.rs` and `tests/askama.rs`, each of which defines `SINK`, its
+// engine's sink.
 
 use iast::{Confidence, Report, Vulnerability};
 

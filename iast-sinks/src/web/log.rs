@@ -1,0 +1,179 @@
+//! The process-wide log of the flows the web layers found, and their `tracing` events.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+/// Distinct flows kept in the process-wide log; new flows past it are counted in
+/// [`dropped_findings`]. Repeats of a kept flow only update its entry.
+pub const MAX_LOGGED: usize = 10_000;
+
+/// One flow found while serving requests: its most telling finding and the request that
+/// showed it, how often the flow was seen, and when first and last.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestFinding {
+    /// The method of the request that produced [`RequestFinding::finding`].
+    pub method: String,
+    /// The path and query of the request that produced [`RequestFinding::finding`], as
+    /// received (attacker-controlled: escape it to show it).
+    pub uri: String,
+    /// The most telling finding of the flow (highest confidence, then shortest evidence).
+    pub finding: iast::Finding,
+    /// Requests that showed the flow.
+    pub count: u64,
+    /// When a request first showed the flow.
+    pub first_seen: SystemTime,
+    /// When a request last showed it.
+    pub last_seen: SystemTime,
+}
+
+impl std::fmt::Display for RequestFinding {
+    /// The request (escaped), how often the flow was seen, then the finding's text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} {} (seen {} time{})",
+            self.method,
+            self.uri.escape_debug(),
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        )?;
+        write!(f, "{}", self.finding)
+    }
+}
+
+struct Log {
+    /// In first-seen order.
+    findings: Vec<RequestFinding>,
+    by_fingerprint: HashMap<String, usize>,
+    dropped: u64,
+}
+
+static LOG: Mutex<Option<Log>> = Mutex::new(None);
+
+fn with_log<R>(f: impl FnOnce(&mut Log) -> R) -> R {
+    let mut log = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    f(log.get_or_insert_with(|| Log {
+        findings: Vec::new(),
+        by_fingerprint: HashMap::new(),
+        dropped: 0,
+    }))
+}
+
+pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
+    let now = SystemTime::now();
+    for finding in report.findings() {
+        emit(method, uri, finding);
+        with_log(|log| match log.by_fingerprint.get(finding.fingerprint()) {
+            Some(&i) => {
+                let entry = &mut log.findings[i];
+                entry.count += 1;
+                entry.last_seen = now;
+                if finding.more_telling(&entry.finding) {
+                    entry.finding = finding.clone();
+                    entry.method = method.to_owned();
+                    entry.uri = uri.to_owned();
+                }
+            }
+            None if log.findings.len() < MAX_LOGGED => {
+                log.by_fingerprint
+                    .insert(finding.fingerprint().to_owned(), log.findings.len());
+                log.findings.push(RequestFinding {
+                    method: method.to_owned(),
+                    uri: uri.to_owned(),
+                    finding: finding.clone(),
+                    count: 1,
+                    first_seen: now,
+                    last_seen: now,
+                });
+            }
+            None => log.dropped += 1,
+        });
+    }
+}
+
+/// One `tracing` event per finding, target `iast`, level `WARN`. Every value from the
+/// request is escaped (`escape_debug`), and the evidence is redacted as in reports.
+fn emit(method: &str, uri: &str, finding: &iast::Finding) {
+    // The application's line; for a check of the response, the route.
+    let location = match (finding.call_site(), finding.route()) {
+        (Some(call), _) => format!("{}:{}", call.file(), call.line()),
+        (None, Some(route)) => route.to_string(),
+        (None, None) => format!("{}:{}", finding.sink().file(), finding.sink().line()),
+    };
+    let function = finding
+        .call_site()
+        .and_then(|c| c.function())
+        .unwrap_or_default();
+    let route = finding.route().map(|r| r.to_string()).unwrap_or_default();
+    let sources: Vec<String> = finding.sources().iter().map(|s| s.describe()).collect();
+    let evidence = finding.evidence();
+    let tainted: Vec<&str> = evidence.tainted_text().collect();
+    tracing::warn!(
+        target: "iast",
+        rule = finding.vulnerability().rule_id(),
+        confidence = %finding.confidence(),
+        location = %location.escape_debug(),
+        function = %function.escape_debug(),
+        route = %route.escape_debug(),
+        sink = finding.sink().function(),
+        sources = %sources.join(", ").escape_debug(),
+        fingerprint = finding.fingerprint(),
+        argument = %evidence.argument.escape_debug(),
+        evidence = %evidence.value.escape_debug(),
+        tainted = %tainted.join(" | ").escape_debug(),
+        method,
+        uri = %uri.escape_debug(),
+        "{} ({}) at {} from {}",
+        finding.vulnerability().rule_id(),
+        finding.confidence(),
+        location.escape_debug(),
+        sources.join(", ").escape_debug(),
+    );
+}
+
+/// Says (a `tracing` warning, target `iast`) that sinks ran outside any request's context
+/// while requests were in flight: work the handlers started with `tokio::spawn`,
+/// `spawn_blocking` or `std::thread::spawn`, where taint is not followed. Said when the count
+/// first passes each power of two, so that a steady trickle is not a warning per request; one
+/// relaxed load per request otherwise.
+pub(super) fn warn_of_sinks_outside_context() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static WARNED_AT: AtomicU64 = AtomicU64::new(0);
+    let count = iast::sinks_outside_context();
+    let warned = WARNED_AT.load(Relaxed);
+    if count == 0 || count < warned.saturating_mul(2).max(1) {
+        return;
+    }
+    if WARNED_AT
+        .compare_exchange(warned, count, Relaxed, Relaxed)
+        .is_ok()
+    {
+        tracing::warn!(
+            target: "iast",
+            sinks_outside_context = count,
+            "iast: {count} sink call(s) ran outside any request's context while requests were \
+             in flight, where taint is not followed: start the handlers' tasks and threads with \
+             iast::spawn, iast::spawn_blocking or iast::thread::spawn"
+        );
+    }
+}
+
+/// Every flow found by the layer in this process so far, one entry each, in the order they
+/// were first seen.
+pub fn findings() -> Vec<RequestFinding> {
+    with_log(|log| log.findings.clone())
+}
+
+/// Takes the flows found so far, leaving the log empty.
+pub fn take_findings() -> Vec<RequestFinding> {
+    with_log(|log| {
+        log.by_fingerprint.clear();
+        std::mem::take(&mut log.findings)
+    })
+}
+
+/// New flows not kept because the log held [`MAX_LOGGED`] distinct flows.
+pub fn dropped_findings() -> u64 {
+    with_log(|log| log.dropped)
+}

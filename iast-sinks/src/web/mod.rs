@@ -1,0 +1,71 @@
+//! What the web framework layers share (features `axum` and `actix-web`): the request's parts
+//! as named sources, the response's checks, and the process-wide log of the flows found.
+//!
+//! A framework's layer reads the request and response with its own types and hands their
+//! parts over as text and bytes; everything that decides what is a source, what is checked
+//! and how a finding is published lives here once, so that a flow gets the same sources,
+//! the same fingerprint and the same event whichever framework served it.
+
+mod log;
+mod request;
+mod response;
+
+pub use log::{MAX_LOGGED, RequestFinding, dropped_findings, findings, take_findings};
+pub use request::PROTOCOL_HEADERS;
+pub(crate) use request::path_parameter;
+pub(crate) use request::{BodyKind, body_kind, record_body, record_header, record_query};
+pub(crate) use response::{check_html, check_response_header};
+
+use std::fmt::Display;
+
+/// A new context for one request, named by its route when routing has matched one (`None`
+/// for a request no route took), that publishes its findings when it ends, however the
+/// request ends: answered, dropped (a client that hung up, a timeout), or outlived by a task
+/// carrying the context. `method` and `uri` are the framework's own cheap clones, turned into
+/// text only for a request with findings.
+pub(crate) fn request_context<M, U>(method: M, pattern: Option<&str>, uri: U) -> iast::Context
+where
+    M: AsRef<str> + Send + 'static,
+    U: Display + Send + 'static,
+{
+    log::warn_of_sinks_outside_context();
+    let context = iast::Context::new();
+    if let Some(pattern) = pattern {
+        context.set_route(route(method.as_ref(), pattern));
+    }
+    context.on_end(move |report| log::publish(method.as_ref(), &uri.to_string(), report));
+    context
+}
+
+/// Routes kept per thread: an application has a fixed set, and every request to one shares
+/// its route's text instead of copying it.
+const MAX_KEPT_ROUTES: usize = 256;
+
+/// The route of `method` and `pattern`, shared with earlier requests to it.
+fn route(method: &str, pattern: &str) -> iast::Route {
+    thread_local! {
+        static ROUTES: std::cell::RefCell<Vec<iast::Route>> = const {
+            std::cell::RefCell::new(Vec::new())
+        };
+    }
+    let make = || iast::Route::new(method, pattern);
+    ROUTES
+        .try_with(|routes| {
+            let Ok(mut routes) = routes.try_borrow_mut() else {
+                return make();
+            };
+            if let Some(r) = routes
+                .iter()
+                .find(|r| r.method() == method && r.pattern() == pattern)
+            {
+                return r.clone();
+            }
+            if routes.len() >= MAX_KEPT_ROUTES {
+                routes.clear();
+            }
+            let r = make();
+            routes.push(r.clone());
+            r
+        })
+        .unwrap_or_else(|_| make())
+}

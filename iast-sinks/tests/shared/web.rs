@@ -1,0 +1,219 @@
+// What the web layer tests share, whichever framework serves the app: a sanitizer and a
+// sink for handlers, the client, the findings of one request or route, and the requests and
+// assertions that must hold alike for both. Included by `tests/axum.rs` and
+// `tests/actix_web.rs`, whose apps serve `/greet` and `/greet-safe` (a page greeting `name`,
+// raw and escaped), `/greet-any` (greeting the first `name...` parameter), `/go` (a redirect
+// to `next`), `/profile` (a JSON body's `bio` in a page), `/notes/{slot}` (slot and raw body
+// into `render_fragment`) and `/upload` (a multipart field into `render_fragment`).
+
+
+#[iast::sanitizer(xss)]
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+}
+
+#[iast::sink(xss)]
+fn render_fragment(html: &str) -> String {
+    html.to_owned()
+}
+
+/// The `/upload` handler: a crude reader of the one multipart field it expects, rendered.
+fn upload(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let title = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n--").next())
+        .unwrap_or_default()
+        .to_owned();
+    render_fragment(&format!("<h2>{title}</h2>"))
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The body of a GET of `url`.
+async fn fetch(url: String) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The layer's findings for requests whose URI holds `marker`.
+fn findings_for(marker: &str) -> Vec<iast_sinks::web::RequestFinding> {
+    iast_sinks::web::findings()
+        .into_iter()
+        .filter(|f| f.uri.contains(marker))
+        .collect()
+}
+
+/// The flows of one route, by its pattern.
+fn flows_on(pattern: &str) -> Vec<iast_sinks::web::RequestFinding> {
+    iast_sinks::web::findings()
+        .into_iter()
+        .filter(|f| f.finding.route().is_some_and(|r| r.pattern() == pattern))
+        .collect()
+}
+
+/// A raw body and a captured path parameter, then a multipart field, each named as what it is;
+/// the literal segment of the route is never a source.
+async fn raw_body_multipart_field_and_path_parameter_are_named(base: &str) {
+    let echoed = client()
+        .post(format!("{base}/notes/%3Cb%3Eslot%3C%2Fb%3E"))
+        .header("content-type", "text/plain")
+        .body("<img src=x onerror=alert(1)>")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The handler got the body, and the client the response, as they were.
+    assert_eq!(echoed, "<li id=<b>slot</b>><img src=x onerror=alert(1)></li>");
+    let found = flows_on("/notes/{slot}");
+    let mut named: Vec<String> = found
+        .iter()
+        .flat_map(|f| f.finding.sources().iter().map(|s| s.describe()))
+        .collect();
+    named.sort();
+    named.dedup();
+    assert_eq!(
+        named,
+        ["path parameter `slot`", "the request body"],
+        "{found:#?}"
+    );
+    assert!(found.iter().all(|f| {
+        f.finding
+            .evidence()
+            .tainted_text()
+            .all(|t| !t.contains("notes"))
+    }));
+
+    let body = "--B0undary\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\
+                <script>alert(2)</script>\r\n--B0undary--\r\n";
+    client()
+        .post(format!("{base}/upload"))
+        .header("content-type", "multipart/form-data; boundary=B0undary")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let found = flows_on("/upload");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0].finding;
+    assert_eq!(f.confidence(), iast::Confidence::Confirmed);
+    assert_eq!(
+        f.principal_source().unwrap().describe(),
+        "multipart field `title`"
+    );
+}
+
+/// 200 requests at once, each with a parameter name of its own (one flow each, so that the
+/// log keeps every request's finding apart): each finding holds its own request's value and
+/// no other.
+async fn two_hundred_requests_at_once_keep_their_own_taint(base: &str) {
+    let client = client();
+    let requests = (0..200).map(|i| {
+        let client = client.clone();
+        let url = format!(
+            "{base}/greet-any?name{i:03}=%3Cb%3Econcurrent-{i:03}-token%3C/b%3E&m=mark-conc"
+        );
+        tokio::spawn(async move { client.get(url).send().await.unwrap().text().await.unwrap() })
+    });
+    for (i, request) in requests.enumerate().collect::<Vec<_>>() {
+        let body = request.await.unwrap();
+        assert!(body.contains(&format!("concurrent-{i:03}-token")));
+    }
+    let found = findings_for("mark-conc");
+    assert_eq!(found.len(), 200, "one finding per request");
+    for f in &found {
+        let tainted: Vec<_> = f.finding.evidence().tainted_text().collect();
+        assert_eq!(tainted.len(), 1, "{f:?}");
+        let own = f.uri.split('=').nth(1).unwrap().split('&').next().unwrap();
+        let own = own.replace("%3C", "<").replace("%3E", ">");
+        assert_eq!(tainted[0], own, "{f:?}");
+    }
+}
+
+/// A query parameter reflected into the page is confirmed XSS, and the page is delivered as
+/// the handler wrote it; returns the flow.
+async fn reflected_query_parameter_is_reported(base: &str) -> iast_sinks::web::RequestFinding {
+    let body = fetch(format!(
+        "{base}/greet?name=%3Cscript%3Ealert(1)%3C/script%3Emark-xss-1"
+    ))
+    .await;
+    assert_eq!(body, "<p>Hello, <script>alert(1)</script>mark-xss-1!</p>");
+    let found = findings_for("mark-xss-1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0].finding;
+    assert_eq!(f.vulnerability(), iast::Vulnerability::Xss);
+    assert_eq!(f.confidence(), iast::Confidence::Confirmed);
+    assert_eq!(f.sources()[0].describe(), "query parameter `name`");
+    assert_eq!(f.route().unwrap().to_string(), "GET /greet");
+    assert_eq!(found[0].method, "GET");
+    // The response check is the layer's own: no line of the library is named.
+    assert!(f.call_site().is_none(), "{f:?}");
+    found[0].clone()
+}
+
+/// The same parameter escaped is clean, and so is an ordinary value in an ordinary page.
+async fn escaped_and_ordinary_values_are_clean(base: &str) {
+    let body = fetch(format!("{base}/greet-safe?name=%3Cb%3Emark-safe-1%3C/b%3E")).await;
+    assert_eq!(body, "<p>Hello, &lt;b&gt;mark-safe-1&lt;/b&gt;!</p>");
+    assert!(findings_for("mark-safe-1").is_empty());
+    let body = fetch(format!("{base}/greet?name=Alice&m=mark-plain-1")).await;
+    assert_eq!(body, "<p>Hello, Alice!</p>");
+    assert!(findings_for("mark-plain-1").is_empty());
+}
+
+/// A parameter in `Location` is a confirmed open redirect.
+async fn tainted_location_is_reported(base: &str) {
+    let response = client()
+        .get(format!("{base}/go?next=//evil.example/mark-redirect-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "//evil.example/mark-redirect-1"
+    );
+    let found = findings_for("mark-redirect-1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0].finding;
+    assert_eq!(f.vulnerability(), iast::Vulnerability::OpenRedirect);
+    assert_eq!(f.confidence(), iast::Confidence::Confirmed);
+}
+
+/// A JSON body's field is a source named by its pointer, and the handler gets the body.
+async fn json_field_is_named_by_its_pointer(base: &str) {
+    let body = client()
+        .post(format!("{base}/profile?m=mark-json-1"))
+        .header("content-type", "application/json")
+        .body(r#"{"bio": "<img src=x onerror=alert(1)>"}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "<div><img src=x onerror=alert(1)></div>");
+    let found = findings_for("mark-json-1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let source = &found[0].finding.sources()[0];
+    assert_eq!(source.origin(), Some("http.json"));
+    assert_eq!(source.describe(), "JSON field `/bio`");
+    assert_eq!(found[0].finding.confidence(), iast::Confidence::Confirmed);
+}
