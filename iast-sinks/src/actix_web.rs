@@ -1,5 +1,5 @@
 //! A context per request for actix-web 4, with the request as sources and the response as
-//! sinks (feature `actix-web`): what [`crate::axum::IastLayer`] gives axum.
+//! sinks (feature `actix-web`): what `iast_sinks::axum::IastLayer` gives axum.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
@@ -169,6 +169,9 @@ async fn record_request(
         .and_then(|v| v.parse::<usize>().ok());
     // A body of unknown or too large a size, or none, is passed on as it is.
     if !length.is_some_and(|n| n > 0 && n <= max_body) {
+        if length != Some(0) && has_body(&request) {
+            web::note_unread_body(false, length.map(|n| n as u64), max_body);
+        }
         return request;
     }
     let payload = body::BodyStream::new(request.take_payload());
@@ -239,10 +242,20 @@ async fn check_response<B: MessageBody + 'static>(
     for (name, value) in response.headers() {
         web::check_response_header(name.as_str(), value.as_bytes());
     }
-    let sized = matches!(response.response().body().size(),
-        BodySize::Sized(n) if n > 0 && n as usize <= max_body);
-    if body_kind(response.headers()) != BodyKind::Html || !sized {
+    if body_kind(response.headers()) != BodyKind::Html {
         return response.map_into_boxed_body();
+    }
+    match response.response().body().size() {
+        BodySize::Sized(n) if n > 0 && n as usize <= max_body => {}
+        BodySize::Sized(n) if n > 0 => {
+            web::note_unread_body(true, Some(n), max_body);
+            return response.map_into_boxed_body();
+        }
+        BodySize::Stream => {
+            web::note_unread_body(true, None, max_body);
+            return response.map_into_boxed_body();
+        }
+        _ => return response.map_into_boxed_body(),
     }
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
@@ -253,6 +266,12 @@ async fn check_response<B: MessageBody + 'static>(
     };
     web::check_html(&bytes);
     ServiceResponse::new(request, head.set_body(BoxBody::new(bytes)))
+}
+
+/// Whether the request announces a body: a `Content-Length` or a `Transfer-Encoding`.
+fn has_body(request: &ServiceRequest) -> bool {
+    let headers = request.headers();
+    headers.contains_key(header::CONTENT_LENGTH) || headers.contains_key(header::TRANSFER_ENCODING)
 }
 
 fn body_kind(headers: &HeaderMap) -> BodyKind {

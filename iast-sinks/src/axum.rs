@@ -169,7 +169,12 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     }
     let kind = body_kind(&parts.headers);
     // An empty body is passed on as it is: nothing to record, and no new body to allocate.
-    if !fits(&body, max_body) || body.size_hint().exact() == Some(0) {
+    let size = body.size_hint().exact();
+    if size == Some(0) {
+        return Request::from_parts(parts, body);
+    }
+    if !fits(&body, max_body) {
+        web::note_unread_body(false, size, max_body);
         return Request::from_parts(parts, body);
     }
     let Ok(bytes) = axum::body::to_bytes(body, max_body).await else {
@@ -186,7 +191,11 @@ async fn check_response(response: Response<Body>, max_body: usize) -> Response<B
     for (name, value) in &parts.headers {
         web::check_response_header(name.as_str(), value.as_bytes());
     }
-    if body_kind(&parts.headers) != BodyKind::Html || !fits(&body, max_body) {
+    if body_kind(&parts.headers) != BodyKind::Html {
+        return Response::from_parts(parts, body);
+    }
+    if !fits(&body, max_body) {
+        web::note_unread_body(true, body.size_hint().exact(), max_body);
         return Response::from_parts(parts, body);
     }
     match axum::body::to_bytes(body, max_body).await {

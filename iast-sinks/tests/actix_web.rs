@@ -246,3 +246,100 @@ async fn a_client_that_hangs_up_after_the_sink_ran_is_still_reported() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].finding.route().unwrap().pattern(), "/slow");
 }
+
+/// A test that calls the app in-process inside `iast::check` gets the request's findings in
+/// its own report, as `#[iast::test]` does, and they do not go to the middleware's log.
+#[test]
+fn a_request_served_inside_a_check_belongs_to_its_report() {
+    actix_web::rt::System::new().block_on(async {
+        let app = actix_web::test::init_service(app()).await;
+        let report = iast::check_async(async {
+            let request = actix_web::test::TestRequest::get()
+                .uri("/greet?name=%3Cscript%3Ein-process-1%3C/script%3E")
+                .to_request();
+            let response = actix_web::test::call_service(&app, request).await;
+            assert!(response.status().is_success());
+        })
+        .await;
+        in_process_request_is_in_the_report(&report);
+    });
+}
+
+#[tokio::test]
+async fn a_copy_of_the_payload_in_a_header_or_cookie_keeps_the_flow() {
+    same_flow_whatever_else_repeats_the_payload(&serve()).await;
+}
+
+/// `iast`'s warnings, as the process's `tracing` subscriber received them.
+fn warnings() -> &'static std::sync::Mutex<Vec<String>> {
+    use tracing_subscriber::layer::SubscriberExt;
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    struct Record;
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Record {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            if event.metadata().target() == "iast" {
+                let mut message = Message(String::new());
+                event.record(&mut message);
+                SEEN.get().unwrap().lock().unwrap().push(message.0);
+            }
+        }
+    }
+    SEEN.get_or_init(|| {
+        let subscriber = tracing_subscriber::registry().with(Record);
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        std::sync::Mutex::new(Vec::new())
+    })
+}
+
+/// A body sent in chunks has no size to check against the limit: it reaches the handler
+/// unread, and the middleware says so once.
+#[tokio::test]
+async fn a_chunked_body_passes_unread_and_that_is_said() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let seen = warnings();
+    let base = serve();
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let body = "<img src=x onerror=alert(3)>";
+    let request = format!(
+        "POST /notes/chunked HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(
+        response.ends_with("<li id=chunked><img src=x onerror=alert(3)></li>"),
+        "{response}"
+    );
+    let said: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.contains("passed on unread"))
+        .cloned()
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("a request body of unknown size"),
+        "{said:?}"
+    );
+}

@@ -151,6 +151,26 @@ async fn taint_follows_the_request_into_spawned_tasks() {
     assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
 }
 
+/// A test that calls the app in-process inside `iast::check` gets the request's findings in
+/// its own report, as `#[iast::test]` does, and they do not go to the layer's log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_served_inside_a_check_belongs_to_its_report() {
+    let report = iast::check_async(async {
+        let request = http::Request::get("/greet?name=%3Cscript%3Ein-process-1%3C/script%3E")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = tower::Service::call(&mut app(), request).await.unwrap();
+        assert_eq!(response.status(), 200);
+    })
+    .await;
+    in_process_request_is_in_the_report(&report);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_the_payload_in_a_header_or_cookie_keeps_the_flow() {
+    same_flow_whatever_else_repeats_the_payload(&serve().await).await;
+}
+
 /// Findings of requests that do not end with a response: a client that hangs up after the
 /// sink ran, a timeout that drops the request's future, a task that outlives the response.
 mod unfinished {

@@ -175,7 +175,7 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
         if serialized && verdict.confidence != Confidence::Confirmed && !crate::work::exhausted() {
             continue;
         }
-        let sources = principal_first(&verdict.ranges, |id| scan.site(id));
+        let sources = principal_first(&verdict.ranges, |id| scan.site(id), |id| scan.is_strict(id));
         let positions: HashMap<u32, usize> = sources
             .iter()
             .enumerate()
@@ -261,12 +261,18 @@ fn passed(
     sanitizers
 }
 
-/// The sources of `open` with their ids: the principal one first (the one whose bytes the
-/// flow rests on: the source's own buffer before a match by value, then the most tainted
-/// bytes, then the site order), then the others sorted.
+/// The sources of `open` with their ids: the principal one first, then the others sorted.
+/// The principal one is the one whose bytes the flow rests on: the source's own buffer before
+/// a match by value, an ordinary source before a strict one (a protocol header repeats what
+/// the client sent elsewhere: a browser's `Referer` holds the query string), then the most
+/// tainted bytes, then the source recorded first. The last rule keeps a flow's fingerprint
+/// when a later source merely repeats the value (a cookie or header holding the same
+/// payload): the web layers record the path, the query, the headers and the body in that
+/// order, so the input the request was built around comes first.
 fn principal_first(
     open: &[&TaintedRange],
     site_of: impl Fn(u32) -> Option<Site>,
+    strict: impl Fn(u32) -> bool,
 ) -> Vec<(Site, u32)> {
     // Per source: whether any of its ranges is its own buffer, and its tainted bytes. A map,
     // not a search per range, so that many sources in one argument cost n log n.
@@ -276,19 +282,20 @@ fn principal_first(
         *buffer |= r.kind == MatchKind::Buffer;
         *bytes += r.end - r.start;
     }
-    let mut sources: Vec<(Site, u32, bool, usize)> = weight
-        .into_iter()
-        .filter_map(|(id, (buffer, bytes))| site_of(id).map(|s| (s, id, buffer, bytes)))
+    // Ids count up as sources are recorded, so the map's order is the recording order.
+    let principal = weight
+        .iter()
+        .map(|(&id, &(buffer, bytes))| (buffer, !strict(id), bytes, std::cmp::Reverse(id)))
+        .max()
+        .map(|(.., std::cmp::Reverse(id))| id);
+    let mut sources: Vec<(Site, u32)> = weight
+        .into_keys()
+        .filter_map(|id| site_of(id).map(|s| (s, id)))
         .collect();
     sources.sort_by(|a, b| a.0.cmp(&b.0));
-    let principal = sources
-        .iter()
-        .enumerate()
-        .max_by(|(i, a), (j, b)| (a.2, a.3).cmp(&(b.2, b.3)).then(j.cmp(i)))
-        .map(|(i, _)| i);
-    if let Some(i) = principal {
+    if let Some(i) = principal.and_then(|p| sources.iter().position(|(_, id)| *id == p)) {
         let first = sources.remove(i);
         sources.insert(0, first);
     }
-    sources.into_iter().map(|(s, id, _, _)| (s, id)).collect()
+    sources
 }

@@ -34,7 +34,7 @@ impl std::fmt::Display for RequestFinding {
             f,
             "{} {} (seen {} time{})",
             self.method,
-            self.uri.escape_debug(),
+            shown(&self.uri),
             self.count,
             if self.count == 1 { "" } else { "s" }
         )?;
@@ -93,7 +93,7 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
 }
 
 /// One `tracing` event per finding, target `iast`, level `WARN`. Every value from the
-/// request is escaped (`escape_debug`), and the evidence is redacted as in reports.
+/// request is escaped ([`shown`]), and the evidence is redacted as in reports.
 fn emit(method: &str, uri: &str, finding: &iast::Finding) {
     // The application's line; for a check of the response, the route.
     let location = match (finding.call_site(), finding.route()) {
@@ -109,27 +109,42 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
     let sources: Vec<String> = finding.sources().iter().map(|s| s.describe()).collect();
     let evidence = finding.evidence();
     let tainted: Vec<&str> = evidence.tainted_text().collect();
+    let sources = shown(&sources.join(", "));
+    let location = shown(&location);
     tracing::warn!(
         target: "iast",
         rule = finding.vulnerability().rule_id(),
         confidence = %finding.confidence(),
-        location = %location.escape_debug(),
-        function = %function.escape_debug(),
-        route = %route.escape_debug(),
+        location = %location,
+        function = %shown(function),
+        route = %shown(&route),
         sink = finding.sink().function(),
-        sources = %sources.join(", ").escape_debug(),
+        sources = %sources,
         fingerprint = finding.fingerprint(),
-        argument = %evidence.argument.escape_debug(),
-        evidence = %evidence.value.escape_debug(),
-        tainted = %tainted.join(" | ").escape_debug(),
+        argument = %shown(&evidence.argument),
+        evidence = %shown(&evidence.value),
+        tainted = %shown(&tainted.join(" | ")),
         method,
-        uri = %uri.escape_debug(),
+        uri = %shown(uri),
         "{} ({}) at {} from {}",
         finding.vulnerability().rule_id(),
         finding.confidence(),
-        location.escape_debug(),
-        sources.join(", ").escape_debug(),
+        location,
+        sources,
     );
+}
+
+/// `text` as a log line may hold it: control characters, ANSI escapes and bidirectional or
+/// invisible formatting characters become visible escapes (`\n`, `\u{202e}`), and so that
+/// those cannot be forged, a backslash is doubled. Quotes stay as they are, so SQL and HTML
+/// evidence reads as it was sent.
+fn shown(text: &str) -> String {
+    let text = if text.contains('\\') {
+        std::borrow::Cow::Owned(text.replace('\\', "\\\\"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    iast::escape_for_terminal(&text).0
 }
 
 /// Says (a `tracing` warning, target `iast`) that sinks ran outside any request's context

@@ -18,23 +18,62 @@ pub(crate) use response::{check_html, check_response_header};
 
 use std::fmt::Display;
 
-/// A new context for one request, named by its route when routing has matched one (`None`
-/// for a request no route took), that publishes its findings when it ends, however the
-/// request ends: answered, dropped (a client that hung up, a timeout), or outlived by a task
-/// carrying the context. `method` and `uri` are the framework's own cheap clones, turned into
-/// text only for a request with findings.
+/// The context of one request, named by its route when routing has matched one (`None` for
+/// a request no route took).
+///
+/// A request served inside a context (a test that calls the application in-process within
+/// `iast::check`, `iast::probe` or `#[iast::test]`) joins it: its findings belong to that
+/// context's report, which the test asserts on, and not to the layer's log. Any other request
+/// gets a context of its own that publishes its findings when it ends, however the request
+/// ends: answered, dropped (a client that hung up, a timeout), or outlived by a task carrying
+/// the context. `method` and `uri` are the framework's own cheap clones, turned into text
+/// only for a request with findings.
 pub(crate) fn request_context<M, U>(method: M, pattern: Option<&str>, uri: U) -> iast::Context
 where
     M: AsRef<str> + Send + 'static,
     U: Display + Send + 'static,
 {
     log::warn_of_sinks_outside_context();
+    if let Some(outer) = iast::Context::current() {
+        if let Some(pattern) = pattern {
+            outer.set_route(route(method.as_ref(), pattern));
+        }
+        return outer;
+    }
     let context = iast::Context::new();
     if let Some(pattern) = pattern {
         context.set_route(route(method.as_ref(), pattern));
     }
     context.on_end(move |report| log::publish(method.as_ref(), &uri.to_string(), report));
     context
+}
+
+/// Says, once per process for requests and once for responses, as a `tracing` warning
+/// (target `iast`), that a body was passed on unread: its size was unknown (streamed, or sent
+/// without a `Content-Length`) or over the layer's limit, so its sources were not recorded or
+/// its HTML not checked. One atomic load afterwards.
+pub(crate) fn note_unread_body(response: bool, size: Option<u64>, max_body: usize) {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    static SAID: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+    let said = &SAID[usize::from(response)];
+    if said.load(Relaxed) || said.swap(true, Relaxed) {
+        return;
+    }
+    let what = if response {
+        "an HTML response body"
+    } else {
+        "a request body"
+    };
+    let why = match size {
+        Some(n) => format!("of {n} bytes, over the layer's limit of {max_body}"),
+        None => "of unknown size (streamed, or sent without a Content-Length)".to_owned(),
+    };
+    tracing::warn!(
+        target: "iast",
+        "iast: {what} {why} was passed on unread, so it was not {}; said once per process \
+         (raise the limit with max_body)",
+        if response { "checked" } else { "recorded as a source" }
+    );
 }
 
 /// Routes kept per thread: an application has a fixed set, and every request to one shares

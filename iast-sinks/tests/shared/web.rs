@@ -217,3 +217,43 @@ async fn json_field_is_named_by_its_pointer(base: &str) {
     assert_eq!(source.describe(), "JSON field `/bio`");
     assert_eq!(found[0].finding.confidence(), iast::Confidence::Confirmed);
 }
+
+/// The same reflected parameter, alone and with a copy of its value in the `Referer` a browser
+/// sends and in a cookie: one flow (one fingerprint, seen three times), named after the query
+/// parameter the page was built from.
+async fn same_flow_whatever_else_repeats_the_payload(base: &str) {
+    let query = "name=%3Cb%3Emark-copy-1%3C%2Fb%3E";
+    // A route of its own: a flow is one entry of the log, shown with one request's URI.
+    let url = format!("{base}/greet-any?{query}");
+    let requests = [
+        client().get(&url),
+        client()
+            .get(&url)
+            .header("referer", format!("{base}/greet-any?{query}")),
+        client()
+            .get(&url)
+            .header("cookie", "recent=<b>mark-copy-1</b>"),
+    ];
+    for request in requests {
+        request.send().await.unwrap();
+    }
+    let found = findings_for("mark-copy-1");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].count, 3, "{found:#?}");
+    assert_eq!(
+        found[0].finding.principal_source().unwrap().describe(),
+        "query parameter `name`"
+    );
+}
+
+/// The report of a check in which the app served
+/// `GET /greet?name=<script>in-process-1</script>` in-process: the request's finding is
+/// there, named by its route and parameter, and not in the layer's log.
+fn in_process_request_is_in_the_report(report: &iast::Report) {
+    assert_eq!(report.findings().len(), 1, "{report}");
+    let f = &report.findings()[0];
+    assert_eq!(f.confidence(), iast::Confidence::Confirmed, "{report}");
+    assert_eq!(f.route().unwrap().to_string(), "GET /greet");
+    assert_eq!(f.sources()[0].describe(), "query parameter `name`");
+    assert!(findings_for("in-process-1").is_empty());
+}
