@@ -28,6 +28,13 @@ async fn greet(q: Params) -> HttpResponse {
     html(format!("<p>Hello, {}!</p>", param(&q, "name")))
 }
 
+async fn card(q: Params) -> HttpResponse {
+    html(render_fragment(&format!(
+        "<div>{}</div>",
+        param(&q, "name")
+    )))
+}
+
 async fn greet_safe(q: Params) -> HttpResponse {
     html(format!("<p>Hello, {}!</p>", escape(&param(&q, "name"))))
 }
@@ -102,6 +109,7 @@ fn app() -> App<
     App::new()
         .route("/greet", web::get().to(greet))
         .route("/greet-safe", web::get().to(greet_safe))
+        .route("/card", web::get().to(card))
         .route("/greet-any", web::get().to(greet_any))
         .route("/go", web::get().to(go))
         .route("/remember", web::get().to(remember))
@@ -166,6 +174,8 @@ async fn tainted_location_and_cookie_are_reported() {
         found[0].finding.vulnerability(),
         Vulnerability::HeaderInjection
     );
+    // The attacker's `; Domain=` is an attribute of the cookie.
+    assert_eq!(found[0].finding.confidence(), Confidence::Confirmed);
 }
 
 #[tokio::test]
@@ -263,6 +273,11 @@ fn a_request_served_inside_a_check_belongs_to_its_report() {
         .await;
         in_process_request_is_in_the_report(&report);
     });
+}
+
+#[tokio::test]
+async fn a_page_the_application_checked_is_one_flow_at_its_line() {
+    a_page_the_application_checked_is_one_flow(&serve()).await;
 }
 
 #[tokio::test]

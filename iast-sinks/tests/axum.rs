@@ -43,6 +43,15 @@ fn app() -> Router {
             }),
         )
         .route(
+            "/card",
+            get(|Query(q): Params| async move {
+                Html(render_fragment(&format!(
+                    "<div>{}</div>",
+                    q.get("name").cloned().unwrap_or_default()
+                )))
+            }),
+        )
+        .route(
             "/greet-safe",
             get(|Query(q): Params| async move {
                 Html(format!(
@@ -164,6 +173,11 @@ async fn a_request_served_inside_a_check_belongs_to_its_report() {
     })
     .await;
     in_process_request_is_in_the_report(&report);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_the_application_checked_is_one_flow_at_its_line() {
+    a_page_the_application_checked_is_one_flow(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

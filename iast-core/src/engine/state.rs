@@ -156,6 +156,22 @@ impl State {
     }
 
     pub(super) fn add_finding(&mut self, finding: Finding) {
+        // A check of a request's response (a web layer's: it has no call site of the
+        // application's) that finds a flow the application's own sink of the same class
+        // already reported from the same source is that flow seen again: a page a template
+        // rendered is served as it was rendered. One flow, one fingerprint, shown at the
+        // application's line.
+        if finding.call_site().is_none()
+            && finding.route().is_some()
+            && let Some(known) = self.findings.iter_mut().find(|f| {
+                f.call_site().is_some()
+                    && f.vulnerability() == finding.vulnerability()
+                    && f.principal_source() == finding.principal_source()
+            })
+        {
+            known.add_hit();
+            return;
+        }
         crate::collect::finding(&finding);
         // One finding per fingerprint: two calls of one sink in one function with the same
         // source are one flow, shown at its most telling call.

@@ -11,6 +11,12 @@ fn response_location(location: &[u8]) {
     let _ = location;
 }
 
+/// A cookie the response sets: a tainted `;` in it adds an attribute of the attacker's.
+#[iast::sink(header)]
+fn response_set_cookie(set_cookie: &[u8]) {
+    let _ = set_cookie;
+}
+
 #[iast::sink(header, args(value))]
 fn response_header(name: &str, value: &[u8]) {
     let _ = (name, value);
@@ -24,7 +30,8 @@ fn response_header(name: &str, value: &[u8]) {
 pub(crate) fn check_response_header(name: &str, value: &[u8]) {
     match name {
         "location" => iast::with_call_site(None, || response_location(value)),
-        "set-cookie" | "access-control-allow-origin" => {
+        "set-cookie" => iast::with_call_site(None, || response_set_cookie(value)),
+        "access-control-allow-origin" => {
             iast::with_call_site(None, || response_header(name, value))
         }
         _ => {}

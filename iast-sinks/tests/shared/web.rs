@@ -2,7 +2,7 @@
 // sink for handlers, the client, the findings of one request or route, and the requests and
 // assertions that must hold alike for both. Included by `tests/axum.rs` and
 // `tests/actix_web.rs`, whose apps serve `/greet` and `/greet-safe` (a page greeting `name`,
-// raw and escaped), `/greet-any` (greeting the first `name...` parameter), `/go` (a redirect
+// raw and escaped), `/card` (a page the handler renders through `render_fragment`), `/greet-any` (greeting the first `name...` parameter), `/go` (a redirect
 // to `next`), `/profile` (a JSON body's `bio` in a page), `/notes/{slot}` (slot and raw body
 // into `render_fragment`) and `/upload` (a multipart field into `render_fragment`).
 
@@ -256,4 +256,16 @@ fn in_process_request_is_in_the_report(report: &iast::Report) {
     assert_eq!(f.route().unwrap().to_string(), "GET /greet");
     assert_eq!(f.sources()[0].describe(), "query parameter `name`");
     assert!(findings_for("in-process-1").is_empty());
+}
+
+/// A page the handler checked through its own sink and the layer checks again as the response:
+/// one flow, at the handler's line, seen by both checks.
+async fn a_page_the_application_checked_is_one_flow(base: &str) {
+    fetch(format!("{base}/card?name=%3Cscript%3Emark-card-1%3C/script%3E")).await;
+    let found = findings_for("mark-card-1");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0].finding;
+    assert!(f.sink().function().ends_with("render_fragment"), "{f:#?}");
+    assert!(f.call_site().is_some(), "{f:#?}");
+    assert_eq!(f.hits(), 2, "{f:#?}");
 }
