@@ -177,7 +177,12 @@ fn rule(v: Vulnerability) -> Rule {
         help_uri: cwe_uri,
         default_configuration: Configuration { level: "error" },
         properties: RuleProperties {
-            tags: ["security".to_owned(), format!("external/cwe/cwe-{cwe}")],
+            // The CodeQL query's id as a tag of its own, so that code scanning shows iast's
+            // and CodeQL's results of one class side by side under the same filter.
+            tags: ["security".to_owned(), format!("external/cwe/cwe-{cwe}")]
+                .into_iter()
+                .chain(v.codeql_id().map(str::to_owned))
+                .collect(),
             precision: "high",
             security_severity: security_severity(v),
         },
@@ -605,7 +610,7 @@ struct Configuration {
 
 #[derive(Serialize)]
 struct RuleProperties {
-    tags: [String; 2],
+    tags: Vec<String>,
     precision: &'static str,
     #[serde(rename = "security-severity")]
     security_severity: &'static str,

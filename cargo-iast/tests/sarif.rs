@@ -269,7 +269,10 @@ fn every_class_is_a_rule_in_report_order() {
             .iter()
             .map(|t| t.as_str().unwrap())
             .collect();
-        assert_eq!(tags, ["security", &format!("external/cwe/cwe-{}", v.cwe())]);
+        let cwe = format!("external/cwe/cwe-{}", v.cwe());
+        let mut expected = vec!["security", cwe.as_str()];
+        expected.extend(v.codeql_id());
+        assert_eq!(tags, expected);
         assert_eq!(rule["properties"]["precision"], "high");
         let severity: f64 = rule["properties"]["security-severity"]
             .as_str()

@@ -63,6 +63,15 @@ pub fn with_call_site<R>(site: Option<(&'static str, u32)>, f: impl FnOnce() -> 
     f()
 }
 
+/// Whether the sink being checked was called by a framework layer on its own behalf
+/// (`with_call_site(None, ..)`: a check of a request's response), not by the application.
+pub(crate) fn by_framework() -> bool {
+    matches!(
+        OVERRIDE.try_with(Cell::get).unwrap_or(Override::Caller),
+        Override::None
+    )
+}
+
 /// The caller of the sink being checked, as the generated code passes it (`None` for an
 /// `async fn` sink), unless a layer said otherwise.
 pub(crate) fn capture(location: Option<&'static Location<'static>>) -> Option<Caller> {

@@ -137,6 +137,14 @@ impl Context {
         self.lock().route = Some(route);
     }
 
+    /// Names the request this context serves, or none, and returns the name it had. For a
+    /// framework layer whose request joined a context it did not open (a test that serves
+    /// requests in-process inside `iast::check`): it names the context after its request
+    /// while the request is served, then gives back the name it found.
+    pub fn replace_route(&self, route: Option<crate::Route>) -> Option<crate::Route> {
+        std::mem::replace(&mut self.lock().route, route)
+    }
+
     /// Runs `f` with the context's report when the context ends, if it found anything: when
     /// the last handle to it is dropped (the scope that made it, and every clone carried into
     /// a task or thread). A framework layer publishes a request's findings this way, so that

@@ -232,13 +232,13 @@ impl Finding {
             .is_lt()
     }
 
-    /// Folds a repeat of the same flow into this finding, keeping the most telling evidence
-    /// and the sanitizers either passed.
     /// Counts one more sink call that showed this flow.
     pub(crate) fn add_hit(&mut self) {
         self.hits = self.hits.saturating_add(1);
     }
 
+    /// Folds a repeat of the same flow into this finding, keeping the most telling evidence
+    /// and the sanitizers either passed.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
         if self.proof.is_none() {

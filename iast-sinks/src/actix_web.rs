@@ -20,7 +20,7 @@
 //! handler starts carry it when started with [`spawn_local`] (actix-web's `rt::spawn`),
 //! [`spawn`] or [`spawn_blocking`] (what `web::block` does). Wrap the `App` with it last, so
 //! that it is the outermost middleware and every sink of the handlers and of the other
-//! middleware runs in the request's context. Findings name the route that matched
+//! middleware runs in the request's context. Findings name the route the path matches
 //! (`GET /items/{id}`, scopes included).
 //!
 //! The sources, the response checks and the findings log are the axum layer's (the log is
@@ -31,7 +31,13 @@
 //! limit (1 MiB by default; a body without a `Content-Length` within it passes through
 //! unread); then an HTML response body (XSS), `Location` (open redirect), and `Set-Cookie` and
 //! `Access-Control-Allow-Origin` (header injection), attributed to the route. The handler
-//! gets the request body, and the client the response, byte for byte.
+//! gets the request body, and the client the response, byte for byte (and a body that fails
+//! while the middleware reads it fails the same way for them).
+//!
+//! The route is the one actix-web's resource map matches for the path as received, before
+//! routing: a route chosen by a guard (a host-guarded scope), or matched only once the path
+//! is percent-decoded, may be named differently or not at all, and then its path parameters
+//! are not recorded.
 
 pub use crate::web::{
     MAX_LOGGED, PROTOCOL_HEADERS, RequestFinding, dropped_findings, findings, take_findings,
@@ -43,9 +49,8 @@ pub use iast::{spawn, spawn_blocking, spawn_local};
 use crate::web::{self, BodyKind};
 use actix_web::HttpMessage as _;
 use actix_web::body::{self, BodySize, BoxBody, MessageBody};
-use actix_web::dev::{
-    Path, Payload, ResourceDef, Service, ServiceRequest, ServiceResponse, Transform,
-};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::web::Bytes;
 use std::future::{Future, Ready, ready};
@@ -133,12 +138,15 @@ where
         // The route is known before routing runs: the application's resource map matches the
         // path the way the router will.
         let pattern = request.match_pattern();
-        let context = web::request_context(
+        let scope = web::request_context(
             request.method().clone(),
             pattern.as_deref(),
             request.uri().clone(),
         );
+        let context = scope.context().clone();
         Box::pin(context.bind(async move {
+            // Held to the end of the request, however it ends.
+            let _scope = scope;
             let request = record_request(request, pattern.as_deref(), max_body).await;
             let response = inner.call(request).await?;
             Ok(check_response(response, max_body).await)
@@ -177,9 +185,16 @@ async fn record_request(
     let payload = body::BodyStream::new(request.take_payload());
     let bytes = match body::to_bytes_limited(payload, max_body).await {
         Ok(Ok(bytes)) => bytes,
-        // A client that sent less or more than it announced, or a broken connection: the
-        // handler gets an empty body rather than a failure of the middleware's making.
-        _ => Bytes::new(),
+        // A client that hung up or sent less than it announced: the handler's read fails as
+        // it would have, never with an empty body it could take for the client's.
+        Ok(Err(error)) => {
+            request.set_payload(failed_payload(error));
+            return request;
+        }
+        Err(_) => {
+            request.set_payload(failed_payload(PayloadError::Overflow));
+            return request;
+        }
     };
     web::record_body(&kind, &bytes);
     request.set_payload(Payload::from(bytes));
@@ -189,49 +204,109 @@ async fn record_request(
 /// Records the parameters `pattern` captures in `path` (raw, as received), percent-decoded
 /// as actix-web's `Path` extractor hands them to the handler.
 fn record_path_parameters(pattern: &str, path: &str) {
-    with_resource(pattern, |resource| {
-        let mut matched = Path::new(path);
-        if resource.capture_match_info(&mut matched) {
-            for (name, value) in matched.iter() {
-                let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-                web::path_parameter(name, &value);
-            }
-        }
-    });
+    for (name, value) in captures(pattern, path) {
+        let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+        web::path_parameter(name, &value);
+    }
 }
 
-/// Compiled patterns kept per thread (actix-web runs a worker per thread): an application has
-/// a fixed set of routes, and compiling a pattern is the dearest part of reading a request.
-const MAX_KEPT_PATTERNS: usize = 256;
-
-/// Runs `f` with `pattern` compiled, unless it does not compile (`ResourceDef::new` panics on
-/// a pattern it rejects; one the application's router took is joined from its own, but a
-/// panic must not escape into the application either way).
-fn with_resource(pattern: &str, f: impl FnOnce(&ResourceDef)) {
-    thread_local! {
-        static PATTERNS: std::cell::RefCell<Vec<ResourceDef>> = const {
-            std::cell::RefCell::new(Vec::new())
+/// The parameters a route pattern (`/items/{id}`, `/files/{name}.{ext:[a-z]+}`,
+/// `/static/{tail}*`) captures in `path`, matched segment by segment without compiling the
+/// pattern: one pass over each, no allocation but the result, and nothing that can panic
+/// (actix-web's own `ResourceDef` compiles a regex and keeps its capture names for good, and
+/// panics on a pattern it rejects). A segment is a literal, which must equal the path's, or one
+/// capture with literal text around it; a capture whose regex may cross `/` (`{p:.*}`), or a
+/// tail (`{tail}*`), takes the rest of the path. A segment with two captures is not read.
+/// When the path does not have the pattern's shape (actix-web matched it after decoding it, or
+/// by a guard), nothing is recorded.
+fn captures<'a>(pattern: &'a str, path: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut found = Vec::new();
+    let mut rest = path.strip_prefix('/').unwrap_or(path);
+    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+    let mut segments = Segments(pattern).peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        let Some((open, close)) = capture_span(segment) else {
+            // A literal segment: the path's must be the same.
+            let (here, after) = rest.split_once('/').unwrap_or((rest, ""));
+            if here != segment {
+                return Vec::new();
+            }
+            rest = after;
+            continue;
         };
+        let (prefix, inner, suffix) = (
+            &segment[..open],
+            &segment[open + 1..close],
+            &segment[close + 1..],
+        );
+        let (name, regex) = inner.split_once(':').unwrap_or((inner, ""));
+        let tail = suffix == "*" || regex.contains(".*") || regex.contains(".+");
+        if tail && last {
+            let value = rest.strip_prefix(prefix).unwrap_or(rest);
+            found.push((name.trim(), value));
+            return found;
+        }
+        let (here, after) = rest.split_once('/').unwrap_or((rest, ""));
+        rest = after;
+        if suffix.contains(['{', '}']) || prefix.contains(['{', '}']) {
+            continue;
+        }
+        let value = here
+            .strip_prefix(prefix)
+            .and_then(|v| v.strip_suffix(suffix));
+        match value {
+            Some(value) => found.push((name.trim(), value)),
+            None => return Vec::new(),
+        }
     }
-    let compile = || {
-        std::panic::catch_unwind(|| ResourceDef::new(pattern))
-            .ok()
-            .filter(|r| !r.is_prefix())
-    };
-    let kept = PATTERNS.try_with(|patterns| {
-        let mut patterns = patterns.try_borrow_mut().ok()?;
-        if let Some(r) = patterns.iter().find(|r| r.pattern() == Some(pattern)) {
-            return Some(r.clone());
+    found
+}
+
+/// Where a pattern segment's first capture opens and closes (`{` and its matching `}`,
+/// counting the braces of a regex such as `\d{2}`), if it has one.
+fn capture_span(segment: &str) -> Option<(usize, usize)> {
+    let open = segment.find('{')?;
+    let mut depth = 0usize;
+    for (i, b) in segment.bytes().enumerate().skip(open) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some((open, i));
+                }
+            }
+            _ => {}
         }
-        let r = compile()?;
-        if patterns.len() >= MAX_KEPT_PATTERNS {
-            patterns.clear();
+    }
+    None
+}
+
+/// A pattern's segments: split at each `/` outside braces (a capture's regex may hold one).
+struct Segments<'a>(&'a str);
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
         }
-        patterns.push(r.clone());
-        Some(r)
-    });
-    if let Some(resource) = kept.ok().flatten().or_else(compile) {
-        f(&resource);
+        let mut depth = 0usize;
+        for (i, b) in self.0.bytes().enumerate() {
+            match b {
+                b'{' => depth += 1,
+                b'}' => depth = depth.saturating_sub(1),
+                b'/' if depth == 0 => {
+                    let (segment, rest) = (&self.0[..i], &self.0[i + 1..]);
+                    self.0 = rest;
+                    return Some(segment);
+                }
+                _ => {}
+            }
+        }
+        Some(std::mem::take(&mut self.0))
     }
 }
 
@@ -261,8 +336,15 @@ async fn check_response<B: MessageBody + 'static>(
     let (head, body) = response.into_parts();
     let bytes = match body::to_bytes_limited(body, max_body).await {
         Ok(Ok(bytes)) => bytes,
-        // The body failed while being read: the client gets an empty body.
-        _ => Bytes::new(),
+        // The body failed while being read: the client's read fails as it would have.
+        Ok(Err(error)) => {
+            let failed = Failed(Some(error.into()));
+            return ServiceResponse::new(request, head.set_body(BoxBody::new(failed)));
+        }
+        Err(_) => {
+            let failed = Failed(Some("body over its announced size".into()));
+            return ServiceResponse::new(request, head.set_body(BoxBody::new(failed)));
+        }
     };
     web::check_html(&bytes);
     ServiceResponse::new(request, head.set_body(BoxBody::new(bytes)))
@@ -274,6 +356,71 @@ fn has_body(request: &ServiceRequest) -> bool {
     headers.contains_key(header::CONTENT_LENGTH) || headers.contains_key(header::TRANSFER_ENCODING)
 }
 
+/// A request payload that fails with `error`, as the one read did.
+fn failed_payload(error: PayloadError) -> Payload {
+    let (mut sender, payload) = actix_http::h1::Payload::create(false);
+    sender.set_error(error);
+    payload.into()
+}
+
+/// A response body that fails with the error its reading met, as the original body did.
+struct Failed(Option<Box<dyn std::error::Error>>);
+
+impl MessageBody for Failed {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        BodySize::Stream
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Poll::Ready(self.0.take().map(Err))
+    }
+}
+
 fn body_kind(headers: &HeaderMap) -> BodyKind {
     web::body_kind(headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::captures;
+
+    #[test]
+    fn captures_follow_the_pattern_segment_by_segment() {
+        assert_eq!(captures("/items/{id}", "/items/42"), [("id", "42")]);
+        assert_eq!(
+            captures("/shop/items/{name}/{id:\\d+}", "/shop/items/a%20b/7"),
+            [("name", "a%20b"), ("id", "7")]
+        );
+        assert_eq!(
+            captures("/files/{name}.{ext}", "/files/report.pdf"),
+            Vec::<(&str, &str)>::new(),
+            "two captures in one segment are not read"
+        );
+        assert_eq!(
+            captures("/img/{name}.png", "/img/cat.png"),
+            [("name", "cat")]
+        );
+        assert_eq!(captures("/code/{n:\\d{2}}", "/code/12"), [("n", "12")]);
+        assert_eq!(
+            captures("/static/{tail}*", "/static/a/b.css"),
+            [("tail", "a/b.css")]
+        );
+        assert_eq!(captures("/s/{p:.*}", "/s/x/y"), [("p", "x/y")]);
+        assert_eq!(captures("/r/{p:[^/]+}/z", "/r/v/z"), [("p", "v")]);
+        // Another shape: nothing, rather than a wrong name.
+        assert!(captures("/items/{id}", "/users/42").is_empty());
+    }
+
+    #[test]
+    fn captures_cost_one_pass() {
+        // A long path and pattern: segments are visited once each.
+        let pattern = "/{a}".repeat(64);
+        let path = "/v".repeat(4096);
+        assert_eq!(captures(&pattern, &path).len(), 64);
+    }
 }

@@ -3,13 +3,13 @@
 //!
 //! askama compiles templates into the application, so the escaping is chosen when the
 //! template is compiled: name [`Html`] as the escaper of HTML templates in the crate's
-//! `askama.toml` (or in the file a template's `config = "..."` names), and askama calls it
-//! for every value it escapes:
+//! `askama.toml` (or in the file a template's `config = "..."` names), for the extensions
+//! askama escapes as HTML by default, and askama calls it for every value it escapes:
 //!
 //! ```toml
 //! [[escaper]]
 //! path = "iast_sinks::askama::Html"
-//! extensions = ["html", "htm", "xml", "j2", "jinja", "jinja2"]
+//! extensions = ["askama", "html", "htm", "j2", "jinja", "jinja2", "rinja", "svg", "xml"]
 //! ```
 //!
 //! [`Html`] writes exactly what askama's own HTML escaper writes, and marks the escaped value

@@ -132,13 +132,16 @@ where
         let max_body = self.max_body;
         Box::pin(async move {
             let pattern = request.extensions().get::<MatchedPath>();
-            let context = web::request_context(
+            let scope = web::request_context(
                 request.method().clone(),
                 pattern.map(MatchedPath::as_str),
                 request.uri().clone(),
             );
+            let context = scope.context().clone();
             context
                 .bind(async move {
+                    // Held to the end of the request, however it ends.
+                    let _scope = scope;
                     let request = record_request(request, max_body).await;
                     let response = inner.call(request).await?;
                     Ok(check_response(response, max_body).await)
@@ -177,10 +180,11 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
         web::note_unread_body(false, size, max_body);
         return Request::from_parts(parts, body);
     }
-    let Ok(bytes) = axum::body::to_bytes(body, max_body).await else {
-        // Unreachable for a body whose exact size fits; the handler gets an empty body
-        // rather than a failure of the layer's making.
-        return Request::from_parts(parts, Body::empty());
+    let bytes = match axum::body::to_bytes(body, max_body).await {
+        Ok(bytes) => bytes,
+        // The client hung up or sent less than it announced: the handler's read fails as it
+        // would have, never with an empty body it could take for the client's.
+        Err(error) => return Request::from_parts(parts, Body::new(Failed(Some(error)))),
     };
     web::record_body(&kind, &bytes);
     Request::from_parts(parts, Body::from(bytes))
@@ -203,7 +207,8 @@ async fn check_response(response: Response<Body>, max_body: usize) -> Response<B
             web::check_html(&bytes);
             Response::from_parts(parts, Body::from(bytes))
         }
-        Err(_) => Response::from_parts(parts, Body::empty()),
+        // The client's read fails as it would have.
+        Err(error) => Response::from_parts(parts, Body::new(Failed(Some(error)))),
     }
 }
 
@@ -216,4 +221,19 @@ fn fits(body: &Body, max_body: usize) -> bool {
     body.size_hint()
         .exact()
         .is_some_and(|n| n as usize <= max_body)
+}
+
+/// A body that fails with the error its reading met, as the original body did.
+struct Failed(Option<axum::Error>);
+
+impl HttpBody for Failed {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, axum::Error>>> {
+        Poll::Ready(self.0.take().map(Err))
+    }
 }

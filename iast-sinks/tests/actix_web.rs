@@ -269,6 +269,9 @@ fn a_request_served_inside_a_check_belongs_to_its_report() {
                 .to_request();
             let response = actix_web::test::call_service(&app, request).await;
             assert!(response.status().is_success());
+            // The request named the test's context while it was served, and gave its name back.
+            let context = iast::Context::current().unwrap();
+            assert!(context.replace_route(None).is_none());
         })
         .await;
         in_process_request_is_in_the_report(&report);

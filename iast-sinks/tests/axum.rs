@@ -170,6 +170,9 @@ async fn a_request_served_inside_a_check_belongs_to_its_report() {
             .unwrap();
         let response = tower::Service::call(&mut app(), request).await.unwrap();
         assert_eq!(response.status(), 200);
+        // The request named the test's context while it was served, and gave its name back.
+        let context = iast::Context::current().unwrap();
+        assert!(context.replace_route(None).is_none());
     })
     .await;
     in_process_request_is_in_the_report(&report);

@@ -265,10 +265,10 @@ fn passed(
 /// The principal one is the one whose bytes the flow rests on: the source's own buffer before
 /// a match by value, an ordinary source before a strict one (a protocol header repeats what
 /// the client sent elsewhere: a browser's `Referer` holds the query string), then the most
-/// tainted bytes, then the source recorded first. The last rule keeps a flow's fingerprint
-/// when a later source merely repeats the value (a cookie or header holding the same
-/// payload): the web layers record the path, the query, the headers and the body in that
-/// order, so the input the request was built around comes first.
+/// tainted bytes, then the input a request is built around before a copy elsewhere (see
+/// [`origin_rank`]), then the site order. Never the order in which values were recorded: a
+/// framework may hand over a request's headers in a different order each time (actix-web's
+/// header map is seeded at random), and the fingerprint names the principal source.
 fn principal_first(
     open: &[&TaintedRange],
     site_of: impl Fn(u32) -> Option<Site>,
@@ -282,20 +282,47 @@ fn principal_first(
         *buffer |= r.kind == MatchKind::Buffer;
         *bytes += r.end - r.start;
     }
-    // Ids count up as sources are recorded, so the map's order is the recording order.
-    let principal = weight
-        .iter()
-        .map(|(&id, &(buffer, bytes))| (buffer, !strict(id), bytes, std::cmp::Reverse(id)))
-        .max()
-        .map(|(.., std::cmp::Reverse(id))| id);
-    let mut sources: Vec<(Site, u32)> = weight
-        .into_keys()
-        .filter_map(|id| site_of(id).map(|s| (s, id)))
+    let mut sources: Vec<(Site, u32, bool, usize)> = weight
+        .into_iter()
+        .filter_map(|(id, (buffer, bytes))| site_of(id).map(|s| (s, id, buffer, bytes)))
         .collect();
     sources.sort_by(|a, b| a.0.cmp(&b.0));
-    if let Some(i) = principal.and_then(|p| sources.iter().position(|(_, id)| *id == p)) {
+    let key = |(site, id, buffer, bytes): &(Site, u32, bool, usize)| {
+        let rank = std::cmp::Reverse(origin_rank(site.origin()));
+        (*buffer, !strict(*id), *bytes, rank)
+    };
+    // The first of the sources (in site order) with the greatest key.
+    let principal = sources
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| key(a).cmp(&key(b)).then(j.cmp(i)))
+        .map(|(i, _)| i);
+    if let Some(i) = principal {
         let first = sources.remove(i);
         sources.insert(0, first);
     }
-    sources
+    sources.into_iter().map(|(s, id, _, _)| (s, id)).collect()
+}
+
+/// Where an origin stands among the parts of a request, lowest first: what names the request
+/// (its path and query), then what it submits (forms, JSON, uploads, bodies), then what
+/// travels with every request whatever it is for (cookies, then headers). A value in more
+/// than one part was most likely sent in the first and copied to the others (a search box's
+/// query in the `Referer` of the next page, a remembered search in a cookie). Any other origin
+/// comes after these.
+fn origin_rank(origin: Option<&str>) -> usize {
+    const ORDER: [&str; 9] = [
+        "http.path",
+        "http.query",
+        "http.parameter",
+        "http.form",
+        "http.json",
+        "http.multipart",
+        "http.body",
+        "http.cookie",
+        "http.header",
+    ];
+    origin
+        .and_then(|o| ORDER.iter().position(|&known| known == o))
+        .unwrap_or(ORDER.len())
 }

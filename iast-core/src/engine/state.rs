@@ -156,17 +156,18 @@ impl State {
     }
 
     pub(super) fn add_finding(&mut self, finding: Finding) {
-        // A check of a request's response (a web layer's: it has no call site of the
-        // application's) that finds a flow the application's own sink of the same class
-        // already reported from the same source is that flow seen again: a page a template
-        // rendered is served as it was rendered. One flow, one fingerprint, shown at the
-        // application's line.
-        if finding.call_site().is_none()
-            && finding.route().is_some()
+        // A framework layer's check of a request's response that finds, on the same route and
+        // from the same source, a flow of the same class the application's own sink already
+        // reported is that flow seen again (a page a template rendered and checked is served
+        // as it was rendered): one flow, shown at the application's line. Unless the layer's
+        // check tells more (confirmed where the application's was not): then both stand.
+        if crate::caller::by_framework()
             && let Some(known) = self.findings.iter_mut().find(|f| {
                 f.call_site().is_some()
                     && f.vulnerability() == finding.vulnerability()
+                    && f.route() == finding.route()
                     && f.principal_source() == finding.principal_source()
+                    && finding.confidence() <= f.confidence()
             })
         {
             known.add_hit();

@@ -23,29 +23,58 @@ use std::fmt::Display;
 ///
 /// A request served inside a context (a test that calls the application in-process within
 /// `iast::check`, `iast::probe` or `#[iast::test]`) joins it: its findings belong to that
-/// context's report, which the test asserts on, and not to the layer's log. Any other request
+/// context's report, which the test asserts on, and not to the layer's log; the context is
+/// named after the request while it is served, and given back its own name after. Requests
+/// served at the same time inside one context share it, route included. Any other request
 /// gets a context of its own that publishes its findings when it ends, however the request
 /// ends: answered, dropped (a client that hung up, a timeout), or outlived by a task carrying
 /// the context. `method` and `uri` are the framework's own cheap clones, turned into text
 /// only for a request with findings.
-pub(crate) fn request_context<M, U>(method: M, pattern: Option<&str>, uri: U) -> iast::Context
+pub(crate) fn request_context<M, U>(method: M, pattern: Option<&str>, uri: U) -> RequestScope
 where
     M: AsRef<str> + Send + 'static,
     U: Display + Send + 'static,
 {
     log::warn_of_sinks_outside_context();
+    let route = pattern.map(|pattern| route(method.as_ref(), pattern));
     if let Some(outer) = iast::Context::current() {
-        if let Some(pattern) = pattern {
-            outer.set_route(route(method.as_ref(), pattern));
-        }
-        return outer;
+        let previous = outer.replace_route(route);
+        return RequestScope {
+            context: outer,
+            previous: Some(previous),
+        };
     }
     let context = iast::Context::new();
-    if let Some(pattern) = pattern {
-        context.set_route(route(method.as_ref(), pattern));
+    if let Some(route) = route {
+        context.set_route(route);
     }
     context.on_end(move |report| log::publish(method.as_ref(), &uri.to_string(), report));
-    context
+    RequestScope {
+        context,
+        previous: None,
+    }
+}
+
+/// A request's hold on its context: when the request joined a context it did not open, the
+/// name that context had, given back when the request is done (this is dropped).
+pub(crate) struct RequestScope {
+    context: iast::Context,
+    previous: Option<Option<iast::Route>>,
+}
+
+impl RequestScope {
+    /// The request's context.
+    pub(crate) fn context(&self) -> &iast::Context {
+        &self.context
+    }
+}
+
+impl Drop for RequestScope {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            self.context.replace_route(previous);
+        }
+    }
 }
 
 /// Says, once per process for requests and once for responses, as a `tracing` warning
