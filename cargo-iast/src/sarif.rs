@@ -218,6 +218,8 @@ fn security_severity(v: Vulnerability) -> &'static str {
         Vulnerability::PathTraversal | Vulnerability::XpathInjection => "7.5",
         Vulnerability::Xss | Vulnerability::OpenRedirect | Vulnerability::HeaderInjection => "6.1",
         Vulnerability::LogInjection => "5.3",
+        // CodeQL's score for its weak sensitive-data hashing query.
+        Vulnerability::WeakHash => "7.5",
         // A class newer than this table is still a security finding; medium until scored.
         _ => "5.0",
     }

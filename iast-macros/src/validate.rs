@@ -9,7 +9,7 @@ use syn::ext::IdentExt;
 use syn::{Expr, FnArg, Ident, Lit, LitStr, Pat, ReturnType, Signature, Type};
 
 /// The attribute words and the `Vulnerability` variants they name, in report order.
-const CLASSES: [(&str, &str); 12] = [
+const CLASSES: [(&str, &str); 13] = [
     ("sql", "SqlInjection"),
     ("command", "CommandInjection"),
     ("path", "PathTraversal"),
@@ -22,6 +22,7 @@ const CLASSES: [(&str, &str); 12] = [
     ("nosql", "NosqlInjection"),
     ("code", "CodeInjection"),
     ("log", "LogInjection"),
+    ("weak_hash", "WeakHash"),
 ];
 
 /// What to generate for one attribute on one function.

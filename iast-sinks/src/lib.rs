@@ -12,7 +12,7 @@
 //! check does nothing, and no finding is ever reported. So that this is not silent, the first
 //! use of iast-sinks in such a process (a checked call or a sink of `fs`, `process`,
 //! `rusqlite`, `sqlx`, `diesel`, `tokio-postgres`, `postgres`, `mongodb`, `ldap3`, `reqwest`,
-//! `ureq`, `hyper`, `minijinja`, `tera` or `askama`, a `tracing::LogInjectionLayer`, an
+//! `ureq`, `hyper`, `minijinja`, `tera`, `askama`, `md5`, `md-5` or `sha1`, a `tracing::LogInjectionLayer`, an
 //! `axum::IastLayer` or an `actix_web::IastMiddleware` made) prints once, on stderr, this line
 //! (`VERSION` being this crate's):
 //!
@@ -42,6 +42,8 @@ pub mod askama;
 pub mod axum;
 #[cfg(feature = "std")]
 pub mod fs;
+#[cfg(any(feature = "md5", feature = "md-5", feature = "sha1"))]
+pub mod hash;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(feature = "ldap3")]

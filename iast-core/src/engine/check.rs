@@ -203,15 +203,21 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
         let call_site = call_site
             .get_or_insert_with(|| call.caller.map(Caller::resolve))
             .clone();
-        let finding = Finding::new(
-            class,
-            verdict.confidence,
-            Site::of(call.item),
-            sources,
-            evidence,
-        )
-        .with_sanitizers(passed(class, &verdict.ranges, &scan.safe_items))
-        .at(call_site, scan.route.clone());
+        // A digest has no structure to change: a weak hash is confirmed when a source of the
+        // hashed bytes says it holds a secret (a `password` field, a `read_api_token`
+        // source), by the names redaction reads.
+        let confidence = if class == Vulnerability::WeakHash {
+            if sources.iter().any(crate::redact::secret_source) {
+                Confidence::Confirmed
+            } else {
+                Confidence::Unsanitized
+            }
+        } else {
+            verdict.confidence
+        };
+        let finding = Finding::new(class, confidence, Site::of(call.item), sources, evidence)
+            .with_sanitizers(passed(class, &verdict.ranges, &scan.safe_items))
+            .at(call_site, scan.route.clone());
         for r in &verdict.ranges {
             // Only in a canary run, and only for a range that holds a canary: outside a probe
             // a finding pays nothing for it.

@@ -55,5 +55,7 @@ pub(crate) fn payloads(class: Vulnerability, v: &str, spot: Spot) -> Vec<String>
             None => one(format!("{v};process.exit()")),
         },
         Vulnerability::LogInjection => one(format!("{v}\nINFO forged entry")),
+        // No payload changes what a hash does with its input.
+        Vulnerability::WeakHash => Vec::new(),
     }
 }
