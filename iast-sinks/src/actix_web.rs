@@ -175,24 +175,21 @@ async fn record_request(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    // A body of unknown or too large a size, or none, is passed on as it is.
-    if !length.is_some_and(|n| n > 0 && n <= max_body) {
-        if length != Some(0) && has_body(&request) {
-            web::note_unread_body(false, length.map(|n| n as u64), max_body);
-        }
+    // No body, or one of unknown or too large a size, is passed on as it is.
+    if length == Some(0)
+        || !has_body(&request)
+        || !web::readable(false, length.map(|n| n as u64), max_body)
+    {
         return request;
     }
     let payload = body::BodyStream::new(request.take_payload());
-    let bytes = match body::to_bytes_limited(payload, max_body).await {
-        Ok(Ok(bytes)) => bytes,
+    let read = body::to_bytes_limited(payload, max_body).await;
+    let bytes = match read.unwrap_or(Err(PayloadError::Overflow)) {
+        Ok(bytes) => bytes,
         // A client that hung up or sent less than it announced: the handler's read fails as
         // it would have, never with an empty body it could take for the client's.
-        Ok(Err(error)) => {
+        Err(error) => {
             request.set_payload(failed_payload(error));
-            return request;
-        }
-        Err(_) => {
-            request.set_payload(failed_payload(PayloadError::Overflow));
             return request;
         }
     };
@@ -320,29 +317,25 @@ async fn check_response<B: MessageBody + 'static>(
     if body_kind(response.headers()) != BodyKind::Html {
         return response.map_into_boxed_body();
     }
-    match response.response().body().size() {
-        BodySize::Sized(n) if n > 0 && n as usize <= max_body => {}
-        BodySize::Sized(n) if n > 0 => {
-            web::note_unread_body(true, Some(n), max_body);
-            return response.map_into_boxed_body();
-        }
-        BodySize::Stream => {
-            web::note_unread_body(true, None, max_body);
-            return response.map_into_boxed_body();
-        }
-        _ => return response.map_into_boxed_body(),
+    let size = match response.response().body().size() {
+        BodySize::None | BodySize::Sized(0) => return response.map_into_boxed_body(),
+        BodySize::Sized(n) => Some(n),
+        BodySize::Stream => None,
+    };
+    if !web::readable(true, size, max_body) {
+        return response.map_into_boxed_body();
     }
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
-    let bytes = match body::to_bytes_limited(body, max_body).await {
-        Ok(Ok(bytes)) => bytes,
+    let read = match body::to_bytes_limited(body, max_body).await {
+        Ok(read) => read.map_err(Into::into),
+        Err(_) => Err("body over its announced size".into()),
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
         // The body failed while being read: the client's read fails as it would have.
-        Ok(Err(error)) => {
-            let failed = Failed(Some(error.into()));
-            return ServiceResponse::new(request, head.set_body(BoxBody::new(failed)));
-        }
-        Err(_) => {
-            let failed = Failed(Some("body over its announced size".into()));
+        Err(error) => {
+            let failed = Failed(Some(error));
             return ServiceResponse::new(request, head.set_body(BoxBody::new(failed)));
         }
     };

@@ -173,11 +173,7 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     let kind = body_kind(&parts.headers);
     // An empty body is passed on as it is: nothing to record, and no new body to allocate.
     let size = body.size_hint().exact();
-    if size == Some(0) {
-        return Request::from_parts(parts, body);
-    }
-    if !fits(&body, max_body) {
-        web::note_unread_body(false, size, max_body);
+    if size == Some(0) || !web::readable(false, size, max_body) {
         return Request::from_parts(parts, body);
     }
     let bytes = match axum::body::to_bytes(body, max_body).await {
@@ -198,8 +194,7 @@ async fn check_response(response: Response<Body>, max_body: usize) -> Response<B
     if body_kind(&parts.headers) != BodyKind::Html {
         return Response::from_parts(parts, body);
     }
-    if !fits(&body, max_body) {
-        web::note_unread_body(true, body.size_hint().exact(), max_body);
+    if !web::readable(true, body.size_hint().exact(), max_body) {
         return Response::from_parts(parts, body);
     }
     match axum::body::to_bytes(body, max_body).await {
@@ -214,13 +209,6 @@ async fn check_response(response: Response<Body>, max_body: usize) -> Response<B
 
 fn body_kind(headers: &HeaderMap) -> BodyKind {
     web::body_kind(headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()))
-}
-
-/// Whether a body has an exact size within the limit, so reading it whole is safe.
-fn fits(body: &Body, max_body: usize) -> bool {
-    body.size_hint()
-        .exact()
-        .is_some_and(|n| n as usize <= max_body)
 }
 
 /// A body that fails with the error its reading met, as the original body did.

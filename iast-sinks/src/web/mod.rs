@@ -77,16 +77,21 @@ impl Drop for RequestScope {
     }
 }
 
-/// Says, once per process for requests and once for responses, as a `tracing` warning
-/// (target `iast`), that a body was passed on unread: its size was unknown (streamed, or sent
-/// without a `Content-Length`) or over the layer's limit, so its sources were not recorded or
-/// its HTML not checked. One atomic load afterwards.
-pub(crate) fn note_unread_body(response: bool, size: Option<u64>, max_body: usize) {
+/// Whether a layer reads a body of `size` bytes (`None`: unknown) whole: only a known size
+/// within the limit, so that reading it never holds an unbounded request in memory.
+///
+/// Otherwise the body is passed on unread, and this says so, once per process for requests
+/// and once for responses, as a `tracing` warning (target `iast`): its sources are not
+/// recorded, or its HTML not checked. One atomic load afterwards.
+pub(crate) fn readable(response: bool, size: Option<u64>, max_body: usize) -> bool {
+    if size.is_some_and(|n| n <= max_body as u64) {
+        return true;
+    }
     use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     static SAID: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
     let said = &SAID[usize::from(response)];
     if said.load(Relaxed) || said.swap(true, Relaxed) {
-        return;
+        return false;
     }
     let what = if response {
         "an HTML response body"
@@ -103,6 +108,7 @@ pub(crate) fn note_unread_body(response: bool, size: Option<u64>, max_body: usiz
          (raise the limit with max_body)",
         if response { "checked" } else { "recorded as a source" }
     );
+    false
 }
 
 /// Routes kept per thread: an application has a fixed set, and every request to one shares
