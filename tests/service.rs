@@ -42,13 +42,21 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
     }
 }
 
-/// The events of requests whose URI holds `marker`.
+/// The events of tainted flows in requests whose URI holds `marker`. (A weakness of the
+/// response that needs no taint is an event once per process, for whichever test's request
+/// came first: those are asserted on the layer's log.)
 fn events_for(marker: &str) -> Vec<BTreeMap<String, String>> {
+    let tainted = |rule: &str| {
+        iast::Vulnerability::ALL
+            .iter()
+            .any(|v| v.needs_taint() && v.rule_id() == rule)
+    };
     EVENTS
         .lock()
         .unwrap()
         .iter()
         .filter(|e| e.get("uri").is_some_and(|u| u.contains(marker)))
+        .filter(|e| e.get("rule").is_some_and(|r| tainted(r)))
         .cloned()
         .collect()
 }
@@ -225,6 +233,35 @@ async fn every_vulnerable_endpoint_is_reported() {
     let mut projected: Vec<Projection> = found.iter().map(project).collect();
     projected.sort();
     insta::assert_yaml_snapshot!(projected);
+
+    // The login's session cookie lacks its three attributes, and the greeting page `nosniff`.
+    let mut weaknesses: Vec<(String, String, Option<String>)> = flows_under("GET /vulnerable/")
+        .into_iter()
+        .filter(|f| !f.finding.vulnerability().needs_taint())
+        .map(|f| {
+            let route = f.finding.route().unwrap().to_string();
+            let subject = f.finding.subject().map(str::to_owned);
+            (route, f.finding.rule().to_owned(), subject)
+        })
+        .collect();
+    weaknesses.sort();
+    let login = |rule: &str| {
+        let route = "GET /vulnerable/login".to_owned();
+        (route, rule.to_owned(), Some("session".to_owned()))
+    };
+    assert_eq!(
+        weaknesses,
+        [
+            (
+                "GET /vulnerable/greet".to_owned(),
+                "XCONTENTTYPE_HEADER_MISSING".to_owned(),
+                None
+            ),
+            login("INSECURE_COOKIE"),
+            login("NO_HTTPONLY_COOKIE"),
+            login("NO_SAMESITE_COOKIE"),
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,4 +362,35 @@ async fn concurrent_requests_keep_their_own_taint() {
         .collect();
     assert_eq!(greet.len(), 1, "{greet:#?}");
     assert!(greet[0].count >= 100, "{:?}", greet[0].count);
+}
+
+/// A weakness of the response is the same on every request to its route: one flow in the
+/// log counting the requests, and one `tracing` event, not one per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insecure_cookie_is_one_flow_and_one_event() {
+    let service = Service::start().await;
+    for _ in 0..3 {
+        let response = service
+            .get("/vulnerable/login", "next", "/account", "mark-cookie")
+            .await;
+        assert!(
+            response.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .starts_with("session=")
+        );
+    }
+    let on_login = |e: &&BTreeMap<String, String>| {
+        e.get("rule").is_some_and(|r| r == "INSECURE_COOKIE")
+            && e.get("route").is_some_and(|r| r == "GET /vulnerable/login")
+    };
+    let events = EVENTS.lock().unwrap().iter().filter(on_login).count();
+    assert_eq!(events, 1);
+    let flows: Vec<_> = flows_under("GET /vulnerable/login")
+        .into_iter()
+        .filter(|f| f.finding.rule() == "INSECURE_COOKIE")
+        .collect();
+    assert_eq!(flows.len(), 1, "{flows:#?}");
+    assert!(flows[0].count >= 3, "{flows:#?}");
+    assert_eq!(flows[0].finding.subject(), Some("session"));
 }

@@ -250,10 +250,17 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
     out.text(f.rule());
     out.raw("</code> ");
     out.text(f.vulnerability().title());
-    out.raw(" reaches <code>");
-    out.text(f.sink().function());
+    if f.vulnerability().needs_taint() {
+        out.raw(" reaches <code>");
+        out.text(f.sink().function());
+        out.raw("</code>");
+    } else if let Some(subject) = f.subject() {
+        out.raw(": cookie <code>");
+        out.text(subject);
+        out.raw("</code>");
+    }
     let conf = f.confidence().as_str();
-    let _ = write!(out.0, "</code> <span class=\"conf {conf}\">{conf}</span>");
+    let _ = write!(out.0, " <span class=\"conf {conf}\">{conf}</span>");
     // In the summary line, so that a closed suppressed finding still says why it is accepted.
     if let Status::Suppressed { reason } = &judged.status {
         out.raw("<span class=\"reason\">Suppressed by the baseline: <q>");
@@ -293,6 +300,8 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
         out.0,
         "</dd>\n<dt>Confidence</dt><dd><span class=\"conf {conf}\">{conf}</span>: {}</dd>",
         match f.confidence() {
+            Confidence::Confirmed if !f.vulnerability().needs_taint() =>
+                "the response holds the weakness, whatever its data",
             Confidence::Confirmed => "the tainted bytes changed the structure of the argument",
             Confidence::Unsanitized =>
                 "the tainted bytes reached the sink unsanitized; for this input they left its structure intact",

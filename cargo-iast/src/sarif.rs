@@ -220,6 +220,13 @@ fn security_severity(v: Vulnerability) -> &'static str {
         Vulnerability::LogInjection => "5.3",
         // CodeQL's score for its weak sensitive-data hashing query.
         Vulnerability::WeakHash => "7.5",
+        // CodeQL's score for its Rust query on the `Secure` flag.
+        Vulnerability::InsecureCookie => "7.5",
+        Vulnerability::NoHttpOnlyCookie | Vulnerability::HstsHeaderMissing => "5.3",
+        // CodeQL's score for its stack-trace exposure queries.
+        Vulnerability::StacktraceLeak => "5.4",
+        Vulnerability::NoSameSiteCookie => "4.3",
+        Vulnerability::XContentTypeHeaderMissing => "3.7",
         // A class newer than this table is still a security finding; medium until scored.
         _ => "5.0",
     }
@@ -275,6 +282,20 @@ fn result(judged: &Judged) -> SarifResult<'_> {
 /// "SQL injection: untrusted data from `a::source` (`http.parameter`) reaches `a::sink`
 /// (confirmed)." The evidence stays out: it is the attacker's text.
 fn message(f: &Finding) -> String {
+    if !f.vulnerability().needs_taint() {
+        // A weakness of the response has no source: what it is about, and where.
+        let mut text = capitalized(f.vulnerability().title());
+        if let Some(subject) = f.subject() {
+            let _ = write!(text, ": cookie {}", code(subject));
+        }
+        match f.route() {
+            Some(route) => {
+                let _ = write!(text, ", in the response to {}.", code(&route.to_string()));
+            }
+            None => text.push('.'),
+        }
+        return text;
+    }
     let mut text = format!(
         "{}: untrusted data from {} reaches {} ({}).",
         capitalized(f.vulnerability().title()),
@@ -707,4 +728,42 @@ struct ResultProperties<'a> {
     /// The input of an `iast::probe` payload run that confirmed the flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     proof: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+    use iast_core::Finding;
+
+    /// A weakness of a response, as a collection file holds it.
+    fn weakness() -> Finding {
+        serde_json::from_str(
+            r#"{
+                "rule": "INSECURE_COOKIE",
+                "vulnerability": "InsecureCookie",
+                "cwe": 614,
+                "confidence": "Confirmed",
+                "route": {"method": "GET", "pattern": "/login"},
+                "sink": {
+                    "function": "iast_sinks::web::weakness::response_cookie",
+                    "file": "iast-sinks/src/web/weakness.rs",
+                    "line": 35
+                },
+                "sources": [],
+                "subject": "session",
+                "evidence": {"argument": "set-cookie", "value": "session=[REDACTED]", "tainted": []},
+                "hits": 2,
+                "fingerprint": "c1314127b625ffde"
+            }"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_weakness_is_named_by_its_cookie_and_route_not_by_a_source() {
+        assert_eq!(
+            message(&weakness()),
+            "Cookie without Secure: cookie `session`, in the response to `GET /login`."
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use iast_sinks::axum::IastLayer;
@@ -215,7 +215,7 @@ async fn preview_fixed(Query(q): Params) -> Response {
     fetch_preview(url).into_response()
 }
 
-// --- login redirect: open redirect -----------------------------------------------------
+// --- login: open redirect, and a session cookie without its attributes ----------------
 
 /// Whether `next` is a path on this site: one leading `/`, not `//` or `/\` (which browsers
 /// read as another host), and no control characters.
@@ -226,13 +226,25 @@ fn is_local_path(next: &str) -> bool {
         && !next.chars().any(char::is_control)
 }
 
+/// The session the demo's login hands out (a real one would be random per login).
+const SESSION: &str = "session=0f3a9c1e7b2d4a68";
+
+/// A cookie any script on the page can read, sent over plain HTTP too, and on other sites'
+/// requests as the browser pleases.
 async fn login_vulnerable(Query(q): Params) -> Response {
-    Redirect::to(param(&q, "next")).into_response()
+    let cookie = format!("{SESSION}; Path=/");
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(param(&q, "next")),
+    )
+        .into_response()
 }
 
 async fn login_fixed(Query(q): Params) -> Response {
     let next = param(&q, "next");
-    Redirect::to(if is_local_path(next) { next } else { "/" }).into_response()
+    let cookie = format!("{SESSION}; Path=/; Secure; HttpOnly; SameSite=Lax");
+    let to = Redirect::to(if is_local_path(next) { next } else { "/" });
+    ([(header::SET_COOKIE, cookie)], to).into_response()
 }
 
 // --- greeting page: cross-site scripting -----------------------------------------------
@@ -241,11 +253,10 @@ async fn greet_vulnerable(Query(q): Params) -> Html<String> {
     Html(format!("<h1>Hello, {}!</h1>", param(&q, "name")))
 }
 
-async fn greet_fixed(Query(q): Params) -> Html<String> {
-    Html(format!(
-        "<h1>Hello, {}!</h1>",
-        html_escape(param(&q, "name"))
-    ))
+/// Escaped, and with `nosniff` so that no browser takes the page for anything but HTML.
+async fn greet_fixed(Query(q): Params) -> impl IntoResponse {
+    let page = format!("<h1>Hello, {}!</h1>", html_escape(param(&q, "name")));
+    ([(header::X_CONTENT_TYPE_OPTIONS, "nosniff")], Html(page))
 }
 
 // --- audit log: log injection ----------------------------------------------------------

@@ -121,13 +121,13 @@ pub fn summary(findings: &[RequestFinding]) {
     }
     println!();
     println!(
-        "{:<22} {:<18} {:<12} {:>5}",
+        "{:<22} {:<28} {:<12} {:>5}",
         "endpoint", "class", "confidence", "count"
     );
-    println!("{}", "-".repeat(60));
+    println!("{}", "-".repeat(70));
     for ((endpoint, rule, confidence), count) in &rows {
         println!(
-            "{:<22} {rule:<18} {confidence:<12} {count:>5}",
+            "{:<22} {rule:<28} {confidence:<12} {count:>5}",
             endpoint.escape_debug().to_string()
         );
     }
@@ -135,7 +135,7 @@ pub fn summary(findings: &[RequestFinding]) {
         .iter()
         .filter(|f| f.uri.starts_with("/fixed/"))
         .count();
-    println!("{}", "-".repeat(60));
+    println!("{}", "-".repeat(70));
     println!(
         "{} finding(s), {fixed} on /fixed/ endpoints",
         findings.len()

@@ -68,6 +68,29 @@ pub fn sink(
     crate::engine::sink(item, caller, f);
 }
 
+/// A web layer's response check `check` ran in the current context (see `engine::weakness`).
+#[inline]
+pub fn response_checked(check: &'static Item) {
+    crate::engine::checked(check);
+}
+
+/// A web layer's response check `check` found a weakness of `class` (one that needs no
+/// taint) about `subject`, shown as `shown` (already stripped of secrets) under the name
+/// `argument`. See `engine::weakness`.
+#[inline]
+pub fn weakness(
+    check: &'static Item,
+    class: Vulnerability,
+    subject: Option<&str>,
+    argument: &'static str,
+    shown: &[u8],
+) {
+    crate::engine::weakness(check, class, subject, argument, shown);
+}
+
+/// The text that stands for a hidden secret in evidence.
+pub const REDACTED: &[u8] = crate::evidence::REDACTED;
+
 /// A call of the sink `item` that found no context current on its thread (see `lost`).
 #[inline(always)]
 pub fn sink_outside_context(item: &'static Item) {

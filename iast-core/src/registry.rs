@@ -214,7 +214,8 @@ impl Registry {
         origins.dedup();
         let mut flows = Vec::new();
         for origin in origins {
-            for v in Vulnerability::ALL {
+            // A weakness found without taint flows from no source.
+            for v in Vulnerability::ALL.into_iter().filter(|v| v.needs_taint()) {
                 let sinks: Vec<_> = self.sinks().filter(|s| s.is_sink_for(v)).collect();
                 if sinks.is_empty() {
                     continue;

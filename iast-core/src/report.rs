@@ -29,8 +29,14 @@ pub struct Finding {
     route: Option<Route>,
     /// The annotated sink function (for the ready-made sinks, a function of iast-sinks).
     sink: Site,
-    /// The principal source first, then the others, sorted.
+    /// The principal source first, then the others, sorted. Empty for a weakness found
+    /// without taint ([`Vulnerability::needs_taint`]).
     sources: Vec<Site>,
+    /// What a weakness found without taint is about, when the response has several of the
+    /// kind: the name of the cookie set without `Secure`. Part of the fingerprint, so that
+    /// two cookies are two findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
     /// Sanitizers and validators whose values hold the tainted bytes but which do not cover
     /// this class (an HTML escaper on the way to SQL), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -72,12 +78,33 @@ impl Finding {
             route: None,
             sink,
             sources,
+            subject: None,
             sanitizers: Vec::new(),
             evidence,
             proof: None,
             hits: 1,
             fingerprint: String::new(),
         };
+        finding.fingerprint = finding.compute_fingerprint();
+        finding
+    }
+
+    /// A weakness found without taint, about `subject` (see [`Finding::subject`]): certain,
+    /// since it is what the response holds, with no source.
+    pub(crate) fn weakness(
+        vulnerability: Vulnerability,
+        check: Site,
+        subject: Option<&str>,
+        evidence: Evidence,
+    ) -> Finding {
+        let mut finding = Finding::new(
+            vulnerability,
+            Confidence::Confirmed,
+            check,
+            Vec::new(),
+            evidence,
+        );
+        finding.subject = subject.map(|s| crate::site::cut_name(s).into_owned());
         finding.fingerprint = finding.compute_fingerprint();
         finding
     }
@@ -144,6 +171,12 @@ impl Finding {
         self.sources.first()
     }
 
+    /// What a weakness found without taint is about: the name of the cookie (`None` for the
+    /// other classes, and for a weakness of the response as a whole).
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
     /// The sanitizers and validators the tainted bytes passed that do not protect against
     /// this finding's class, sorted. Not part of the fingerprint.
     pub fn sanitizers(&self) -> &[Site] {
@@ -176,7 +209,8 @@ impl Finding {
 
     /// A stable id of the flow: the rule, where the application made the call (its file,
     /// and the route, or else the enclosing function), the sink function, and the principal
-    /// source (its origin and name). It leaves out line numbers, evidence, payloads and
+    /// source (its origin and name); for a weakness found without taint, its subject (the
+    /// cookie) instead of a source. It leaves out line numbers, evidence, payloads and
     /// coincidental extra sources, so an edit or another attack keeps it and it can be
     /// baselined; two endpoints with the same bug get two.
     pub fn fingerprint(&self) -> &str {
@@ -216,6 +250,7 @@ impl Finding {
             + self.evidence.value.capacity()
             + self.evidence.tainted.capacity() * size_of::<crate::evidence::Tainted>()
             + self.fingerprint.capacity()
+            + self.subject.as_ref().map_or(0, String::capacity)
     }
 
     /// Whether `self` tells more than `other`, a repeat of the same flow: the higher
@@ -265,6 +300,7 @@ impl Finding {
             &self.route,
             &self.sink,
             &self.sources,
+            &self.subject,
             std::cmp::Reverse(self.confidence),
             &self.fingerprint,
         )
@@ -295,6 +331,9 @@ impl Finding {
         if let Some(source) = self.sources.first() {
             eat(source.origin_or_function());
             eat(source.name().unwrap_or(source.function()));
+        }
+        if let Some(subject) = &self.subject {
+            eat(subject);
         }
         format!("{hash:016x}")
     }
@@ -461,15 +500,23 @@ impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let x = self.finding;
         let v = x.vulnerability;
-        writeln!(
-            f,
-            "error[{}]: {} (CWE-{}) reaches `{}` ({})",
-            v.rule_id(),
-            v.title(),
-            v.cwe(),
-            t(x.sink.function()),
-            x.confidence
-        )?;
+        if v.needs_taint() {
+            writeln!(
+                f,
+                "error[{}]: {} (CWE-{}) reaches `{}` ({})",
+                v.rule_id(),
+                v.title(),
+                v.cwe(),
+                t(x.sink.function()),
+                x.confidence
+            )?;
+        } else {
+            write!(f, "error[{}]: {} (CWE-{})", v.rule_id(), v.title(), v.cwe())?;
+            match &x.subject {
+                Some(subject) => writeln!(f, ": `{}`", t(subject))?,
+                None => writeln!(f)?,
+            }
+        }
         match (&x.call_site, &x.route) {
             (Some(call), _) => writeln!(f, "  --> {}", t(&call.to_string()))?,
             (None, Some(route)) => writeln!(f, "  --> {} (the response)", t(&route.to_string()))?,
@@ -481,7 +528,8 @@ impl fmt::Display for Rendered<'_> {
         if x.call_site.is_some() || x.route.is_some() {
             writeln!(
                 f,
-                "   = sink: `{}` at {}:{}",
+                "   = {}: `{}` at {}:{}",
+                if v.needs_taint() { "sink" } else { "check" },
                 t(x.sink.function()),
                 t(x.sink.file()),
                 x.sink.line()
@@ -513,7 +561,10 @@ impl fmt::Display for Rendered<'_> {
         writeln!(f, "   |")?;
         let (text, marks) = terminal_lines(&e.value, e.ranges(), e.cut_before, e.cut_after);
         writeln!(f, "   | {text}")?;
-        writeln!(f, "   | {marks}")?;
+        // A weakness found without taint has no bytes to mark.
+        if !e.tainted.is_empty() {
+            writeln!(f, "   | {marks}")?;
+        }
         if let Some(proof) = &x.proof {
             write!(f, "   = confirmed by ")?;
             match x.sources.first().and_then(|s| s.name()) {

@@ -30,7 +30,9 @@
 //! strict), form and multipart fields, and any other body as one raw value, up to the body
 //! limit (1 MiB by default; a body without a `Content-Length` within it passes through
 //! unread); then an HTML response body (XSS), `Location` (open redirect), and `Set-Cookie` and
-//! `Access-Control-Allow-Origin` (header injection), attributed to the route. The handler
+//! `Access-Control-Allow-Origin` (header injection), attributed to the route, and the
+//! weaknesses that need no taint (cookie attributes, HSTS for a connection actix-web's
+//! connection info says is HTTPS, `nosniff`, panics in bodies). The handler
 //! gets the request body, and the client the response, byte for byte (and a body that fails
 //! while the middleware reads it fails the same way for them).
 //!
@@ -143,13 +145,16 @@ where
             pattern.as_deref(),
             request.uri().clone(),
         );
+        // The connection's scheme, or what a proxy forwarded (actix-web reads `Forwarded` and
+        // `X-Forwarded-Proto` itself).
+        let https = request.connection_info().scheme() == "https";
         let context = scope.context().clone();
         Box::pin(context.bind(async move {
             // Held to the end of the request, however it ends.
             let _scope = scope;
             let request = record_request(request, pattern.as_deref(), max_body).await;
             let response = inner.call(request).await?;
-            Ok(check_response(response, max_body).await)
+            Ok(check_response(response, https, max_body).await)
         }))
     }
 }
@@ -309,12 +314,20 @@ impl<'a> Iterator for Segments<'a> {
 
 async fn check_response<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
+    https: bool,
     max_body: usize,
 ) -> ServiceResponse<BoxBody> {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let mut checks = web::ResponseChecks::new(
+        https,
+        response.status().as_u16(),
+        content_type.map(|v| v.as_bytes()),
+    );
     for (name, value) in response.headers() {
-        web::check_response_header(name.as_str(), value.as_bytes());
+        checks.header(name.as_str(), value.as_bytes());
     }
-    if body_kind(response.headers()) != BodyKind::Html {
+    checks.headers_done();
+    if !checks.reads_body() {
         return response.map_into_boxed_body();
     }
     let size = match response.response().body().size() {
@@ -339,7 +352,7 @@ async fn check_response<B: MessageBody + 'static>(
             return ServiceResponse::new(request, head.set_body(BoxBody::new(failed)));
         }
     };
-    web::check_html(&bytes);
+    checks.body(&bytes);
     ServiceResponse::new(request, head.set_body(BoxBody::new(bytes)))
 }
 

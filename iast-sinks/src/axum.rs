@@ -30,7 +30,12 @@
 //! redirect), and the headers where a tainted value does harm although the `http` crate
 //! rejects CR and LF in header values (so an echoed value cannot split the response):
 //! `Set-Cookie` (the attacker sets cookie attributes or other cookies) and
-//! `Access-Control-Allow-Origin` (a reflected origin opens the API to any site).
+//! `Access-Control-Allow-Origin` (a reflected origin opens the API to any site). And the
+//! weaknesses that need no taint, each one flow per route (and cookie): a `Set-Cookie`
+//! without `Secure`, `HttpOnly` or `SameSite`, an HTTPS response (by its URI, or a proxy's
+//! `X-Forwarded-Proto` or `Forwarded`) without `Strict-Transport-Security`, an HTML
+//! response without `X-Content-Type-Options: nosniff`, and a panic message or backtrace in
+//! an HTML body or in the text or JSON body of an error response.
 //!
 //! **Findings** are published when the request's context ends, however the request ends
 //! (answered, dropped by a client that hung up or by a timeout, or outlived by a task that
@@ -137,6 +142,9 @@ where
                 pattern.map(MatchedPath::as_str),
                 request.uri().clone(),
             );
+            let https = web::https(request.uri().scheme_str(), |name| {
+                request.headers().get(name).map(|v| v.as_bytes())
+            });
             let context = scope.context().clone();
             context
                 .bind(async move {
@@ -144,7 +152,7 @@ where
                     let _scope = scope;
                     let request = record_request(request, max_body).await;
                     let response = inner.call(request).await?;
-                    Ok(check_response(response, max_body).await)
+                    Ok(check_response(response, https, max_body).await)
                 })
                 .await
         })
@@ -186,20 +194,25 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     Request::from_parts(parts, Body::from(bytes))
 }
 
-async fn check_response(response: Response<Body>, max_body: usize) -> Response<Body> {
+async fn check_response(response: Response<Body>, https: bool, max_body: usize) -> Response<Body> {
     let (parts, body) = response.into_parts();
+    let content_type = parts.headers.get(header::CONTENT_TYPE);
+    let mut checks = web::ResponseChecks::new(
+        https,
+        parts.status.as_u16(),
+        content_type.map(|v| v.as_bytes()),
+    );
     for (name, value) in &parts.headers {
-        web::check_response_header(name.as_str(), value.as_bytes());
+        checks.header(name.as_str(), value.as_bytes());
     }
-    if body_kind(&parts.headers) != BodyKind::Html {
-        return Response::from_parts(parts, body);
-    }
-    if !web::readable(true, body.size_hint().exact(), max_body) {
+    checks.headers_done();
+    let size = body.size_hint().exact();
+    if !checks.reads_body() || size == Some(0) || !web::readable(true, size, max_body) {
         return Response::from_parts(parts, body);
     }
     match axum::body::to_bytes(body, max_body).await {
         Ok(bytes) => {
-            web::check_html(&bytes);
+            checks.body(&bytes);
             Response::from_parts(parts, Body::from(bytes))
         }
         // The client's read fails as it would have.

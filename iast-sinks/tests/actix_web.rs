@@ -97,6 +97,32 @@ async fn slow(q: Params) -> &'static str {
     "late"
 }
 
+async fn login() -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    for cookie in LOGIN_COOKIES {
+        response.append_header((header::SET_COOKIE, cookie));
+    }
+    response.body("ok")
+}
+
+async fn page() -> HttpResponse {
+    html("<p>page</p>".to_owned())
+}
+
+async fn hardened() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+        .content_type("text/html; charset=utf-8")
+        .body("<p>page</p>")
+}
+
+async fn crash() -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .content_type("text/plain; charset=utf-8")
+        .body(CRASH_BODY)
+}
+
 fn app() -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -121,6 +147,10 @@ fn app() -> App<
         )
         .route("/spawned", web::get().to(spawned))
         .route("/slow", web::get().to(slow))
+        .route("/login", web::get().to(login))
+        .route("/page", web::get().to(page))
+        .route("/hardened", web::get().to(hardened))
+        .route("/crash", web::get().to(crash))
         .service(web::scope("/shop").route("/items/{name}/{id:\\d+}", web::get().to(item)))
         .wrap(IastMiddleware::new())
 }
@@ -145,6 +175,21 @@ fn serve() -> String {
 #[tokio::test]
 async fn reflected_query_parameter_is_confirmed_xss_named_by_route() {
     reflected_query_parameter_is_reported(&serve()).await;
+}
+
+#[tokio::test]
+async fn cookies_without_secure_httponly_or_samesite_are_found() {
+    cookies_without_attributes_are_found_once_per_route(&serve()).await;
+}
+
+#[tokio::test]
+async fn missing_nosniff_and_hsts_are_found() {
+    missing_security_headers_are_found(&serve()).await;
+}
+
+#[tokio::test]
+async fn a_panic_shown_in_a_response_is_found() {
+    a_panic_in_an_error_response_is_found(&serve()).await;
 }
 
 #[tokio::test]

@@ -97,6 +97,28 @@ fn app() -> Router {
                 ))
             }),
         )
+        .route(
+            "/login",
+            get(|| async {
+                let cookies = LOGIN_COOKIES.map(|c| (http::header::SET_COOKIE, c));
+                (axum::response::AppendHeaders(cookies), "ok")
+            }),
+        )
+        .route("/page", get(|| async { Html("<p>page</p>") }))
+        .route(
+            "/hardened",
+            get(|| async {
+                let headers = [
+                    (http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                    (http::header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
+                ];
+                (headers, Html("<p>page</p>"))
+            }),
+        )
+        .route(
+            "/crash",
+            get(|| async { (http::StatusCode::INTERNAL_SERVER_ERROR, CRASH_BODY) }),
+        )
         .layer(IastLayer::new())
 }
 
@@ -131,6 +153,21 @@ async fn json_body_leaves_are_sources_and_the_body_reaches_the_handler() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_bodies_multipart_fields_and_captured_path_parameters_are_named_sources() {
     raw_body_multipart_field_and_path_parameter_are_named(&serve().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_without_secure_httponly_or_samesite_are_found() {
+    cookies_without_attributes_are_found_once_per_route(&serve().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_nosniff_and_hsts_are_found() {
+    missing_security_headers_are_found(&serve().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_shown_in_a_response_is_found() {
+    a_panic_in_an_error_response_is_found(&serve().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

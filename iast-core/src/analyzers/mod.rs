@@ -74,6 +74,13 @@ pub(crate) fn changes_structure(
         // A digest has no structure to change: how sure a weak hash finding is comes from its
         // sources' names (see `engine::check`).
         Vulnerability::WeakHash => false,
+        // Found on responses without taint (`crate::weakness`), never by a sink's check.
+        Vulnerability::InsecureCookie
+        | Vulnerability::NoHttpOnlyCookie
+        | Vulnerability::NoSameSiteCookie
+        | Vulnerability::HstsHeaderMissing
+        | Vulnerability::XContentTypeHeaderMissing
+        | Vulnerability::StacktraceLeak => false,
     }
 }
 

@@ -152,7 +152,7 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
     let mut call_site = None;
     let mut findings = Vec::new();
     for class in classes.iter() {
-        if config.disabled.contains(class) {
+        if config.disabled.contains(class) || !class.needs_taint() {
             continue;
         }
         let Some(verdict) = crate::confidence::decide(

@@ -5,16 +5,19 @@
 //! - `calls`: what an annotated function hands the engine while it visits its values;
 //! - `state`: the taint state of one context, and the stores its threads reuse;
 //! - `check`: the check of a sink argument (its confidence is decided in `crate::confidence`,
-//!   its evidence built in `crate::evidence`).
+//!   its evidence built in `crate::evidence`);
+//! - `weakness`: the findings of a web layer's response checks, which need no taint.
 
 mod calls;
 mod check;
 mod state;
 #[cfg(test)]
 mod tests;
+mod weakness;
 
 pub use calls::{Recorder, SanitizerInput, SinkCall, ValidatorArgs};
 pub(crate) use state::State;
+pub(crate) use weakness::{checked, report as weakness};
 
 use crate::context::Context;
 use crate::registry::{Item, ItemKind};

@@ -330,3 +330,65 @@ fn names_kept_from_a_context_before_give_fresh_ids() {
     let named: Vec<Option<&str>> = names.sources.iter().map(|(_, n)| n.as_deref()).collect();
     assert_eq!(named, [Some("accept"), Some("q"), None]);
 }
+
+static COOKIE_CHECK: Item = Item {
+    kind: ItemKind::Sink {
+        classes: crate::vulnerability::ClassSet::of(&[
+            Vulnerability::InsecureCookie,
+            Vulnerability::NoHttpOnlyCookie,
+        ]),
+        args: &["set-cookie"],
+        serialized: false,
+    },
+    function: "web::response_cookie",
+    file: "src/web.rs",
+    line: 4,
+    package: "web",
+    manifest_dir: "/ws/web",
+};
+
+#[test]
+fn a_weakness_is_one_flow_per_route_class_and_subject_with_no_source() {
+    let report = crate::check(|| {
+        for cookie in ["session", "session", "prefs"] {
+            let shown = format!("{cookie}=[REDACTED]; Path=/");
+            weakness(
+                &COOKIE_CHECK,
+                Vulnerability::InsecureCookie,
+                Some(cookie),
+                "set-cookie",
+                shown.as_bytes(),
+            );
+        }
+        // A class that needs taint is never a weakness: a sink's check decides it.
+        weakness(&COOKIE_CHECK, Vulnerability::SqlInjection, None, "x", b"x");
+        checked(&COOKIE_CHECK);
+    });
+    let found = report.findings();
+    assert_eq!(found.len(), 2, "{report}");
+    let session = found
+        .iter()
+        .find(|f| f.subject() == Some("session"))
+        .unwrap();
+    let prefs = found.iter().find(|f| f.subject() == Some("prefs")).unwrap();
+    assert_eq!(session.hits(), 2);
+    assert_ne!(session.fingerprint(), prefs.fingerprint());
+    assert!(session.sources().is_empty() && session.call_site().is_none());
+    assert_eq!(session.confidence(), Confidence::Confirmed);
+    assert_eq!(session.evidence().value, "session=[REDACTED]; Path=/");
+    assert!(session.evidence().tainted.is_empty());
+    let text = session.to_string();
+    assert!(
+        text.starts_with("error[INSECURE_COOKIE]: cookie without Secure (CWE-614): `session`\n"),
+        "{text}"
+    );
+    assert_eq!(report.sinks_reached().len(), 1);
+    // Outside a context, nothing.
+    weakness(
+        &COOKIE_CHECK,
+        Vulnerability::InsecureCookie,
+        None,
+        "x",
+        b"x",
+    );
+}

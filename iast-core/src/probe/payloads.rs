@@ -57,5 +57,12 @@ pub(crate) fn payloads(class: Vulnerability, v: &str, spot: Spot) -> Vec<String>
         Vulnerability::LogInjection => one(format!("{v}\nINFO forged entry")),
         // No payload changes what a hash does with its input.
         Vulnerability::WeakHash => Vec::new(),
+        // No input changes a response's headers or cookie attributes: these need no taint.
+        Vulnerability::InsecureCookie
+        | Vulnerability::NoHttpOnlyCookie
+        | Vulnerability::NoSameSiteCookie
+        | Vulnerability::HstsHeaderMissing
+        | Vulnerability::XContentTypeHeaderMissing
+        | Vulnerability::StacktraceLeak => Vec::new(),
     }
 }

@@ -63,8 +63,7 @@ fn with_log<R>(f: impl FnOnce(&mut Log) -> R) -> R {
 pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
     let now = SystemTime::now();
     for finding in report.findings() {
-        emit(method, uri, finding);
-        with_log(|log| match log.by_fingerprint.get(finding.fingerprint()) {
+        let new = with_log(|log| match log.by_fingerprint.get(finding.fingerprint()) {
             Some(&i) => {
                 let entry = &mut log.findings[i];
                 entry.count += 1;
@@ -74,6 +73,7 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
                     entry.method = method.to_owned();
                     entry.uri = uri.to_owned();
                 }
+                false
             }
             None if log.findings.len() < MAX_LOGGED => {
                 log.by_fingerprint
@@ -86,9 +86,19 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
                     first_seen: now,
                     last_seen: now,
                 });
+                true
             }
-            None => log.dropped += 1,
+            None => {
+                log.dropped += 1;
+                true
+            }
         });
+        // A tainted flow is an event per request, each with that request's evidence; a
+        // weakness of the response (a cookie without `Secure`) is the same on every request
+        // to the route, and is said once.
+        if new || finding.vulnerability().needs_taint() {
+            emit(method, uri, finding);
+        }
     }
 }
 
@@ -111,6 +121,13 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
     let tainted: Vec<&str> = evidence.tainted_text().collect();
     let sources = shown(&sources.join(", "));
     let location = shown(&location);
+    // A weakness of the response has no source: what it is about (a cookie) instead.
+    let subject = shown(finding.subject().unwrap_or_default());
+    let from = match (finding.vulnerability().needs_taint(), finding.subject()) {
+        (true, _) => format!(" from {sources}"),
+        (false, Some(_)) => format!(": `{subject}`"),
+        (false, None) => String::new(),
+    };
     tracing::warn!(
         target: "iast",
         rule = finding.vulnerability().rule_id(),
@@ -120,17 +137,18 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
         route = %shown(&route),
         sink = finding.sink().function(),
         sources = %sources,
+        subject = %subject,
         fingerprint = finding.fingerprint(),
         argument = %shown(&evidence.argument),
         evidence = %shown(&evidence.value),
         tainted = %shown(&tainted.join(" | ")),
         method,
         uri = %shown(uri),
-        "{} ({}) at {} from {}",
+        "{} ({}) at {}{}",
         finding.vulnerability().rule_id(),
         finding.confidence(),
         location,
-        sources,
+        from,
     );
 }
 

@@ -7,14 +7,19 @@
 //! the same fingerprint and the same event whichever framework served it.
 
 mod log;
+mod panic_leak;
 mod request;
 mod response;
+mod weakness;
 
 pub use log::{MAX_LOGGED, RequestFinding, dropped_findings, findings, take_findings};
 pub use request::PROTOCOL_HEADERS;
 pub(crate) use request::path_parameter;
 pub(crate) use request::{BodyKind, body_kind, record_body, record_header, record_query};
-pub(crate) use response::{check_html, check_response_header};
+use response::{check_html, check_response_header};
+pub(crate) use weakness::ResponseChecks;
+#[cfg(feature = "axum")]
+pub(crate) use weakness::https;
 
 use std::fmt::Display;
 
@@ -94,7 +99,7 @@ pub(crate) fn readable(response: bool, size: Option<u64>, max_body: usize) -> bo
         return false;
     }
     let what = if response {
-        "an HTML response body"
+        "a response body"
     } else {
         "a request body"
     };

@@ -4,7 +4,21 @@
 // `tests/actix_web.rs`, whose apps serve `/greet` and `/greet-safe` (a page greeting `name`,
 // raw and escaped), `/card` (a page the handler renders through `render_fragment`), `/greet-any` (greeting the first `name...` parameter), `/go` (a redirect
 // to `next`), `/profile` (a JSON body's `bio` in a page), `/notes/{slot}` (slot and raw body
-// into `render_fragment`) and `/upload` (a multipart field into `render_fragment`).
+// into `render_fragment`) and `/upload` (a multipart field into `render_fragment`); and for
+// the response checks that need no taint, `/login` (sets a bare `session` cookie, a hardened
+// `prefs` one, and deletes `old`), `/page` (an HTML page with no security header),
+// `/hardened` (one with `nosniff` and HSTS) and `/crash` (a 500 whose text shows a panic).
+
+/// What `/crash` answers: a panic's text, as an error handler that formats what it caught
+/// would send it.
+const CRASH_BODY: &str = "internal error: thread 'tokio-runtime-worker' panicked at \
+                          src/handlers.rs:10:5:\nsecret-message-in-panic";
+/// The `Set-Cookie` headers `/login` sends.
+const LOGIN_COOKIES: [&str; 3] = [
+    "session=s3cr3t-session-token; Path=/",
+    "prefs=dark; Path=/; Secure; HttpOnly; SameSite=Lax",
+    "old=; Path=/; Max-Age=0",
+];
 
 
 #[iast::sanitizer(xss)]
@@ -52,20 +66,144 @@ async fn fetch(url: String) -> String {
         .unwrap()
 }
 
-/// The layer's findings for requests whose URI holds `marker`.
+/// The layer's tainted flows for requests whose URI holds `marker` (the weaknesses of the
+/// response that need no taint, such as the test pages' missing `nosniff`, are left out).
 fn findings_for(marker: &str) -> Vec<iast_sinks::web::RequestFinding> {
     iast_sinks::web::findings()
         .into_iter()
-        .filter(|f| f.uri.contains(marker))
+        .filter(|f| f.uri.contains(marker) && f.finding.vulnerability().needs_taint())
         .collect()
 }
 
-/// The flows of one route, by its pattern.
+/// The tainted flows of one route, by its pattern.
 fn flows_on(pattern: &str) -> Vec<iast_sinks::web::RequestFinding> {
+    on_route(pattern, true)
+}
+
+/// The weaknesses found without taint on one route, by rule id, then cookie name.
+fn weaknesses_on(pattern: &str) -> Vec<iast_sinks::web::RequestFinding> {
+    let mut found = on_route(pattern, false);
+    found.sort_by(|a, b| {
+        (a.finding.rule(), a.finding.subject()).cmp(&(b.finding.rule(), b.finding.subject()))
+    });
+    found
+}
+
+fn on_route(pattern: &str, tainted: bool) -> Vec<iast_sinks::web::RequestFinding> {
     iast_sinks::web::findings()
         .into_iter()
-        .filter(|f| f.finding.route().is_some_and(|r| r.pattern() == pattern))
+        .filter(|f| {
+            f.finding.route().is_some_and(|r| r.pattern() == pattern)
+                && f.finding.vulnerability().needs_taint() == tainted
+        })
         .collect()
+}
+
+/// Each weakness's rule id, subject and how many requests showed it.
+fn rules(found: &[iast_sinks::web::RequestFinding]) -> Vec<(String, Option<String>, u64)> {
+    found
+        .iter()
+        .map(|f| {
+            let subject = f.finding.subject().map(str::to_owned);
+            (f.finding.rule().to_owned(), subject, f.count)
+        })
+        .collect()
+}
+
+/// Cookies: the bare `session` cookie lacks all three attributes, which are three findings
+/// named after it, each one flow however many requests set it; its value is never shown. The
+/// hardened cookie and the deletion of another are clean.
+async fn cookies_without_attributes_are_found_once_per_route(base: &str) {
+    for _ in 0..3 {
+        let response = client().get(format!("{base}/login")).send().await.unwrap();
+        let set: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(set, LOGIN_COOKIES, "the response is as the handler wrote it");
+    }
+    let found = weaknesses_on("/login");
+    let session = || Some("session".to_owned());
+    assert_eq!(
+        rules(&found),
+        [
+            ("INSECURE_COOKIE".to_owned(), session(), 3),
+            ("NO_HTTPONLY_COOKIE".to_owned(), session(), 3),
+            ("NO_SAMESITE_COOKIE".to_owned(), session(), 3),
+        ],
+        "{found:#?}"
+    );
+    let cwes: Vec<u32> = found.iter().map(|f| f.finding.cwe()).collect();
+    assert_eq!(cwes, [614, 1004, 1275]);
+    for f in &found {
+        let f = &f.finding;
+        assert_eq!(f.confidence(), iast::Confidence::Confirmed);
+        assert!(f.sources().is_empty() && f.call_site().is_none(), "{f:#?}");
+        assert_eq!(f.route().unwrap().to_string(), "GET /login");
+        assert_eq!(f.evidence().value, "session=[REDACTED]; Path=/");
+        assert!(!f.to_string().contains("s3cr3t"), "{f}");
+    }
+    let fingerprints: std::collections::BTreeSet<_> =
+        found.iter().map(|f| f.finding.fingerprint()).collect();
+    assert_eq!(fingerprints.len(), 3);
+}
+
+/// Headers: an HTML page without `nosniff` is found; without HSTS only when the request came
+/// over HTTPS (here, as a proxy that terminated TLS says); a page with both is clean.
+async fn missing_security_headers_are_found(base: &str) {
+    fetch(format!("{base}/page")).await;
+    let found = weaknesses_on("/page");
+    assert_eq!(
+        rules(&found),
+        [("XCONTENTTYPE_HEADER_MISSING".to_owned(), None, 1)],
+        "{found:#?}"
+    );
+    assert_eq!(
+        found[0].finding.evidence().value,
+        "x-content-type-options: (missing)"
+    );
+    assert_eq!(found[0].finding.cwe(), 693);
+    for forwarded in [("x-forwarded-proto", "https"), ("forwarded", "for=1.2.3.4;proto=https")] {
+        client()
+            .get(format!("{base}/page"))
+            .header(forwarded.0, forwarded.1)
+            .send()
+            .await
+            .unwrap();
+    }
+    let found = weaknesses_on("/page");
+    assert_eq!(
+        rules(&found),
+        [
+            ("HSTS_HEADER_MISSING".to_owned(), None, 2),
+            ("XCONTENTTYPE_HEADER_MISSING".to_owned(), None, 3),
+        ],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].finding.cwe(), 319);
+    let response = client()
+        .get(format!("{base}/hardened"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert!(weaknesses_on("/hardened").is_empty());
+}
+
+/// A panic's text in an error response is found, showing where it panicked and not its
+/// message; the client gets the body as the handler wrote it.
+async fn a_panic_in_an_error_response_is_found(base: &str) {
+    let response = client().get(format!("{base}/crash")).send().await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.text().await.unwrap(), CRASH_BODY);
+    let found = weaknesses_on("/crash");
+    assert_eq!(
+        rules(&found),
+        [("STACKTRACE_LEAK".to_owned(), None, 1)],
+        "{found:#?}"
+    );
+    let f = &found[0].finding;
+    assert_eq!(f.cwe(), 209);
+    assert_eq!(f.evidence().value, "panicked at src/handlers.rs:10:5");
+    assert!(!f.to_string().contains("secret-message"), "{f}");
 }
 
 /// A raw body and a captured path parameter, then a multipart field, each named as what it is;
@@ -250,8 +388,13 @@ async fn same_flow_whatever_else_repeats_the_payload(base: &str) {
 /// `GET /greet?name=<script>in-process-1</script>` in-process: the request's finding is
 /// there, named by its route and parameter, and not in the layer's log.
 fn in_process_request_is_in_the_report(report: &iast::Report) {
-    assert_eq!(report.findings().len(), 1, "{report}");
-    let f = &report.findings()[0];
+    let tainted: Vec<_> = report
+        .findings()
+        .iter()
+        .filter(|f| f.vulnerability().needs_taint())
+        .collect();
+    assert_eq!(tainted.len(), 1, "{report}");
+    let f = tainted[0];
     assert_eq!(f.confidence(), iast::Confidence::Confirmed, "{report}");
     assert_eq!(f.route().unwrap().to_string(), "GET /greet");
     assert_eq!(f.sources()[0].describe(), "query parameter `name`");
