@@ -249,6 +249,9 @@ fn finding(out: &mut Out, analysis: &Analysis, judged: &Judged, number: usize) {
     );
     out.text(f.rule());
     out.raw("</code> ");
+    if f.stored() {
+        out.raw("stored ");
+    }
     out.text(f.vulnerability().title());
     if f.vulnerability().needs_taint() {
         out.raw(" reaches <code>");

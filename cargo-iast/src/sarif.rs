@@ -296,9 +296,13 @@ fn message(f: &Finding) -> String {
         }
         return text;
     }
+    let title = match f.stored() {
+        true => format!("stored {}", f.vulnerability().title()),
+        false => f.vulnerability().title().to_owned(),
+    };
     let mut text = format!(
         "{}: untrusted data from {} reaches {} ({}).",
-        capitalized(f.vulnerability().title()),
+        capitalized(&title),
         list(f.sources().iter().map(source)),
         code(f.sink().function()),
         f.confidence(),

@@ -5,13 +5,13 @@
 //! `main` and nothing either of them would leave unused.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use iast_sinks::axum::IastLayer;
 use iast_sinks::process::CommandExt;
-use iast_sinks::rusqlite::ConnectionExt;
+use iast_sinks::rusqlite::{ConnectionExt, RowExt};
 use iast_sinks::sanitize::{html_escape, is_path_component, shell_quote};
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 type Params = Query<HashMap<String, String>>;
+type FormParams = Form<HashMap<String, String>>;
 
 /// What the handlers work on: a seeded SQLite database, a directory of downloadable files and
 /// an audit log.
@@ -36,7 +37,8 @@ impl AppState {
     pub fn new(root: &Path) -> Result<AppState, Box<dyn std::error::Error>> {
         let db = Connection::open_in_memory()?;
         db.execute_batch(
-            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
+            "CREATE TABLE comments (id INTEGER PRIMARY KEY, variant TEXT NOT NULL, body TEXT NOT NULL);
+             CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
              INSERT INTO users (name, email) VALUES
                 ('alice', 'alice@example.com'),
                 ('bob', 'bob@example.com'),
@@ -61,6 +63,9 @@ impl AppState {
 
 /// The routes, each under `/vulnerable/` and `/fixed/`, behind the iast layer.
 pub fn app(state: AppState) -> Router {
+    // Visitors' comments are stored and shown to others: what the database gives back is
+    // followed as a source of stored flows.
+    iast::set_stored_sources(true);
     routes(state).layer(IastLayer::new())
 }
 
@@ -82,6 +87,11 @@ pub fn routes(state: AppState) -> Router {
         .route("/fixed/greet", get(greet_fixed))
         .route("/vulnerable/audit", get(audit_vulnerable))
         .route("/fixed/audit", get(audit_fixed))
+        .route(
+            "/vulnerable/comments",
+            get(comments_vulnerable).post(post_vulnerable),
+        )
+        .route("/fixed/comments", get(comments_fixed).post(post_fixed))
         .with_state(state)
 }
 
@@ -257,6 +267,55 @@ async fn greet_vulnerable(Query(q): Params) -> Html<String> {
 async fn greet_fixed(Query(q): Params) -> impl IntoResponse {
     let page = format!("<h1>Hello, {}!</h1>", html_escape(param(&q, "name")));
     ([(header::X_CONTENT_TYPE_OPTIONS, "nosniff")], Html(page))
+}
+
+// --- comments: stored cross-site scripting ---------------------------------------------
+
+/// Stores the form's `text` as a comment of `variant` (bound: the insert is safe either way).
+fn post_comment(state: &AppState, variant: &str, form: &HashMap<String, String>) -> StatusCode {
+    let text = form.get("text").map_or("", String::as_str);
+    let insert = "INSERT INTO comments (variant, body) VALUES (?1, ?2)";
+    match state.db().execute_checked(insert, [variant, text]) {
+        Ok(_) => StatusCode::CREATED,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Every comment of `variant`, read back from the database.
+fn comments(state: &AppState, variant: &str) -> Vec<String> {
+    let db = state.db();
+    let select = "SELECT body FROM comments WHERE variant = ?1 ORDER BY id";
+    let Ok(mut statement) = db.prepare_checked(select) else {
+        return Vec::new();
+    };
+    let bodies = statement.query_map([variant], |row| row.get_stored::<_, String>("body"));
+    bodies.map_or_else(|_| Vec::new(), |rows| rows.flatten().collect())
+}
+
+async fn post_vulnerable(State(state): State<AppState>, Form(form): FormParams) -> StatusCode {
+    post_comment(&state, "vulnerable", &form)
+}
+
+async fn post_fixed(State(state): State<AppState>, Form(form): FormParams) -> StatusCode {
+    post_comment(&state, "fixed", &form)
+}
+
+/// Another visitor's comment, written into the page as it was stored.
+async fn comments_vulnerable(State(state): State<AppState>) -> Html<String> {
+    let items: String = comments(&state, "vulnerable")
+        .iter()
+        .map(|c| format!("<li>{c}</li>"))
+        .collect();
+    Html(format!("<ul>{items}</ul>"))
+}
+
+async fn comments_fixed(State(state): State<AppState>) -> impl IntoResponse {
+    let items: String = comments(&state, "fixed")
+        .iter()
+        .map(|c| format!("<li>{}</li>", html_escape(c)))
+        .collect();
+    let page = Html(format!("<ul>{items}</ul>"));
+    ([(header::X_CONTENT_TYPE_OPTIONS, "nosniff")], page)
 }
 
 // --- audit log: log injection ----------------------------------------------------------

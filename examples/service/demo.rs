@@ -88,24 +88,57 @@ pub async fn run(base: &str) -> Result<Vec<RequestFinding>, reqwest::Error> {
                     encode(value)
                 );
                 let response = client.get(format!("{base}{path}")).send().await?;
-                let status = response.status();
-                let findings = take_findings();
-                println!(
-                    "{kind:<6} GET {} -> {} [{} finding(s)]",
-                    path.escape_debug(),
-                    status.as_u16(),
-                    findings.len()
-                );
-                for f in &findings {
-                    for line in f.finding.to_string().lines() {
-                        println!("         {line}");
-                    }
-                }
-                all.extend(findings);
+                let line = format!("{kind:<6} GET {}", path.escape_debug());
+                report(&line, response.status(), &mut all);
             }
         }
     }
+    // Stored XSS: one request posts a comment, another renders it.
+    for variant in ["vulnerable", "fixed"] {
+        let url = format!("{base}/{variant}/comments");
+        for (kind, text) in [("benign", STORED.0), ("attack", STORED.1)] {
+            let posted = client
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("text={}", encode(text)))
+                .send()
+                .await?;
+            report(
+                &format!(
+                    "{kind} POST /{variant}/comments text={}",
+                    text.escape_debug()
+                ),
+                posted.status(),
+                &mut all,
+            );
+            let shown = client.get(&url).send().await?;
+            report(
+                &format!("       GET /{variant}/comments"),
+                shown.status(),
+                &mut all,
+            );
+        }
+    }
     Ok(all)
+}
+
+/// A comment a visitor posts, benign and attack, shown to the next visitor.
+const STORED: (&str, &str) = ("Nice post!", "<script>alert(document.cookie)</script>");
+
+/// Prints what the request `line` caused, and keeps it.
+fn report(line: &str, status: reqwest::StatusCode, all: &mut Vec<RequestFinding>) {
+    let findings = take_findings();
+    println!(
+        "{line} -> {} [{} finding(s)]",
+        status.as_u16(),
+        findings.len()
+    );
+    for f in &findings {
+        for line in f.finding.to_string().lines() {
+            println!("         {line}");
+        }
+    }
+    all.extend(findings);
 }
 
 /// Prints findings per endpoint, class and confidence.

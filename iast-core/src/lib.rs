@@ -23,6 +23,7 @@ pub(crate) mod redact;
 mod registry;
 mod report;
 mod site;
+mod stored;
 mod taint;
 #[cfg(test)]
 mod test_rng;
@@ -50,6 +51,9 @@ pub use probe::{
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
 pub use report::{CallSite, Finding, Hits, Limits, ProbeSummary, Rendered, Report, Route, Site};
+pub use stored::{
+    CLASSES as STORED_CLASSES, ORIGIN as STORED_ORIGIN, set_stored_sources, stored_sources,
+};
 pub use taint::MatchKind;
 pub use vulnerability::{ClassSet, Confidence, Vulnerability};
 #[doc(hidden)]

@@ -171,6 +171,17 @@ impl Finding {
         self.sources.first()
     }
 
+    /// Whether the flow is stored: every source of it is a value read from a database
+    /// ([`crate::STORED_ORIGIN`]), which an earlier request (or anyone else who writes
+    /// there) put in.
+    pub fn stored(&self) -> bool {
+        !self.sources.is_empty()
+            && self
+                .sources
+                .iter()
+                .all(|s| s.origin() == Some(crate::stored::ORIGIN))
+    }
+
     /// What a weakness found without taint is about: the name of the cookie (`None` for the
     /// other classes, and for a weakness of the response as a whole).
     pub fn subject(&self) -> Option<&str> {
@@ -503,8 +514,9 @@ impl fmt::Display for Rendered<'_> {
         if v.needs_taint() {
             writeln!(
                 f,
-                "error[{}]: {} (CWE-{}) reaches `{}` ({})",
+                "error[{}]: {}{} (CWE-{}) reaches `{}` ({})",
                 v.rule_id(),
+                if x.stored() { "stored " } else { "" },
                 v.title(),
                 v.cwe(),
                 t(x.sink.function()),

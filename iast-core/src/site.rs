@@ -108,6 +108,7 @@ impl Site {
             "http.form" => "form field",
             "http.multipart" => "multipart field",
             "http.body" => "body",
+            crate::stored::ORIGIN => "database column",
             _ => return None,
         })
     }

@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod db;
 #[cfg(feature = "diesel")]
 pub mod diesel;
 mod disabled;

@@ -113,3 +113,5 @@ impl<C: GenericClient> ClientExt for C {
         self.simple_query(sql)
     }
 }
+
+crate::db::postgres_row_ext!(postgres);

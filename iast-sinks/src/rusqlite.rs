@@ -23,7 +23,8 @@
 //! A [`rusqlite::Transaction`] dereferences to its `Connection`, so the checked methods work
 //! on it too.
 
-use rusqlite::{Connection, Params, Result, Row, Statement};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, Params, Result, Row, RowIndex, Statement};
 
 /// The SQL sink behind every checked method: a call with tainted text in `sql` becomes a
 /// SQL-injection finding. Call it directly to check text that reaches rusqlite by another
@@ -89,5 +90,29 @@ impl ConnectionExt for Connection {
     fn execute_batch_checked(&self, sql: &str) -> Result<()> {
         check_sql(sql);
         self.execute_batch(sql)
+    }
+}
+
+mod row_sealed {
+    pub trait Sealed {}
+    impl Sealed for rusqlite::Row<'_> {}
+}
+
+/// Reads of a row's values as sources of stored flows (see [`crate::db`]).
+///
+/// Sealed, so that methods can be added without breaking anyone.
+pub trait RowExt: row_sealed::Sealed {
+    /// [`Row::get`], the value recorded as read from the database (origin `db.row`, named by
+    /// its column) when stored flows are on.
+    fn get_stored<I: RowIndex, T: FromSql + crate::db::StoredText>(&self, idx: I) -> Result<T>;
+}
+
+impl RowExt for Row<'_> {
+    fn get_stored<I: RowIndex, T: FromSql + crate::db::StoredText>(&self, idx: I) -> Result<T> {
+        let i = idx.idx(self.as_ref())?;
+        let value = self.get(i)?;
+        let column = self.as_ref().column_name(i).unwrap_or_default();
+        crate::db::stored(column, &value);
+        Ok(value)
     }
 }

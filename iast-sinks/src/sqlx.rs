@@ -80,3 +80,31 @@ where
 {
     sqlx::query_scalar(checked(sql))
 }
+
+/// Reads of a row's values as sources of stored flows (see [`crate::db`]), for the rows of
+/// every sqlx database.
+pub trait RowExt: sqlx::Row {
+    /// [`sqlx::Row::try_get`], the value recorded as read from the database (origin `db.row`,
+    /// named by its column) when stored flows are on.
+    fn try_get_stored<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
+    where
+        I: sqlx::ColumnIndex<Self>,
+        usize: sqlx::ColumnIndex<Self>,
+        T: sqlx::Decode<'r, Self::Database> + sqlx::Type<Self::Database> + crate::db::StoredText;
+}
+
+impl<R: sqlx::Row> RowExt for R {
+    fn try_get_stored<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
+    where
+        I: sqlx::ColumnIndex<Self>,
+        usize: sqlx::ColumnIndex<Self>,
+        T: sqlx::Decode<'r, Self::Database> + sqlx::Type<Self::Database> + crate::db::StoredText,
+    {
+        use sqlx::Column;
+        let i = index.index(self)?;
+        let value = self.try_get(i)?;
+        let column = self.columns().get(i).map_or("", |c| c.name());
+        crate::db::stored(column, &value);
+        Ok(value)
+    }
+}

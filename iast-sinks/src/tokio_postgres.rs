@@ -180,3 +180,5 @@ impl<C: GenericClient + Sync> ClientExt for C {
         GenericClient::simple_query(self, sql)
     }
 }
+
+crate::db::postgres_row_ext!(tokio_postgres);

@@ -5,13 +5,14 @@
 //! The server is named by `IAST_POSTGRES` (see `shared/postgres.rs`).
 #![cfg(feature = "postgres")]
 
-use iast_sinks::postgres::ClientExt;
+use iast_sinks::postgres::{ClientExt, RowExt};
 use postgres::{Client, NoTls};
 
 const SINK: &str = "iast_sinks::postgres::check_sql";
 
 include!("shared/sql.rs");
 include!("shared/postgres.rs");
+include!("shared/stored.rs");
 
 /// A session of its own with a temporary `users` table; `None` when the tests are skipped
 /// on purpose.
@@ -90,4 +91,20 @@ fn transactions_batches_and_prepared_statements_are_checked() {
         Some(r#"relation "users" does not exist"#),
         "{err:?}"
     );
+}
+
+/// A name stored earlier and read back through `RowExt` is a stored flow into the page.
+#[test]
+fn a_stored_name_read_back_is_a_stored_flow() {
+    iast::set_stored_sources(true);
+    let Some(mut client) = db() else { return };
+    let insert = "INSERT INTO users (name) VALUES ($1)";
+    client.execute(insert, &[&STORED_COMMENT]).unwrap();
+    let select = "SELECT id, name FROM users WHERE name LIKE '<%'";
+    let row = client.query_one(select, &[]).unwrap();
+    let report = iast::check(|| {
+        let name: String = row.get_stored(1);
+        page(&format!("<li>{name}</li>"));
+    });
+    assert_stored(&report, "name");
 }

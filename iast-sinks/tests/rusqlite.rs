@@ -2,12 +2,13 @@
 //! works, the same input bound as a parameter is clean.
 #![cfg(feature = "rusqlite")]
 
-use iast_sinks::rusqlite::ConnectionExt;
+use iast_sinks::rusqlite::{ConnectionExt, RowExt};
 use rusqlite::Connection;
 
 const SINK: &str = "iast_sinks::rusqlite::check_sql";
 
 include!("shared/sql.rs");
+include!("shared/stored.rs");
 
 fn db() -> Connection {
     let conn = Connection::open_in_memory().unwrap();
@@ -174,4 +175,34 @@ fn the_checker_is_a_registered_sql_sink() {
         .find(|i| i.function() == SINK)
         .expect("check_sql is registered");
     assert!(sink.is_sink_for(Vulnerability::SqlInjection));
+}
+
+/// A note stored earlier and read back through `RowExt::get_stored`, by position or by name,
+/// is a stored flow into the page; the SQL sinks are not troubled by it.
+#[test]
+fn a_stored_note_read_back_is_a_stored_flow() {
+    iast::set_stored_sources(true);
+    let conn = db();
+    conn.execute(
+        "UPDATE users SET note = ?1 WHERE name = 'bob'",
+        [STORED_COMMENT],
+    )
+    .unwrap();
+    let select = "SELECT name, note FROM users WHERE note IS NOT NULL";
+    for by_name in [false, true] {
+        let report = iast::check(|| {
+            let note: String = conn
+                .query_row_checked(select, [], |row| match by_name {
+                    true => row.get_stored("note"),
+                    false => row.get_stored(1),
+                })
+                .unwrap();
+            assert_eq!(note, STORED_COMMENT);
+            page(&format!("<li>{note}</li>"));
+            let same = format!("SELECT count(*) FROM users WHERE note = '{note}'");
+            let count: i64 = conn.query_row_checked(&same, [], |row| row.get(0)).unwrap();
+            assert_eq!(count, 1);
+        });
+        assert_stored(&report, "note");
+    }
 }

@@ -2,12 +2,13 @@
 //! works, the same input bound as a parameter is clean.
 #![cfg(feature = "sqlx")]
 
-use iast_sinks::sqlx::{query, query_as, query_scalar};
+use iast_sinks::sqlx::{RowExt, query, query_as, query_scalar};
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
 const SINK: &str = "iast_sinks::sqlx::check_sql";
 
 include!("shared/sql.rs");
+include!("shared/stored.rs");
 
 async fn db() -> SqlitePool {
     // One connection: every connection to `sqlite::memory:` opens a database of its own.
@@ -125,4 +126,28 @@ fn the_checker_is_a_registered_sql_sink() {
         .find(|i| i.function() == SINK)
         .expect("check_sql is registered");
     assert!(sink.is_sink_for(Vulnerability::SqlInjection));
+}
+
+/// A name stored earlier and read back through `RowExt::try_get_stored` is a stored flow into
+/// the page.
+#[tokio::test]
+async fn a_stored_name_read_back_is_a_stored_flow() {
+    iast::set_stored_sources(true);
+    let pool = db().await;
+    sqlx::query("INSERT INTO users (name) VALUES (?1)")
+        .bind(STORED_COMMENT)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let report = iast::check_async(async {
+        let row = query("SELECT id, name FROM users WHERE name LIKE '<%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let name: String = row.try_get_stored("name").unwrap();
+        let id: i64 = row.try_get_stored(0).unwrap();
+        page(&format!("<li id={id}>{name}</li>"));
+    })
+    .await;
+    assert_stored(&report, "name");
 }

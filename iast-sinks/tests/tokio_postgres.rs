@@ -4,13 +4,14 @@
 //! The server is named by `IAST_POSTGRES` (see `shared/postgres.rs`).
 #![cfg(feature = "tokio-postgres")]
 
-use iast_sinks::tokio_postgres::ClientExt;
+use iast_sinks::tokio_postgres::{ClientExt, RowExt};
 use tokio_postgres::{Client, NoTls};
 
 const SINK: &str = "iast_sinks::tokio_postgres::check_sql";
 
 include!("shared/sql.rs");
 include!("shared/postgres.rs");
+include!("shared/stored.rs");
 
 /// A session of its own with a temporary `users` table, which no other test sees; `None`
 /// when the tests are skipped on purpose.
@@ -193,4 +194,26 @@ async fn static_text_is_clean_and_errors_are_the_servers() {
     .await;
     iast::assert_no_findings!(report);
     assert_eq!(report.sinks_reached().len(), 1, "{report}");
+}
+
+/// A name stored earlier and read back through `RowExt`, by name and by position, is a stored
+/// flow into the page.
+#[tokio::test]
+async fn a_stored_name_read_back_is_a_stored_flow() {
+    iast::set_stored_sources(true);
+    let Some(client) = db().await else { return };
+    let insert = "INSERT INTO users (name) VALUES ($1)";
+    client.execute(insert, &[&STORED_COMMENT]).await.unwrap();
+    let select = "SELECT id, name FROM users WHERE name LIKE '<%'";
+    let row = client.query_one(select, &[]).await.unwrap();
+    for by_name in [true, false] {
+        let report = iast::check(|| {
+            let name: String = match by_name {
+                true => row.get_stored("name"),
+                false => row.try_get_stored(1).unwrap(),
+            };
+            page(&format!("<li>{name}</li>"));
+        });
+        assert_stored(&report, "name");
+    }
 }

@@ -3,6 +3,7 @@
 //! ```toml
 //! [taint]
 //! min_match_length = 12          # shortest match by value that counts on its own (>= 8)
+//! stored = true                  # values read from a database are sources (off by default)
 //!
 //! [redaction]
 //! enabled = true                 # hide secrets in evidence (the default)
@@ -73,6 +74,9 @@ pub struct Config {
     /// The shortest match by value that counts as tainted on its own: shorter whole values
     /// need the analyzer's confirmation, shorter pieces of values are ignored.
     pub min_match_length: usize,
+    /// Whether values read from a database (sources of origin `db.row`) are sources of
+    /// stored flows (`taint.stored`, off by default).
+    pub stored: bool,
     /// Whether evidence hides secrets.
     pub redaction: bool,
     /// Extra patterns whose matches are hidden in evidence (with capture groups, only the
@@ -99,6 +103,7 @@ impl Default for Config {
         Config {
             path: None,
             min_match_length: MIN_MATCH_FLOOR,
+            stored: false,
             redaction: true,
             redaction_patterns: Vec::new(),
             disabled: ClassSet::EMPTY,
@@ -363,6 +368,10 @@ impl Parser<'_> {
                         config.min_match_length = n as usize;
                         Ok(true)
                     }
+                    "stored" => {
+                        config.stored = self.boolean("taint.stored", v)?;
+                        Ok(true)
+                    }
                     _ => Ok(false),
                 })?,
                 "redaction" => self.table(name, value, |k, v| match k {
@@ -513,7 +522,7 @@ impl Parser<'_> {
         for (key, v) in table {
             if !field(key.get_ref().as_ref(), v)? {
                 let known: &[&str] = match section {
-                    "taint" => &["min_match_length"],
+                    "taint" => &["min_match_length", "stored"],
                     "redaction" => &["enabled", "patterns"],
                     "classes" => &Vulnerability::ALL.map(|v| v.word()),
                     "collect" => &["output"],

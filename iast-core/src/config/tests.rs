@@ -24,6 +24,7 @@ fn a_full_file_is_read() {
         r#"
 [taint]
 min_match_length = 12
+stored = true
 
 [redaction]
 enabled = false
@@ -32,6 +33,7 @@ patterns = ['ssn=(\d{3}-\d{2}-\d{4})', 'X-Internal-[A-Za-z]+']
 [classes]
 log = false
 sql = true
+insecure_cookie = false
 
 [collect]
 output = "target/iast/collection"
@@ -52,7 +54,9 @@ reason = "test fixture"
     )
     .unwrap();
     assert_eq!(c.min_match_length, 12);
+    assert!(c.stored);
     assert!(!c.redaction);
+    assert!(c.disabled.contains(Vulnerability::InsecureCookie));
     assert_eq!(c.redaction_patterns.len(), 2);
     assert!(c.disabled.contains(Vulnerability::LogInjection));
     assert!(!c.disabled.contains(Vulnerability::SqlInjection));
@@ -65,13 +69,14 @@ reason = "test fixture"
     assert_eq!(c.baseline.len(), 2);
     // Fingerprints are compared as reports print them (lowercase); reasons are trimmed.
     let s = c.suppression("5b1c2e0f3a9d7c41").unwrap();
-    assert_eq!((s.reason.as_str(), s.line), ("admin-only endpoint", 21));
+    assert_eq!((s.reason.as_str(), s.line), ("admin-only endpoint", 23));
 }
 
 #[test]
 fn an_empty_file_is_the_defaults() {
     let c = Config::parse("iast.toml", "# nothing yet\n").unwrap();
     assert_eq!(c.min_match_length, MIN_MATCH_FLOOR);
+    assert!(!c.stored);
     assert!(c.redaction);
     assert_eq!(c.fail_on, FailOn::Unsanitized);
     assert_eq!(c.formats, Format::ALL);

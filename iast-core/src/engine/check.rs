@@ -176,6 +176,15 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
             continue;
         }
         let sources = principal_first(&verdict.ranges, |id| scan.site(id), |id| scan.is_strict(id));
+        // A flow from database rows alone is stored data, reported only where stored data is
+        // the threat (see `crate::stored`).
+        let stored = !sources.is_empty()
+            && sources
+                .iter()
+                .all(|(s, _)| s.origin() == Some(crate::stored::ORIGIN));
+        if stored && !crate::stored::CLASSES.contains(class) {
+            continue;
+        }
         let positions: HashMap<u32, usize> = sources
             .iter()
             .enumerate()
@@ -270,7 +279,9 @@ fn passed(
 /// The sources of `open` with their ids: the principal one first, then the others sorted.
 /// The principal one is the one whose bytes the flow rests on: the source's own buffer before
 /// a match by value, an ordinary source before a strict one (a protocol header repeats what
-/// the client sent elsewhere: a browser's `Referer` holds the query string), then the most
+/// the client sent elsewhere: a browser's `Referer` holds the query string), the input of
+/// this request before a value read from the database (the flow is the request's, and
+/// reported as such; see `crate::stored`), then the most
 /// tainted bytes, then the input a request is built around before a copy elsewhere (see
 /// [`origin_rank`]), then the site order. Never the order in which values were recorded: a
 /// framework may hand over a request's headers in a different order each time (actix-web's
@@ -295,7 +306,8 @@ fn principal_first(
     sources.sort_by(|a, b| a.0.cmp(&b.0));
     let key = |(site, id, buffer, bytes): &(Site, u32, bool, usize)| {
         let rank = std::cmp::Reverse(origin_rank(site.origin()));
-        (*buffer, !strict(*id), *bytes, rank)
+        let row = site.origin() == Some(crate::stored::ORIGIN);
+        (*buffer, !strict(*id), !row, *bytes, rank)
     };
     // The first of the sources (in site order) with the greatest key.
     let principal = sources

@@ -77,6 +77,9 @@ pub(crate) fn record<T>(
     name: Option<&str>,
     f: impl FnOnce(&mut Recorder),
 ) {
+    if crate::stored::skipped(item) {
+        return;
+    }
     instrument(|cx| f(&mut Recorder::new(item, cx, value, name)));
 }
 
@@ -91,6 +94,9 @@ pub(crate) fn vary(
     item: &'static Item,
     f: impl FnOnce(&mut crate::probe::vary::Choose<'_>) -> crate::probe::vary::Varied,
 ) {
+    if crate::stored::skipped(item) {
+        return;
+    }
     instrument(|cx| {
         let mut choose = |text: &str| cx.lock().probe.as_mut()?.choose(item, text);
         if f(&mut choose) == crate::probe::vary::Varied::No

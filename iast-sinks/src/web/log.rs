@@ -138,6 +138,7 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
         sink = finding.sink().function(),
         sources = %sources,
         subject = %subject,
+        stored = finding.stored(),
         fingerprint = finding.fingerprint(),
         argument = %shown(&evidence.argument),
         evidence = %shown(&evidence.value),
