@@ -275,6 +275,8 @@ fn result(judged: &Judged) -> SarifResult<'_> {
             hits: f.hits(),
             evidence: f.evidence(),
             proof: f.proof(),
+            blocked: f.blocked(),
+            stored: f.stored(),
         },
     }
 }
@@ -732,6 +734,12 @@ struct ResultProperties<'a> {
     /// The input of an `iast::probe` payload run that confirmed the flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     proof: Option<&'a str>,
+    /// Protect mode refused the call and answered the request 403.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    blocked: bool,
+    /// A flow from values read back from a database alone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stored: bool,
 }
 
 #[cfg(test)]

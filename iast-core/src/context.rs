@@ -95,6 +95,19 @@ impl Context {
         self
     }
 
+    /// Whether a confirmed flow of a class set to `block` in `iast.toml` (`[protect]`) is
+    /// refused in this context before its sink runs. Web layers turn it on for the requests
+    /// they serve, and answer a request whose context blocked a flow with 403; off elsewhere
+    /// (a test's context, a request that joined one), where every flow is only reported.
+    pub fn set_protecting(&self, on: bool) {
+        self.lock().protecting = on;
+    }
+
+    /// Whether a flow was refused in this context (see [`Context::set_protecting`]).
+    pub fn blocked(&self) -> bool {
+        self.lock().blocked
+    }
+
     /// This context as one run of a probe (see `probe`).
     pub(crate) fn probing(self, run: crate::probe::ProbeRun) -> Context {
         self.lock().probe = Some(Box::new(run));

@@ -37,6 +37,7 @@ pub mod __private {
 }
 mod private;
 mod probe;
+mod protect;
 
 pub use analyzers::{SqlDialect, set_sql_dialect, sql_dialect};
 pub use caller::with_call_site;
@@ -48,6 +49,7 @@ pub use lost::sinks_outside_context;
 pub use probe::{
     MAX_RUNS as MAX_PROBE_RUNS, probe, probe_async, probe_async_with_output, probe_with_output,
 };
+pub use protect::refuse as refuse_sink;
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
 pub use report::{CallSite, Finding, Hits, Limits, ProbeSummary, Rendered, Report, Route, Site};

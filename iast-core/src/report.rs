@@ -45,10 +45,17 @@ pub struct Finding {
     /// The input of a probe's payload run that made the analyzer confirm the flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     proof: Option<String>,
+    /// Whether protect mode refused the call (see [`Finding::blocked`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    blocked: bool,
     /// Within a context: how many sink calls produced this finding. In a merged collection:
     /// how many processes saw it.
     hits: u32,
     fingerprint: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What a finding's hit count counts, for its rendering.
@@ -82,6 +89,7 @@ impl Finding {
             sanitizers: Vec::new(),
             evidence,
             proof: None,
+            blocked: false,
             hits: 1,
             fingerprint: String::new(),
         };
@@ -206,6 +214,17 @@ impl Finding {
         self.proof.as_deref()
     }
 
+    /// Whether protect mode refused the sink call (a confirmed flow of a class set to `block`
+    /// in `iast.toml`, in a request a web layer served): the wrapper around the sink returned
+    /// its error instead of making the call, and the request was answered with 403.
+    pub fn blocked(&self) -> bool {
+        self.blocked
+    }
+
+    pub(crate) fn set_blocked(&mut self) {
+        self.blocked = true;
+    }
+
     /// Confirms the flow by a payload run's input.
     pub(crate) fn confirm(&mut self, proof: &str) {
         self.confidence = Confidence::Confirmed;
@@ -287,6 +306,7 @@ impl Finding {
     /// and the sanitizers either passed.
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
+        self.blocked |= other.blocked;
         if self.proof.is_none() {
             self.proof.clone_from(&other.proof);
         }
@@ -583,6 +603,12 @@ impl fmt::Display for Rendered<'_> {
                 Some(name) => writeln!(f, "`{} = {}`", t(name), t(proof))?,
                 None => writeln!(f, "`{}`", t(proof))?,
             }
+        }
+        if x.blocked {
+            writeln!(
+                f,
+                "   = blocked: protect mode refused the call and answered the request 403"
+            )?;
         }
         match self.hits {
             Hits::Calls if x.hits > 1 => writeln!(f, "   = seen {} times", x.hits)?,

@@ -151,10 +151,26 @@ where
         let context = scope.context().clone();
         Box::pin(context.bind(async move {
             // Held to the end of the request, however it ends.
-            let _scope = scope;
+            let scope = scope;
             let request = record_request(request, pattern.as_deref(), max_body).await;
-            let response = inner.call(request).await?;
-            Ok(check_response(response, https, max_body).await)
+            // Panics are not caught: the answer needs the request, which the application
+            // took (and a copy of it kept here would stop actix-web's router from writing
+            // the path's parameters into it).
+            let (response, blocked) = scope.serve(inner.call(request)).await;
+            let response = response?;
+            let forbidden = || {
+                actix_web::HttpResponse::Forbidden()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(web::FORBIDDEN)
+            };
+            if blocked {
+                return Ok(response.into_response(forbidden()));
+            }
+            let response = check_response(response, https, max_body).await;
+            Ok(match scope.refused() {
+                true => response.into_response(forbidden()),
+                false => response,
+            })
         }))
     }
 }

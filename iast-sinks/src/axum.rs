@@ -149,10 +149,19 @@ where
             context
                 .bind(async move {
                     // Held to the end of the request, however it ends.
-                    let _scope = scope;
+                    let scope = scope;
                     let request = record_request(request, max_body).await;
-                    let response = inner.call(request).await?;
-                    Ok(check_response(response, https, max_body).await)
+                    match scope.serve_catching(inner.call(request)).await {
+                        (Some(response), false) => {
+                            let response = check_response(response?, https, max_body).await;
+                            Ok(if scope.refused() {
+                                forbidden()
+                            } else {
+                                response
+                            })
+                        }
+                        _ => Ok(forbidden()),
+                    }
                 })
                 .await
         })
@@ -218,6 +227,17 @@ async fn check_response(response: Response<Body>, https: bool, max_body: usize) 
         // The client's read fails as it would have.
         Err(error) => Response::from_parts(parts, Body::new(Failed(Some(error)))),
     }
+}
+
+/// Protect mode's answer to a request whose flow it refused.
+fn forbidden() -> Response<Body> {
+    let mut response = Response::new(Body::from(web::FORBIDDEN));
+    *response.status_mut() = http::StatusCode::FORBIDDEN;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }
 
 fn body_kind(headers: &HeaderMap) -> BodyKind {

@@ -101,6 +101,7 @@ pub mod check {
 #[track_caller]
 pub fn open<P: AsRef<Path>>(path: P) -> io::Result<File> {
     check::open(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     File::open(path)
 }
 
@@ -108,6 +109,7 @@ pub fn open<P: AsRef<Path>>(path: P) -> io::Result<File> {
 #[track_caller]
 pub fn create<P: AsRef<Path>>(path: P) -> io::Result<File> {
     check::create(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     File::create(path)
 }
 
@@ -115,6 +117,7 @@ pub fn create<P: AsRef<Path>>(path: P) -> io::Result<File> {
 #[track_caller]
 pub fn read<P: AsRef<Path>>(path: P) -> io::Result<Vec<u8>> {
     check::read(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::read(path)
 }
 
@@ -122,6 +125,7 @@ pub fn read<P: AsRef<Path>>(path: P) -> io::Result<Vec<u8>> {
 #[track_caller]
 pub fn read_to_string<P: AsRef<Path>>(path: P) -> io::Result<String> {
     check::read_to_string(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::read_to_string(path)
 }
 
@@ -129,6 +133,7 @@ pub fn read_to_string<P: AsRef<Path>>(path: P) -> io::Result<String> {
 #[track_caller]
 pub fn write<P: AsRef<Path>, C: AsRef<[u8]>>(path: P, contents: C) -> io::Result<()> {
     check::write(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::write(path, contents)
 }
 
@@ -136,6 +141,7 @@ pub fn write<P: AsRef<Path>, C: AsRef<[u8]>>(path: P, contents: C) -> io::Result
 #[track_caller]
 pub fn read_dir<P: AsRef<Path>>(path: P) -> io::Result<ReadDir> {
     check::read_dir(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::read_dir(path)
 }
 
@@ -143,6 +149,7 @@ pub fn read_dir<P: AsRef<Path>>(path: P) -> io::Result<ReadDir> {
 #[track_caller]
 pub fn remove_file<P: AsRef<Path>>(path: P) -> io::Result<()> {
     check::remove_file(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::remove_file(path)
 }
 
@@ -150,6 +157,7 @@ pub fn remove_file<P: AsRef<Path>>(path: P) -> io::Result<()> {
 #[track_caller]
 pub fn remove_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
     check::remove_dir_all(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::remove_dir_all(path)
 }
 
@@ -157,6 +165,7 @@ pub fn remove_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
 #[track_caller]
 pub fn create_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
     check::create_dir_all(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::create_dir_all(path)
 }
 
@@ -164,6 +173,7 @@ pub fn create_dir_all<P: AsRef<Path>>(path: P) -> io::Result<()> {
 #[track_caller]
 pub fn copy<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<u64> {
     check::copy(from.as_ref(), to.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::copy(from, to)
 }
 
@@ -171,6 +181,7 @@ pub fn copy<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<u64> {
 #[track_caller]
 pub fn rename<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<()> {
     check::rename(from.as_ref(), to.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::rename(from, to)
 }
 
@@ -178,6 +189,7 @@ pub fn rename<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> io::Result<()> 
 #[track_caller]
 pub fn metadata<P: AsRef<Path>>(path: P) -> io::Result<Metadata> {
     check::metadata(path.as_ref());
+    crate::protect::io(iast::Vulnerability::PathTraversal)?;
     std::fs::metadata(path)
 }
 

@@ -59,6 +59,7 @@ mod multipart;
 pub mod postgres;
 #[cfg(feature = "std")]
 pub mod process;
+pub mod protect;
 #[cfg(any(feature = "reqwest", feature = "reqwest-0-12"))]
 pub mod reqwest;
 #[cfg(feature = "reqwest-0-12")]

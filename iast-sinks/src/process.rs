@@ -109,18 +109,21 @@ impl CommandExt for Command {
     #[track_caller]
     fn spawn_checked(&mut self) -> io::Result<Child> {
         check_std_command(self);
+        crate::protect::io(iast::Vulnerability::CommandInjection)?;
         self.spawn()
     }
 
     #[track_caller]
     fn output_checked(&mut self) -> io::Result<Output> {
         check_std_command(self);
+        crate::protect::io(iast::Vulnerability::CommandInjection)?;
         self.output()
     }
 
     #[track_caller]
     fn status_checked(&mut self) -> io::Result<ExitStatus> {
         check_std_command(self);
+        crate::protect::io(iast::Vulnerability::CommandInjection)?;
         self.status()
     }
 }
@@ -193,19 +196,24 @@ mod tokio_ext {
         #[track_caller]
         fn spawn_checked(&mut self) -> io::Result<Child> {
             check_std_command(self.as_std());
+            crate::protect::io(iast::Vulnerability::CommandInjection)?;
             self.spawn()
         }
 
         #[track_caller]
         fn output_checked(&mut self) -> impl Future<Output = io::Result<Output>> + Send {
             check_std_command(self.as_std());
-            self.output()
+            let run =
+                crate::protect::io(iast::Vulnerability::CommandInjection).map(|()| self.output());
+            async move { run?.await }
         }
 
         #[track_caller]
         fn status_checked(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + Send {
             check_std_command(self.as_std());
-            self.status()
+            let run =
+                crate::protect::io(iast::Vulnerability::CommandInjection).map(|()| self.status());
+            async move { run?.await }
         }
     }
 }

@@ -67,6 +67,7 @@ impl ConnectionExt for Connection {
     #[track_caller]
     fn execute_checked<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         check_sql(sql);
+        refused()?;
         self.execute(sql, params)
     }
 
@@ -77,20 +78,29 @@ impl ConnectionExt for Connection {
         F: FnOnce(&Row<'_>) -> Result<T>,
     {
         check_sql(sql);
+        refused()?;
         self.query_row(sql, params, f)
     }
 
     #[track_caller]
     fn prepare_checked(&self, sql: &str) -> Result<Statement<'_>> {
         check_sql(sql);
+        refused()?;
         self.prepare(sql)
     }
 
     #[track_caller]
     fn execute_batch_checked(&self, sql: &str) -> Result<()> {
         check_sql(sql);
+        refused()?;
         self.execute_batch(sql)
     }
+}
+
+/// Protect mode's refusal, as rusqlite's error (see [`crate::protect`]).
+fn refused() -> Result<()> {
+    crate::protect::refused(iast::Vulnerability::SqlInjection)
+        .map_err(|b| rusqlite::Error::ToSqlConversionFailure(Box::new(b)))
 }
 
 mod row_sealed {

@@ -12,6 +12,9 @@
 //! [classes]
 //! log = false                    # no log-injection findings
 //!
+//! [protect]
+//! sql = "block"                  # refuse confirmed SQL injections in web requests (opt-in)
+//!
 //! [limits]
 //! check_budget = 50_000_000      # steps one sink check may take before it stops (see below)
 //!
@@ -84,6 +87,9 @@ pub struct Config {
     pub(crate) redaction_patterns: Vec<regex_lite::Regex>,
     /// Classes whose findings are not reported.
     pub disabled: ClassSet,
+    /// Classes whose confirmed flows are refused in the requests of a web layer
+    /// (`[protect] sql = "block"`).
+    pub block: ClassSet,
     /// Steps one sink check may take (`limits.check_budget`).
     pub check_budget: u64,
     /// The collection directory, when the file names one.
@@ -107,6 +113,7 @@ impl Default for Config {
             redaction: true,
             redaction_patterns: Vec::new(),
             disabled: ClassSet::EMPTY,
+            block: ClassSet::EMPTY,
             check_budget: crate::work::DEFAULT_BUDGET,
             output: None,
             fail_on: FailOn::Unsanitized,
@@ -417,6 +424,28 @@ impl Parser<'_> {
                     }
                     Ok(true)
                 })?,
+                "protect" => self.table(name, value, |k, v| {
+                    let Some(class) = Vulnerability::from_word(k).filter(|c| c.needs_taint())
+                    else {
+                        return Ok(false);
+                    };
+                    let key = format!("protect.{k}");
+                    match self.string(&key, v)? {
+                        "block" => config.block.insert(class),
+                        "report" => {}
+                        word => {
+                            return Err(self.error(
+                                v.span(),
+                                Some(&key),
+                                format!(
+                                    "`{key}` is \"{}\"; expected \"block\" or \"report\"",
+                                    word.escape_debug()
+                                ),
+                            ));
+                        }
+                    }
+                    Ok(true)
+                })?,
                 "limits" => self.table(name, value, |k, v| match k {
                     "check_budget" => {
                         let n = self.integer("limits.check_budget", v)?;
@@ -503,7 +532,7 @@ impl Parser<'_> {
                         config.baseline.push(s);
                     }
                 }
-                _ => return Err(self.unknown(key, "", &["taint", "redaction", "classes", "limits", "collect", "report", "baseline"])),
+                _ => return Err(self.unknown(key, "", &["taint", "redaction", "classes", "protect", "limits", "collect", "report", "baseline"])),
             }
         }
         Ok(config)
@@ -519,9 +548,16 @@ impl Parser<'_> {
         let DeValue::Table(table) = value.get_ref() else {
             return Err(self.mistyped(section, value, "a table"));
         };
+        // A response check is judged after the handler ran: nothing is left to refuse.
+        let refusable: Vec<&str> = Vulnerability::ALL
+            .iter()
+            .filter(|v| v.needs_taint())
+            .map(|v| v.word())
+            .collect();
         for (key, v) in table {
             if !field(key.get_ref().as_ref(), v)? {
                 let known: &[&str] = match section {
+                    "protect" => &refusable,
                     "taint" => &["min_match_length", "stored"],
                     "redaction" => &["enabled", "patterns"],
                     "classes" => &Vulnerability::ALL.map(|v| v.word()),

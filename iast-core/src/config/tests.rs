@@ -269,3 +269,29 @@ fn the_check_budget_is_read_and_bounded() {
     );
     at(&err("[limits]\nbudget = 1\n"), 2, "limits.budget");
 }
+
+#[test]
+fn protect_mode_blocks_the_classes_set_to_block() {
+    let c = Config::parse(
+        "iast.toml",
+        "[protect]\nsql = \"block\"\ncommand = \"report\"\npath = \"block\"\n",
+    )
+    .unwrap();
+    let blocked: Vec<_> = c.block.iter().collect();
+    assert_eq!(
+        blocked,
+        [Vulnerability::SqlInjection, Vulnerability::PathTraversal]
+    );
+    assert!(Config::default().block.is_empty());
+
+    let e = err("[protect]\nsql = \"deny\"\n");
+    at(&e, 2, "protect.sql");
+    assert!(
+        e.to_string().contains("expected \"block\" or \"report\""),
+        "{e}"
+    );
+    // A response check is judged after the handler ran: nothing is left to refuse.
+    let e = err("[protect]\ninsecure_cookie = \"block\"\n");
+    at(&e, 2, "protect.insecure_cookie");
+    assert!(!e.to_string().contains("insecure_cookie,"), "{e}");
+}

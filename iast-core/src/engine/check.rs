@@ -25,7 +25,18 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             if let Some(run) = state.probe.as_mut() {
                 reached.into_iter().for_each(|r| run.reached(r));
             }
-            for finding in findings {
+            let block = crate::config::active().block;
+            for mut finding in findings {
+                // Protect mode: a confirmed flow of a blocked class is refused by the code
+                // around the sink (see `crate::protect`).
+                if state.protecting
+                    && finding.confidence() == Confidence::Confirmed
+                    && block.contains(finding.vulnerability())
+                {
+                    finding.set_blocked();
+                    state.blocked = true;
+                    crate::protect::request_refusal();
+                }
                 state.add_finding(finding);
             }
         }

@@ -24,6 +24,11 @@ pub(crate) struct State {
     pub(super) limits: Limits,
     /// Whether evidence hides secrets (see `redact`).
     pub(crate) redact: bool,
+    /// Whether a confirmed flow of a blocked class is refused here (see `protect`): set by
+    /// a web layer for the requests it serves.
+    pub(crate) protecting: bool,
+    /// Whether a flow was refused here.
+    pub(crate) blocked: bool,
     /// Sanitizers and validators that recorded a value here, so that a finding can name the
     /// ones its tainted bytes passed without being made safe for the sink's class.
     pub(super) safe_items: Vec<&'static Item>,
@@ -87,6 +92,8 @@ impl State {
             reached: Vec::new(),
             limits: Limits::default(),
             redact: crate::redact::default_on(),
+            protecting: false,
+            blocked: false,
             safe_items: Vec::new(),
             on_end: None,
             probe: None,

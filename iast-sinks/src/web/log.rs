@@ -139,6 +139,7 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
         sources = %sources,
         subject = %subject,
         stored = finding.stored(),
+        blocked = finding.blocked(),
         fingerprint = finding.fingerprint(),
         argument = %shown(&evidence.argument),
         evidence = %shown(&evidence.value),

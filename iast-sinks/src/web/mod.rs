@@ -22,6 +22,7 @@ pub(crate) use weakness::ResponseChecks;
 pub(crate) use weakness::https;
 
 use std::fmt::Display;
+use std::future::Future;
 
 /// The context of one request, named by its route when routing has matched one (`None` for
 /// a request no route took).
@@ -47,6 +48,7 @@ where
         return RequestScope {
             context: outer,
             previous: Some(previous),
+            protecting: false,
         };
     }
     let context = iast::Context::new();
@@ -54,9 +56,15 @@ where
         context.set_route(route);
     }
     context.on_end(move |report| log::publish(method.as_ref(), &uri.to_string(), report));
+    // Protect mode applies to the layer's own requests only: a test's context reports.
+    let protecting = !iast::config::active().block.is_empty();
+    if protecting {
+        context.set_protecting(true);
+    }
     RequestScope {
         context,
         previous: None,
+        protecting,
     }
 }
 
@@ -65,12 +73,72 @@ where
 pub(crate) struct RequestScope {
     context: iast::Context,
     previous: Option<Option<iast::Route>>,
+    /// Whether protect mode refuses this request's blocked flows (`[protect]` in
+    /// `iast.toml`, in a context the layer opened).
+    protecting: bool,
 }
 
 impl RequestScope {
     /// The request's context.
     pub(crate) fn context(&self) -> &iast::Context {
         &self.context
+    }
+
+    /// Runs the application on the request, and says whether protect mode refused a flow of
+    /// it: the layer then answers 403, whatever the application made of its database's or
+    /// file system's error. Outside protect mode, the application's future as it is.
+    #[cfg(feature = "actix-web")]
+    pub(crate) async fn serve<F: Future>(&self, app: F) -> (F::Output, bool) {
+        let output = app.await;
+        (output, self.refused())
+    }
+
+    /// Whether protect mode refused a flow of the request: one of the application's calls,
+    /// or the response itself (a confirmed XSS in the page, an open redirect in `Location`),
+    /// which is then answered 403 in its place.
+    pub(crate) fn refused(&self) -> bool {
+        self.protecting && self.context.blocked()
+    }
+
+    /// [`RequestScope::serve`], and a panic of the application in a refused request (it
+    /// unwrapped the refused call's error) gives no output, to be answered 403 too; any other
+    /// panic goes on as it would have.
+    #[cfg(feature = "axum")]
+    pub(crate) async fn serve_catching<F: Future>(&self, app: F) -> (Option<F::Output>, bool) {
+        if !self.protecting {
+            return (Some(app.await), false);
+        }
+        let served = CatchUnwind(Box::pin(app)).await;
+        let blocked = self.context.blocked();
+        match served {
+            Ok(output) => (Some(output), blocked),
+            Err(_) if blocked => (None, true),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// What protect mode answers to a request whose flow it refused.
+pub(crate) const FORBIDDEN: &str = "Forbidden: iast protect mode refused this request\n";
+
+/// A future whose panic is caught and given as its output.
+#[cfg(feature = "axum")]
+struct CatchUnwind<F: Future>(std::pin::Pin<Box<F>>);
+
+#[cfg(feature = "axum")]
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
     }
 }
 

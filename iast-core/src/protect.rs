@@ -1,0 +1,30 @@
+//! Protect mode: a confirmed flow of a class set to `block` in `iast.toml` (`[protect] sql =
+//! "block"`) is refused before its sink runs, in the contexts a web layer opens for the
+//! requests it serves.
+//!
+//! The engine only decides: when a check in a protecting context confirms a flow of a
+//! blocked class, the finding says it was blocked, the context remembers it, and the thread
+//! that made the sink call is told to refuse ([`refuse`]). What refuses is the code around
+//! the sink: a wrapper of iast-sinks that can return its library's error instead of making
+//! the call, and the web layer that answers the request with 403 once its context was
+//! blocked. A plain `#[iast::sink]` function has no such wrapper and runs: protect mode
+//! protects the calls that ask.
+
+use std::cell::Cell;
+
+thread_local! {
+    /// Set by a check on this thread that blocked its flow, taken by the sink's wrapper.
+    static REFUSE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tells the thread that made the current sink call to refuse it.
+pub(crate) fn request_refusal() {
+    let _ = REFUSE.try_with(|r| r.set(true));
+}
+
+/// Whether the sink call just checked on this thread must not run, because protect mode
+/// blocked a confirmed flow into it; the answer is given once. A wrapper calls it right after
+/// its sink function and, on `true`, returns its library's error instead of making the call.
+pub fn refuse() -> bool {
+    REFUSE.try_with(|r| r.replace(false)).unwrap_or(false)
+}
