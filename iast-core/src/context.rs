@@ -150,6 +150,11 @@ impl Context {
         self.lock().route = Some(route);
     }
 
+    /// The request this context serves, as its framework layer named it.
+    pub fn route(&self) -> Option<crate::Route> {
+        self.lock().route.clone()
+    }
+
     /// Names the request this context serves, or none, and returns the name it had. For a
     /// framework layer whose request joined a context it did not open (a test that serves
     /// requests in-process inside `iast::check`): it names the context after its request

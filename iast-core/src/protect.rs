@@ -26,5 +26,14 @@ pub(crate) fn request_refusal() {
 /// blocked a confirmed flow into it; the answer is given once. A wrapper calls it right after
 /// its sink function and, on `true`, returns its library's error instead of making the call.
 pub fn refuse() -> bool {
-    REFUSE.try_with(|r| r.replace(false)).unwrap_or(false)
+    let asked = REFUSE.try_with(|r| r.replace(false)).unwrap_or(false);
+    // A request left to the flag only by a sink nobody refused (a page the layer checked, a
+    // sink of the application's own) must not refuse a later call of another request on this
+    // thread, or of no request: the flag counts only in a context that did block.
+    asked && crate::Context::current().is_some_and(|cx| cx.blocked())
+}
+
+/// Forgets a refusal nobody took: each sink call starts without one.
+pub(crate) fn clear() {
+    let _ = REFUSE.try_with(|r| r.set(false));
 }

@@ -214,9 +214,10 @@ impl Finding {
         self.proof.as_deref()
     }
 
-    /// Whether protect mode refused the sink call (a confirmed flow of a class set to `block`
-    /// in `iast.toml`, in a request a web layer served): the wrapper around the sink returned
-    /// its error instead of making the call, and the request was answered with 403.
+    /// Whether protect mode blocked the flow (a confirmed flow of a class set to `block` in
+    /// `iast.toml`, in a request a web layer served): the request was answered with 403, and
+    /// a wrapper of iast-sinks that can refuse returned its error instead of making the call
+    /// (a sink without one ran).
     pub fn blocked(&self) -> bool {
         self.blocked
     }

@@ -166,7 +166,7 @@ where
             if blocked {
                 return Ok(response.into_response(forbidden()));
             }
-            let response = check_response(response, https, max_body).await;
+            let response = check_response(response, scope.own(), https, max_body).await;
             Ok(match scope.refused() {
                 true => response.into_response(forbidden()),
                 false => response,
@@ -330,11 +330,13 @@ impl<'a> Iterator for Segments<'a> {
 
 async fn check_response<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
+    own: bool,
     https: bool,
     max_body: usize,
 ) -> ServiceResponse<BoxBody> {
     let content_type = response.headers().get(header::CONTENT_TYPE);
     let mut checks = web::ResponseChecks::new(
+        own,
         https,
         response.status().as_u16(),
         content_type.map(|v| v.as_bytes()),

@@ -153,7 +153,8 @@ where
                     let request = record_request(request, max_body).await;
                     match scope.serve_catching(inner.call(request)).await {
                         (Some(response), false) => {
-                            let response = check_response(response?, https, max_body).await;
+                            let (own, response) = (scope.own(), response?);
+                            let response = check_response(response, own, https, max_body).await;
                             Ok(if scope.refused() {
                                 forbidden()
                             } else {
@@ -203,10 +204,16 @@ async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body
     Request::from_parts(parts, Body::from(bytes))
 }
 
-async fn check_response(response: Response<Body>, https: bool, max_body: usize) -> Response<Body> {
+async fn check_response(
+    response: Response<Body>,
+    own: bool,
+    https: bool,
+    max_body: usize,
+) -> Response<Body> {
     let (parts, body) = response.into_parts();
     let content_type = parts.headers.get(header::CONTENT_TYPE);
     let mut checks = web::ResponseChecks::new(
+        own,
         https,
         parts.status.as_u16(),
         content_type.map(|v| v.as_bytes()),

@@ -30,6 +30,18 @@ pub fn stored<T: StoredText + ?Sized>(column: &str, value: &T) {
     });
 }
 
+/// Whether a value read now is recorded: stored flows on, inside a context. The row readers
+/// ask first, so that they look up no column name otherwise.
+#[cfg(any(
+    feature = "rusqlite",
+    feature = "sqlx",
+    feature = "tokio-postgres",
+    feature = "postgres"
+))]
+pub(crate) fn recording() -> bool {
+    iast::in_context() && iast::stored_sources()
+}
+
 /// The source: the text of one value read from `column`, recorded in its own buffer, so
 /// that the value itself is recognised wherever it is passed whole.
 #[iast::source(origin = "db.row", name = column)]
@@ -139,6 +151,9 @@ macro_rules! postgres_row_ext {
                 I: $pg::row::RowIndex + std::fmt::Display,
                 T: $pg::types::FromSql<'a> + $crate::db::StoredText,
             {
+                if !$crate::db::recording() {
+                    return self.try_get(idx);
+                }
                 // A column given by position is named by the row's column of that position.
                 let column = idx.to_string();
                 let value = self.try_get(idx)?;

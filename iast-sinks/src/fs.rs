@@ -194,7 +194,8 @@ pub fn metadata<P: AsRef<Path>>(path: P) -> io::Result<Metadata> {
 }
 
 /// The [`tokio::fs`](::tokio::fs) twins: each checks when called, in the caller's context,
-/// and returns tokio's own future.
+/// and returns a future that runs tokio's (or, when protect mode refused the call, fails
+/// with `PermissionDenied`).
 #[cfg(feature = "tokio")]
 pub mod tokio {
     use super::check;
@@ -208,28 +209,35 @@ pub mod tokio {
     #[track_caller]
     pub fn open(path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
         check::open(path.as_ref());
-        File::open(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal).map(|()| File::open(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::File::create`](::tokio::fs::File::create).
     #[track_caller]
     pub fn create(path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
         check::create(path.as_ref());
-        File::create(path)
+        let run =
+            crate::protect::io(iast::Vulnerability::PathTraversal).map(|()| File::create(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::read`].
     #[track_caller]
     pub fn read(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Vec<u8>>> {
         check::read(path.as_ref());
-        ::tokio::fs::read(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::read(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::read_to_string`].
     #[track_caller]
     pub fn read_to_string(path: impl AsRef<Path>) -> impl Future<Output = io::Result<String>> {
         check::read_to_string(path.as_ref());
-        ::tokio::fs::read_to_string(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::read_to_string(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::write`].
@@ -239,35 +247,45 @@ pub mod tokio {
         contents: impl AsRef<[u8]>,
     ) -> impl Future<Output = io::Result<()>> {
         check::write(path.as_ref());
-        ::tokio::fs::write(path, contents)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::write(path, contents));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::read_dir`].
     #[track_caller]
     pub fn read_dir(path: impl AsRef<Path>) -> impl Future<Output = io::Result<ReadDir>> {
         check::read_dir(path.as_ref());
-        ::tokio::fs::read_dir(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::read_dir(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::remove_file`].
     #[track_caller]
     pub fn remove_file(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::remove_file(path.as_ref());
-        ::tokio::fs::remove_file(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::remove_file(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::remove_dir_all`].
     #[track_caller]
     pub fn remove_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::remove_dir_all(path.as_ref());
-        ::tokio::fs::remove_dir_all(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::remove_dir_all(path));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::create_dir_all`].
     #[track_caller]
     pub fn create_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
         check::create_dir_all(path.as_ref());
-        ::tokio::fs::create_dir_all(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::create_dir_all(path));
+        async move { run?.await }
     }
 
     /// Checks both paths, then [`tokio::fs::copy`].
@@ -277,7 +295,9 @@ pub mod tokio {
         to: impl AsRef<Path>,
     ) -> impl Future<Output = io::Result<u64>> {
         check::copy(from.as_ref(), to.as_ref());
-        ::tokio::fs::copy(from, to)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::copy(from, to));
+        async move { run?.await }
     }
 
     /// Checks both paths, then [`tokio::fs::rename`].
@@ -287,13 +307,17 @@ pub mod tokio {
         to: impl AsRef<Path>,
     ) -> impl Future<Output = io::Result<()>> {
         check::rename(from.as_ref(), to.as_ref());
-        ::tokio::fs::rename(from, to)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::rename(from, to));
+        async move { run?.await }
     }
 
     /// Checks the path, then [`tokio::fs::metadata`].
     #[track_caller]
     pub fn metadata(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Metadata>> {
         check::metadata(path.as_ref());
-        ::tokio::fs::metadata(path)
+        let run = crate::protect::io(iast::Vulnerability::PathTraversal)
+            .map(|()| ::tokio::fs::metadata(path));
+        async move { run?.await }
     }
 }

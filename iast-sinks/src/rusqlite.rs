@@ -119,6 +119,9 @@ pub trait RowExt: row_sealed::Sealed {
 
 impl RowExt for Row<'_> {
     fn get_stored<I: RowIndex, T: FromSql + crate::db::StoredText>(&self, idx: I) -> Result<T> {
+        if !crate::db::recording() {
+            return self.get(idx);
+        }
         let i = idx.idx(self.as_ref())?;
         let value = self.get(i)?;
         let column = self.as_ref().column_name(i).unwrap_or_default();

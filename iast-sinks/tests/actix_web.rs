@@ -111,7 +111,7 @@ async fn page() -> HttpResponse {
 
 async fn hardened() -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff, nosniff"))
         .insert_header((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
         .content_type("text/html; charset=utf-8")
         .body("<p>page</p>")

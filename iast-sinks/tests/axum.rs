@@ -109,7 +109,7 @@ fn app() -> Router {
             "/hardened",
             get(|| async {
                 let headers = [
-                    (http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                    (http::header::X_CONTENT_TYPE_OPTIONS, "nosniff, nosniff"),
                     (http::header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
                 ];
                 (headers, Html("<p>page</p>"))

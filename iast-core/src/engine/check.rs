@@ -29,10 +29,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             for mut finding in findings {
                 // Protect mode: a confirmed flow of a blocked class is refused by the code
                 // around the sink (see `crate::protect`).
-                if state.protecting
-                    && finding.confidence() == Confidence::Confirmed
-                    && block.contains(finding.vulnerability())
-                {
+                if state.protecting && block.contains(finding.vulnerability()) && blocks(&finding) {
                     finding.set_blocked();
                     state.blocked = true;
                     crate::protect::request_refusal();
@@ -51,6 +48,22 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             .entry(sink)
             .or_default() += 1;
     }
+}
+
+/// Whether protect mode refuses a flow of a blocked class: confirmed, of the request's own
+/// input (a stored flow is refused to every visitor until its row is gone: it is reported),
+/// and holding a byte that a value chosen from a list of names never does. A confirmed flow
+/// of plain words (`fields=id,name,email` checked against an allow-list and joined into the
+/// query) is reported, never refused: refusing it would take the endpoint down for the
+/// program's own choices.
+fn blocks(finding: &Finding) -> bool {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b',' | b' ');
+    finding.confidence() == Confidence::Confirmed
+        && !finding.stored()
+        && finding
+            .evidence()
+            .tainted_text()
+            .any(|text| text.bytes().any(|b| !plain(b)))
 }
 
 /// What a check takes from its context, under the lock, before it analyses unlocked (so that
@@ -288,11 +301,11 @@ fn passed(
 }
 
 /// The sources of `open` with their ids: the principal one first, then the others sorted.
-/// The principal one is the one whose bytes the flow rests on: the source's own buffer before
-/// a match by value, an ordinary source before a strict one (a protocol header repeats what
-/// the client sent elsewhere: a browser's `Referer` holds the query string), the input of
-/// this request before a value read from the database (the flow is the request's, and
-/// reported as such; see `crate::stored`), then the most
+/// The principal one is the one whose bytes the flow rests on: the input of this request
+/// before a value read from the database (the flow is the request's, and reported as such;
+/// see `crate::stored`), the source's own buffer before a match by value, an ordinary source
+/// before a strict one (a protocol header repeats what the client sent elsewhere: a
+/// browser's `Referer` holds the query string), then the most
 /// tainted bytes, then the input a request is built around before a copy elsewhere (see
 /// [`origin_rank`]), then the site order. Never the order in which values were recorded: a
 /// framework may hand over a request's headers in a different order each time (actix-web's
@@ -318,7 +331,7 @@ fn principal_first(
     let key = |(site, id, buffer, bytes): &(Site, u32, bool, usize)| {
         let rank = std::cmp::Reverse(origin_rank(site.origin()));
         let row = site.origin() == Some(crate::stored::ORIGIN);
-        (*buffer, !strict(*id), !row, *bytes, rank)
+        (!row, *buffer, !strict(*id), *bytes, rank)
     };
     // The first of the sources (in site order) with the greatest key.
     let principal = sources

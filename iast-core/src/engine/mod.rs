@@ -55,6 +55,7 @@ pub(crate) fn sink(
     f: impl FnOnce(&mut SinkCall),
 ) {
     let caller = crate::caller::capture(caller);
+    crate::protect::clear();
     instrument(|cx| {
         {
             let mut state = cx.lock();

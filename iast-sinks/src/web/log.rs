@@ -46,8 +46,14 @@ struct Log {
     /// In first-seen order.
     findings: Vec<RequestFinding>,
     by_fingerprint: HashMap<String, usize>,
+    /// The weaknesses of responses among `findings`, by class and route, then cookie: what a
+    /// later request to the route counts without building its finding again.
+    weaknesses: HashMap<(iast::Vulnerability, Option<iast::Route>), Subjects>,
     dropped: u64,
 }
+
+/// The subjects (cookies) of one weakness on one route, each with its entry's index.
+type Subjects = Vec<(Option<String>, usize)>;
 
 static LOG: Mutex<Option<Log>> = Mutex::new(None);
 
@@ -56,6 +62,7 @@ fn with_log<R>(f: impl FnOnce(&mut Log) -> R) -> R {
     f(log.get_or_insert_with(|| Log {
         findings: Vec::new(),
         by_fingerprint: HashMap::new(),
+        weaknesses: HashMap::new(),
         dropped: 0,
     }))
 }
@@ -76,6 +83,13 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
                 false
             }
             None if log.findings.len() < MAX_LOGGED => {
+                let v = finding.vulnerability();
+                if !v.needs_taint() {
+                    let key = (v, finding.route().cloned());
+                    let subject = finding.subject().map(str::to_owned);
+                    let at = log.findings.len();
+                    log.weaknesses.entry(key).or_default().push((subject, at));
+                }
                 log.by_fingerprint
                     .insert(finding.fingerprint().to_owned(), log.findings.len());
                 log.findings.push(RequestFinding {
@@ -90,16 +104,42 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
             }
             None => {
                 log.dropped += 1;
-                true
+                false
             }
         });
-        // A tainted flow is an event per request, each with that request's evidence; a
-        // weakness of the response (a cookie without `Secure`) is the same on every request
-        // to the route, and is said once.
+        // A tainted flow is an event per request, each with that request's evidence (a flow
+        // the full log could not keep included); a weakness of the response (a cookie
+        // without `Secure`) is the same on every request to the route, and is said once.
         if new || finding.vulnerability().needs_taint() {
             emit(method, uri, finding);
         }
     }
+}
+
+/// Distinct subjects (cookies) of one weakness on one route kept in the log; more are not
+/// reported, so that a route whose cookie names vary without end cannot fill the log that
+/// tainted flows need.
+const MAX_SUBJECTS: usize = 32;
+
+/// Whether the log holds the weakness `class` about `subject` on the current request's
+/// route (if so, the request is counted in its entry), or holds [`MAX_SUBJECTS`] others of
+/// it there.
+pub(super) fn seen_again(class: iast::Vulnerability, subject: Option<&str>) -> bool {
+    let route = iast::Context::current().and_then(|cx| cx.route());
+    let now = SystemTime::now();
+    with_log(|log| {
+        let Some(subjects) = log.weaknesses.get(&(class, route)) else {
+            return false;
+        };
+        let Some(&(_, at)) = subjects.iter().find(|(s, _)| s.as_deref() == subject) else {
+            // A route that sets cookies of ever new names has had its share of the log.
+            return subjects.len() >= MAX_SUBJECTS;
+        };
+        let entry = &mut log.findings[at];
+        entry.count += 1;
+        entry.last_seen = now;
+        true
+    })
 }
 
 /// One `tracing` event per finding, target `iast`, level `WARN`. Every value from the
@@ -204,6 +244,7 @@ pub fn findings() -> Vec<RequestFinding> {
 pub fn take_findings() -> Vec<RequestFinding> {
     with_log(|log| {
         log.by_fingerprint.clear();
+        log.weaknesses.clear();
         std::mem::take(&mut log.findings)
     })
 }

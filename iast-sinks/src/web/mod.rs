@@ -84,6 +84,11 @@ impl RequestScope {
         &self.context
     }
 
+    /// Whether the request has a context of the layer's own, not one it joined.
+    pub(crate) fn own(&self) -> bool {
+        self.previous.is_none()
+    }
+
     /// Runs the application on the request, and says whether protect mode refused a flow of
     /// it: the layer then answers 403, whatever the application made of its database's or
     /// file system's error. Outside protect mode, the application's future as it is.

@@ -3,7 +3,8 @@
 //! What is looked for is what Rust itself writes, so that prose about panics does not match:
 //! - the panic hook's `panicked at src/db.rs:42:10` (since Rust 1.73; before it, the message
 //!   came first: `panicked at 'boom', src/db.rs:42:10`);
-//! - tokio's `JoinError` of a panicked task: `task 7 panicked with message "boom"`;
+//! - tokio's `JoinError` of a panicked task: `task 7 panicked with message "boom"`, or
+//!   `task 7 panicked` when the payload was no string;
 //! - a backtrace's heading followed by its first frame: `stack backtrace:\n   0: ...` (std's
 //!   panic hook) or `Stack backtrace:\n   0: ...` (anyhow's `{:?}`).
 
@@ -13,29 +14,38 @@ use std::ops::Range;
 /// Most bytes between `panicked at ` and the source location that ends it (the old format's
 /// quoted message): a location further away is some other text naming a `.rs` file.
 const MAX_MESSAGE: usize = 256;
-/// Bytes before `panicked with message` in which tokio's `task N ` stands.
+/// Bytes before `panicked` in which tokio's `task N ` stands.
 const TASK_LEAD: usize = 32;
 /// Bytes after a backtrace heading in which its first frame (`0: `) starts.
 const FRAME_LEAD: usize = 24;
-/// Most bytes of the body shown as evidence, from where the match starts. The panic message
-/// after the location is never shown: it may hold anything the program had, secrets included.
-pub(crate) const MAX_SHOWN: usize = 256;
+/// Most bytes of a backtrace shown as evidence, from its heading.
+const MAX_SHOWN: usize = 256;
 
-/// The span of `body` that shows a panic or backtrace, the first in the body; `None` when
-/// there is none. Each finder below reads the body once with `memmem` and looks at a bounded
-/// number of bytes around each candidate, so the whole costs time linear in the body.
-pub(crate) fn find(body: &[u8]) -> Option<Range<usize>> {
+/// What the body shows of its first panic or backtrace, as evidence: `panicked at` and the
+/// source location (never the message, which may hold anything the program had, secrets
+/// included), tokio's `task N panicked`, or a backtrace's heading and first frame; `None`
+/// when there is none. Each finder below reads the body once with `memmem` and looks at a
+/// bounded number of bytes around each candidate, so the whole costs time linear in the body.
+pub(crate) fn find(body: &[u8]) -> Option<Vec<u8>> {
     // The four `memmem` passes over the body.
     step(4 * body.len());
-    [panic_location(body), task_panic(body), backtrace(body)]
+    let location = panic_location(body).map(|(at, location)| {
+        let mut shown = b"panicked at ".to_vec();
+        shown.extend_from_slice(&body[location]);
+        (at, shown)
+    });
+    let task = task_panic(body).map(|span| (span.start, body[span].to_vec()));
+    let trace = backtrace(body).map(|span| (span.start, body[span].to_vec()));
+    [location, task, trace]
         .into_iter()
         .flatten()
-        .min_by_key(|span| span.start)
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, shown)| shown)
 }
 
-/// `panicked at ` followed, within [`MAX_MESSAGE`] bytes, by `.rs:LINE:COLUMN`: the span from
-/// the former to the end of the latter.
-fn panic_location(body: &[u8]) -> Option<Range<usize>> {
+/// `panicked at ` followed, within [`MAX_MESSAGE`] bytes, by `FILE.rs:LINE:COLUMN`: where the
+/// former starts, and the span of the latter.
+fn panic_location(body: &[u8]) -> Option<(usize, Range<usize>)> {
     const PANICKED: &[u8] = b"panicked at ";
     let mut panics = memmem::find_iter(body, PANICKED).peekable();
     // The last `panicked at ` before the location being looked at: both iterators move
@@ -52,12 +62,20 @@ fn panic_location(body: &[u8]) -> Option<Range<usize>> {
             panics.next();
         }
         let Some(p) = last else { continue };
-        if at - (p + PANICKED.len()) > MAX_MESSAGE {
+        let after = p + PANICKED.len();
+        if at - after > MAX_MESSAGE {
             continue;
         }
         // Runs of digits after two different `.rs:` never overlap, so reading them is linear.
         if let Some(end) = line_and_column(body, at + 4) {
-            return Some(p..end);
+            // The file's path: back from `.rs` to a blank, quote or comma, never before
+            // `panicked at ` (the old format's message comes between them).
+            let path = body[after..at]
+                .iter()
+                .rposition(|b| b.is_ascii_whitespace() || matches!(b, b'\'' | b'"' | b','))
+                .map_or(after, |i| after + i + 1);
+            step(at - after);
+            return Some((p, path..end));
         }
     }
     None
@@ -80,16 +98,24 @@ fn line_and_column(body: &[u8], from: usize) -> Option<usize> {
     (column > 0).then_some(from + line + 1 + column)
 }
 
-/// Tokio's `task N panicked with message`: the span of it.
+/// Tokio's `task N panicked` (`with message ...` when the payload was a string): the span of
+/// `task N panicked`.
 fn task_panic(body: &[u8]) -> Option<Range<usize>> {
-    const WITH_MESSAGE: &[u8] = b" panicked with message";
-    memmem::find_iter(body, WITH_MESSAGE).find_map(|at| {
+    const PANICKED: &[u8] = b" panicked";
+    memmem::find_iter(body, PANICKED).find_map(|at| {
+        let end = at + PANICKED.len();
+        if body
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return None;
+        }
         let lead = &body[at.saturating_sub(TASK_LEAD)..at];
         step(1 + lead.len());
         let task = memmem::rfind(lead, b"task ")?;
         let id = &lead[task + 5..];
         let numbered = !id.is_empty() && id.iter().all(u8::is_ascii_digit);
-        numbered.then(|| at - id.len() - 5..at + WITH_MESSAGE.len())
+        numbered.then(|| at - id.len() - 5..end)
     })
 }
 
@@ -159,38 +185,43 @@ mod tests {
             let large = shape.repeat(8_000);
             let (w1, w4) = (work(&small), work(&large));
             assert!(
-                w4 <= 4 * w1 + 64,
+                w4 <= 4 * w1 + 256,
                 "{}: {w1} then {w4}",
                 String::from_utf8_lossy(shape)
             );
         }
     }
 
-    fn shown(body: &str) -> Option<&str> {
-        find(body.as_bytes()).map(|span| &body[span])
+    fn shown(body: &str) -> Option<String> {
+        find(body.as_bytes()).map(|shown| String::from_utf8(shown).unwrap())
     }
 
     #[test]
     fn finds_what_rust_writes() {
         assert_eq!(
             shown("oops: thread 'tokio-runtime-worker' panicked at src/db.rs:42:10:\nno row"),
-            Some("panicked at src/db.rs:42:10")
+            Some("panicked at src/db.rs:42:10".to_owned())
         );
+        // The old format's message comes first: it is left out.
         assert_eq!(
-            shown("thread 'main' panicked at 'boom', src/main.rs:3:5"),
-            Some("panicked at 'boom', src/main.rs:3:5")
+            shown("thread 'main' panicked at 'token=s3cr3t', src/main.rs:3:5"),
+            Some("panicked at src/main.rs:3:5".to_owned())
         );
         assert_eq!(
             shown(r#"{"error":"task 12 panicked with message \"boom\""}"#),
-            Some("task 12 panicked with message")
+            Some("task 12 panicked".to_owned())
+        );
+        assert_eq!(
+            shown("join failed: task 7 panicked"),
+            Some("task 7 panicked".to_owned())
         );
         assert_eq!(
             shown("failed\n\nStack backtrace:\n   0: anyhow::error::new\n   1: app::main\n"),
-            Some("Stack backtrace:\n   0: anyhow::error::new")
+            Some("Stack backtrace:\n   0: anyhow::error::new".to_owned())
         );
         assert_eq!(
             shown("stack backtrace:\r\n   0: rust_begin_unwind"),
-            Some("stack backtrace:\r\n   0: rust_begin_unwind")
+            Some("stack backtrace:\r\n   0: rust_begin_unwind".to_owned())
         );
     }
 
@@ -202,6 +233,7 @@ mod tests {
             "panicked at src/db.rs:x:1",
             "the task panicked with message boxes",
             "task manager panicked with message",
+            "task 7 panickedly",
             "a stack backtrace: is what you get",
             "main.rs:4:2 panicked at ",
             "",
@@ -215,6 +247,6 @@ mod tests {
     #[test]
     fn takes_the_first_in_the_body() {
         let body = "Stack backtrace:\n   0: f\nthread 'main' panicked at src/a.rs:1:2:";
-        assert_eq!(shown(body), Some("Stack backtrace:\n   0: f"));
+        assert_eq!(shown(body), Some("Stack backtrace:\n   0: f".to_owned()));
     }
 }

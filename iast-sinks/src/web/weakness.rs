@@ -48,6 +48,8 @@ check!(BODY, "response_body_leak", "body", [StacktraceLeak]);
 
 /// What the checks of one response gather from its status and headers.
 pub(crate) struct ResponseChecks {
+    /// Whether the request's context is the layer's own, whose findings go to the log alone.
+    own: bool,
     https: bool,
     status: u16,
     kind: BodyKind,
@@ -74,27 +76,35 @@ impl Header {
         self.on |= on;
     }
 
-    /// Reports `class` when no value did the job: the header as the response had it, or
-    /// `(missing)`.
-    fn judge(&self, class: Vulnerability, name: &str) {
-        if self.on {
-            return;
-        }
+    /// Whether no value did the job.
+    fn missing(&self) -> bool {
+        !self.on
+    }
+
+    /// What is shown of it: the header as the response had it, or `(missing)`.
+    fn shown(&self, name: &str) -> Vec<u8> {
         let mut shown = format!("{name}: ").into_bytes();
         if self.value.is_empty() {
             shown.extend_from_slice(b"(missing)");
         } else {
             shown.extend_from_slice(&self.value);
         }
-        iast::__private::weakness(&HEADERS, class, None, "headers", &shown);
+        shown
     }
 }
 
 impl ResponseChecks {
     /// The checks of a response with `status` and `content_type` to a request that came
     /// over HTTPS or not (`https`).
-    pub(crate) fn new(https: bool, status: u16, content_type: Option<&[u8]>) -> ResponseChecks {
+    /// `own`: the request is in a context of the layer's own (see [`ResponseChecks::report`]).
+    pub(crate) fn new(
+        own: bool,
+        https: bool,
+        status: u16,
+        content_type: Option<&[u8]>,
+    ) -> ResponseChecks {
         ResponseChecks {
+            own,
             https,
             status,
             kind: super::body_kind(content_type),
@@ -112,10 +122,12 @@ impl ResponseChecks {
             return;
         }
         match name {
-            "set-cookie" => cookie(value),
+            "set-cookie" => self.cookie(value),
             "strict-transport-security" => self.hsts.note(hsts_on(value), value),
             "x-content-type-options" => {
-                let on = value.trim_ascii().eq_ignore_ascii_case(b"nosniff");
+                // The first item: a proxy that appends a copy makes `nosniff, nosniff`.
+                let first = value.split(|b| *b == b',').next().unwrap_or_default();
+                let on = first.trim_ascii().eq_ignore_ascii_case(b"nosniff");
                 self.nosniff.note(on, value);
             }
             _ => {}
@@ -128,15 +140,17 @@ impl ResponseChecks {
             return;
         }
         iast::__private::response_checked(&HEADERS);
-        if self.https {
+        if self.https && self.hsts.missing() {
             let class = Vulnerability::HstsHeaderMissing;
-            self.hsts.judge(class, "strict-transport-security");
+            let shown = || self.hsts.shown("strict-transport-security");
+            self.report(&HEADERS, class, None, "headers", shown);
         }
         // A response with no body to sniff needs no header.
         let bodiless = matches!(self.status, 204 | 304);
-        if self.kind == BodyKind::Html && !bodiless {
+        if self.kind == BodyKind::Html && !bodiless && self.nosniff.missing() {
             let class = Vulnerability::XContentTypeHeaderMissing;
-            self.nosniff.judge(class, "x-content-type-options");
+            let shown = || self.nosniff.shown("x-content-type-options");
+            self.report(&HEADERS, class, None, "headers", shown);
         }
     }
 
@@ -157,37 +171,99 @@ impl ResponseChecks {
             return;
         }
         iast::__private::response_checked(&BODY);
-        if let Some(span) = super::panic_leak::find(bytes) {
-            let end = span.end.min(span.start + super::panic_leak::MAX_SHOWN);
-            iast::__private::weakness(
-                &BODY,
-                Vulnerability::StacktraceLeak,
-                None,
-                "body",
-                &bytes[span.start..end],
-            );
+        if let Some(shown) = super::panic_leak::find(bytes) {
+            self.report(&BODY, Vulnerability::StacktraceLeak, None, "body", || shown);
+        }
+    }
+
+    /// Reports a weakness of the response. A weakness is the same on every request to its
+    /// route, so once the process-wide log holds it, a request in a context of the layer's own
+    /// only counts in its entry: no finding is built, and the context ends with nothing to
+    /// publish. A request that joined a test's context always gets the finding in its report.
+    fn report(
+        &self,
+        check: &'static Item,
+        class: Vulnerability,
+        subject: Option<&str>,
+        argument: &'static str,
+        shown: impl FnOnce() -> Vec<u8>,
+    ) {
+        if self.own && super::log::seen_again(class, subject) {
+            return;
+        }
+        iast::__private::weakness(check, class, subject, argument, &shown());
+    }
+
+    /// Judges one `Set-Cookie` as a browser parses it, and reports each attribute it lacks.
+    /// A cookie being deleted (an empty value, `Max-Age` of 0 or less, or an `Expires` in the
+    /// past) carries nothing to protect and is left alone, as is a value that does not parse.
+    fn cookie(&self, value: &[u8]) {
+        let Ok(text) = std::str::from_utf8(value) else {
+            return;
+        };
+        let Ok(cookie) = cookie::Cookie::parse(text) else {
+            return;
+        };
+        iast::__private::response_checked(&COOKIE);
+        // `Max-Age` wins over `Expires`, as in browsers.
+        let expired = match cookie.max_age() {
+            Some(age) => age.whole_seconds() <= 0,
+            None => cookie
+                .expires_datetime()
+                .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc()),
+        };
+        if cookie.value_trimmed().is_empty() || expired {
+            return;
+        }
+        let lacks = [
+            (cookie.secure() != Some(true), Vulnerability::InsecureCookie),
+            (
+                cookie.http_only() != Some(true),
+                Vulnerability::NoHttpOnlyCookie,
+            ),
+            (
+                cookie.same_site().is_none(),
+                Vulnerability::NoSameSiteCookie,
+            ),
+        ];
+        // The value is a credential as often as not: the evidence shows the name and the
+        // attributes, never the value.
+        let shown = || {
+            let attributes = text.find(';').map_or("", |at| &text[at..]);
+            let mut shown = format!("{}=", cookie.name()).into_bytes();
+            shown.extend_from_slice(iast::__private::REDACTED);
+            shown.extend_from_slice(attributes.as_bytes());
+            shown
+        };
+        // Cookies named after an id (`viewed_1042`) are one cookie of the code that sets them.
+        let subject = numbers_folded(cookie.name());
+        for (_, class) in lacks.iter().filter(|(lacks, _)| *lacks) {
+            self.report(&COOKIE, *class, Some(&subject), "set-cookie", shown);
         }
     }
 }
 
-/// Whether the request came over HTTPS: the URI's scheme (HTTP/2, or a server that
-/// terminates TLS and says so), or else what a proxy that terminated it forwarded
-/// (`X-Forwarded-Proto`, or `proto=` in `Forwarded`). A client that sends these itself to a
-/// plain-HTTP service gets at worst a finding of a missing HSTS header, which has no effect
-/// over plain HTTP either. (actix-web's connection info says the same for its middleware.)
+/// Whether the request came over HTTPS: what a proxy that terminated TLS forwarded
+/// (`X-Forwarded-Proto`, or `proto=` in `Forwarded`), or else the URI's scheme (HTTP/2, or a
+/// request in absolute form). A client that sends these itself to a plain-HTTP service gets
+/// at worst a finding of a missing HSTS header, which has no effect over plain HTTP either.
+/// TLS that the application's own server terminates under HTTP/1.1 leaves no trace in the
+/// request, so such a service's HSTS is not judged. (actix-web's connection info says the
+/// same for its middleware.)
 #[cfg(feature = "axum")]
 pub(crate) fn https<'a>(scheme: Option<&str>, header: impl Fn(&str) -> Option<&'a [u8]>) -> bool {
-    if let Some(scheme) = scheme {
-        return scheme.eq_ignore_ascii_case("https");
-    }
     let first = |v: &'a [u8]| {
         v.split(|b| *b == b',')
             .next()
             .unwrap_or_default()
             .trim_ascii()
     };
+    // A proxy that terminated TLS says so, whatever the scheme of its request to us.
     if let Some(proto) = header("x-forwarded-proto") {
         return first(proto).eq_ignore_ascii_case(b"https");
+    }
+    if scheme.is_some_and(|s| s.eq_ignore_ascii_case("https")) {
+        return true;
     }
     header("forwarded").is_some_and(|forwarded| {
         first(forwarded)
@@ -239,45 +315,23 @@ fn hsts_on(value: &[u8]) -> bool {
         })
 }
 
-/// Judges one `Set-Cookie` as a browser parses it, and reports each attribute it lacks. A
-/// cookie being deleted (an empty value, `Max-Age` of 0 or less, or an `Expires` in the past)
-/// carries nothing to protect and is left alone, as is a value that does not parse.
-fn cookie(value: &[u8]) {
-    let Ok(text) = std::str::from_utf8(value) else {
-        return;
-    };
-    let Ok(cookie) = cookie::Cookie::parse(text) else {
-        return;
-    };
-    iast::__private::response_checked(&COOKIE);
-    let expired = cookie.max_age().is_some_and(|age| age.whole_seconds() <= 0)
-        || cookie
-            .expires_datetime()
-            .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
-    if cookie.value().is_empty() || expired {
-        return;
+/// `name` with each run of ASCII digits written `{n}`.
+fn numbers_folded(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.bytes().any(|b| b.is_ascii_digit()) {
+        return std::borrow::Cow::Borrowed(name);
     }
-    let lacks = [
-        (cookie.secure() != Some(true), Vulnerability::InsecureCookie),
-        (
-            cookie.http_only() != Some(true),
-            Vulnerability::NoHttpOnlyCookie,
-        ),
-        (
-            cookie.same_site().is_none(),
-            Vulnerability::NoSameSiteCookie,
-        ),
-    ];
-    if lacks.iter().all(|(lacks, _)| !lacks) {
-        return;
+    let mut folded = String::with_capacity(name.len());
+    let mut in_number = false;
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                folded.push_str("{n}");
+            }
+            in_number = true;
+        } else {
+            folded.push(c);
+            in_number = false;
+        }
     }
-    // The value is a credential as often as not: the evidence shows the name and the
-    // attributes, never the value.
-    let attributes = text.find(';').map_or("", |at| &text[at..]);
-    let mut shown = format!("{}=", cookie.name()).into_bytes();
-    shown.extend_from_slice(iast::__private::REDACTED);
-    shown.extend_from_slice(attributes.as_bytes());
-    for (_, class) in lacks.iter().filter(|(lacks, _)| *lacks) {
-        iast::__private::weakness(&COOKIE, *class, Some(cookie.name()), "set-cookie", &shown);
-    }
+    std::borrow::Cow::Owned(folded)
 }
