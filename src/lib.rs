@@ -93,8 +93,9 @@ pub use iast_core::{
     Limits, MAX_PROBE_RUNS, MatchKind, Memory, ProbeSummary, Registry, Rendered, Report, Route,
     STORED_CLASSES, STORED_ORIGIN, Site, SqlDialect, Tainted, Vulnerability, check, check_async,
     escape_for_terminal, in_context, probe, probe_async, probe_async_with_output,
-    probe_with_output, refuse_sink, registry, set_redaction_default, set_sql_dialect,
-    set_stored_sources, sinks_outside_context, sql_dialect, stored_sources, thread, with_call_site,
+    probe_with_output, protected, refuse_sink, registry, set_protect, set_redaction_default,
+    set_sql_dialect, set_stored_sources, sinks_outside_context, sql_dialect, stored_sources,
+    thread, with_call_site,
 };
 #[cfg(feature = "tokio")]
 pub use iast_core::{spawn, spawn_blocking, spawn_local};

@@ -49,7 +49,7 @@ pub use lost::sinks_outside_context;
 pub use probe::{
     MAX_RUNS as MAX_PROBE_RUNS, probe, probe_async, probe_async_with_output, probe_with_output,
 };
-pub use protect::refuse as refuse_sink;
+pub use protect::{protected, refuse as refuse_sink, set_protect};
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
 pub use report::{CallSite, Finding, Hits, Limits, ProbeSummary, Rendered, Report, Route, Site};

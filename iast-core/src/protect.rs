@@ -10,7 +10,30 @@
 //! blocked. A plain `#[iast::sink]` function has no such wrapper and runs: protect mode
 //! protects the calls that ask.
 
+use crate::vulnerability::ClassSet;
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+/// `UNSET` until [`set_protect`] is called, and then `iast.toml`'s `[protect]` decides.
+static BLOCK: AtomicU32 = AtomicU32::new(UNSET);
+const UNSET: u32 = u32::MAX;
+
+/// Sets the classes whose confirmed flows are refused in the requests of a web layer, for the
+/// whole process from now on, in place of `[protect]` in `iast.toml` (`ClassSet::EMPTY`
+/// turns protect mode off). Classes that need no taint are left out: a response check is
+/// judged after the handler ran.
+pub fn set_protect(classes: ClassSet) {
+    let refusable: ClassSet = classes.iter().filter(|c| c.needs_taint()).collect();
+    BLOCK.store(refusable.bits(), Relaxed);
+}
+
+/// The classes protect mode refuses (see [`set_protect`]).
+pub fn protected() -> ClassSet {
+    match BLOCK.load(Relaxed) {
+        UNSET => crate::config::active().block,
+        bits => ClassSet::from_bits(bits),
+    }
+}
 
 thread_local! {
     /// Set by a check on this thread that blocked its flow, taken by the sink's wrapper.
@@ -36,4 +59,27 @@ pub fn refuse() -> bool {
 /// Forgets a refusal nobody took: each sink call starts without one.
 pub(crate) fn clear() {
     let _ = REFUSE.try_with(|r| r.set(false));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vulnerability::Vulnerability;
+
+    #[test]
+    fn protect_set_in_code_keeps_the_classes_that_can_be_refused() {
+        set_protect(ClassSet::of(&[
+            Vulnerability::SqlInjection,
+            Vulnerability::InsecureCookie,
+        ]));
+        assert_eq!(
+            protected().iter().collect::<Vec<_>>(),
+            [Vulnerability::SqlInjection]
+        );
+        set_protect(ClassSet::EMPTY);
+        assert!(protected().is_empty());
+        // Outside a context, a refusal is never taken.
+        request_refusal();
+        assert!(!refuse());
+    }
 }

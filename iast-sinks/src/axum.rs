@@ -32,9 +32,9 @@
 //! `Set-Cookie` (the attacker sets cookie attributes or other cookies) and
 //! `Access-Control-Allow-Origin` (a reflected origin opens the API to any site). And the
 //! weaknesses that need no taint, each one flow per route (and cookie): a `Set-Cookie`
-//! without `Secure`, `HttpOnly` or `SameSite`, an HTTPS response (by its URI, or a proxy's
-//! `X-Forwarded-Proto` or `Forwarded`) without `Strict-Transport-Security`, an HTML
-//! response without `X-Content-Type-Options: nosniff`, and a panic message or backtrace in
+//! without `Secure`, `HttpOnly` or `SameSite` (or with `SameSite=None`), an HTML response
+//! over HTTPS (a proxy's `X-Forwarded-Proto` or `Forwarded`, or the URI) without
+//! `Strict-Transport-Security`, an HTML response without `X-Content-Type-Options: nosniff`, and a panic message or backtrace in
 //! an HTML body or in the text or JSON body of an error response.
 //!
 //! **Findings** are published when the request's context ends, however the request ends

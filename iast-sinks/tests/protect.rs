@@ -154,6 +154,37 @@ fn sql_flows(route: &str) -> Vec<(iast::Confidence, bool, u64)> {
     flows
 }
 
+/// The messages of the `iast` target's events, recorded from now on.
+fn said() -> Arc<Mutex<Vec<String>>> {
+    use tracing_subscriber::layer::SubscriberExt;
+    struct Record(Arc<Mutex<Vec<String>>>);
+    struct Message(String);
+    impl tracing::field::Visit for Message {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Record {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if event.metadata().target() == "iast" {
+                let mut message = Message(String::new());
+                event.record(&mut message);
+                self.0.lock().unwrap().push(message.0);
+            }
+        }
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::registry().with(Record(seen.clone()));
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    seen
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_confirmed_injection_is_refused_and_answered_403_while_benign_requests_pass() {
     let dir = tempfile::tempdir().unwrap();
@@ -162,6 +193,7 @@ async fn a_confirmed_injection_is_refused_and_answered_403_while_benign_requests
     // SAFETY: the only test of this binary sets it before anything else runs, the runtime's
     // threads included, and before the configuration is first read.
     unsafe { std::env::set_var(iast::config::CONFIG_VAR, &config) };
+    let said = said();
 
     // axum: the benign request passes and is reported; the attack is refused before the
     // statement runs (every other user is still there), answered 403, and reported blocked.
@@ -178,6 +210,19 @@ async fn a_confirmed_injection_is_refused_and_answered_403_while_benign_requests
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("protect mode"), "{body}");
     assert_eq!(users(&db), 2, "the injected statement never ran");
+    // The layer said once which settings it runs with.
+    let settings: Vec<String> = said
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.contains("settings"))
+        .cloned()
+        .collect();
+    assert_eq!(settings.len(), 1, "{settings:?}");
+    assert!(
+        settings[0].contains("protect mode blocks sql, xss, stored flows off"),
+        "{settings:?}"
+    );
     use iast::Confidence::Confirmed;
     // One flow, seen twice, shown by its most telling request: the blocked one.
     assert_eq!(sql_flows("GET /delete"), [(Confirmed, true, 2)]);

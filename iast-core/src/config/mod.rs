@@ -316,11 +316,21 @@ pub fn active() -> &'static Config {
             Ok(config) => config,
             Err(e) => {
                 eprintln!("iast: {e}\niast: running with the default configuration");
+                let _ = ERROR.set(e.to_string());
                 Config::default()
             }
         }
     })
 }
+
+/// The error that made [`active`] fall back to the defaults, if its file had one: for a
+/// layer that says once which settings it runs with.
+pub fn active_error() -> Option<&'static str> {
+    active();
+    ERROR.get().map(String::as_str)
+}
+
+static ERROR: OnceLock<String> = OnceLock::new();
 
 struct Parser<'a> {
     file: &'a str,

@@ -25,7 +25,7 @@ pub(crate) fn check_text(call: &SinkCall, bytes: &[u8]) {
             if let Some(run) = state.probe.as_mut() {
                 reached.into_iter().for_each(|r| run.reached(r));
             }
-            let block = crate::config::active().block;
+            let block = crate::protect::protected();
             for mut finding in findings {
                 // Protect mode: a confirmed flow of a blocked class is refused by the code
                 // around the sink (see `crate::protect`).

@@ -116,6 +116,44 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
     }
 }
 
+/// Says once per process, as a `tracing` event (target `iast`), which settings the layers run
+/// with: where `iast.toml` was read from (or that none was found, or that it had an error and
+/// the defaults apply), and the settings a service relies on, protect mode and stored flows,
+/// so that neither is off without a word.
+pub(super) fn announce_settings() {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if SAID.load(Relaxed) || SAID.swap(true, Relaxed) {
+        return;
+    }
+    let protect: Vec<&str> = iast::protected().iter().map(|c| c.word()).collect();
+    let protect = match protect.is_empty() {
+        true => "protect mode off".to_owned(),
+        false => format!("protect mode blocks {}", protect.join(", ")),
+    };
+    let stored = match iast::stored_sources() {
+        true => "stored flows on",
+        false => "stored flows off",
+    };
+    let config = iast::config::active();
+    match (iast::config::active_error(), &config.path) {
+        (Some(error), _) => tracing::warn!(
+            target: "iast",
+            "iast: {} so the default settings apply: {protect}, {stored}",
+            shown(error)
+        ),
+        (None, Some(path)) => tracing::info!(
+            target: "iast",
+            "iast: settings from {}: {protect}, {stored}",
+            shown(&path.display().to_string())
+        ),
+        (None, None) => tracing::info!(
+            target: "iast",
+            "iast: no iast.toml found (nor IAST_CONFIG): {protect}, {stored}"
+        ),
+    }
+}
+
 /// Distinct subjects (cookies) of one weakness on one route kept in the log; more are not
 /// reported, so that a route whose cookie names vary without end cannot fill the log that
 /// tainted flows need.

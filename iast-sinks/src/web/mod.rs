@@ -42,6 +42,7 @@ where
     U: Display + Send + 'static,
 {
     log::warn_of_sinks_outside_context();
+    log::announce_settings();
     let route = pattern.map(|pattern| route(method.as_ref(), pattern));
     if let Some(outer) = iast::Context::current() {
         let previous = outer.replace_route(route);
@@ -57,7 +58,7 @@ where
     }
     context.on_end(move |report| log::publish(method.as_ref(), &uri.to_string(), report));
     // Protect mode applies to the layer's own requests only: a test's context reports.
-    let protecting = !iast::config::active().block.is_empty();
+    let protecting = !iast::protected().is_empty();
     if protecting {
         context.set_protecting(true);
     }

@@ -4,7 +4,8 @@
 //! - the panic hook's `panicked at src/db.rs:42:10` (since Rust 1.73; before it, the message
 //!   came first: `panicked at 'boom', src/db.rs:42:10`);
 //! - tokio's `JoinError` of a panicked task: `task 7 panicked with message "boom"`, or
-//!   `task 7 panicked` when the payload was no string;
+//!   `task 7 panicked` when the payload was no string, and its `{:?}`:
+//!   `JoinError::Panic(Id(7), "boom", ..)`;
 //! - a backtrace's heading followed by its first frame: `stack backtrace:\n   0: ...` (std's
 //!   panic hook) or `Stack backtrace:\n   0: ...` (anyhow's `{:?}`).
 
@@ -27,14 +28,16 @@ const MAX_SHOWN: usize = 256;
 /// when there is none. Each finder below reads the body once with `memmem` and looks at a
 /// bounded number of bytes around each candidate, so the whole costs time linear in the body.
 pub(crate) fn find(body: &[u8]) -> Option<Vec<u8>> {
-    // The four `memmem` passes over the body.
-    step(4 * body.len());
+    // The five `memmem` passes over the body.
+    step(5 * body.len());
     let location = panic_location(body).map(|(at, location)| {
         let mut shown = b"panicked at ".to_vec();
         shown.extend_from_slice(&body[location]);
         (at, shown)
     });
-    let task = task_panic(body).map(|span| (span.start, body[span].to_vec()));
+    let task = task_panic(body)
+        .or_else(|| join_error(body))
+        .map(|span| (span.start, body[span].to_vec()));
     let trace = backtrace(body).map(|span| (span.start, body[span].to_vec()));
     [location, task, trace]
         .into_iter()
@@ -117,6 +120,23 @@ fn task_panic(body: &[u8]) -> Option<Range<usize>> {
         let numbered = !id.is_empty() && id.iter().all(u8::is_ascii_digit);
         numbered.then(|| at - id.len() - 5..end)
     })
+}
+
+/// Tokio's `JoinError` of a panicked task written with `{:?}`: `JoinError::Panic(Id(44),
+/// "message", ..)`. The span of `JoinError::Panic(Id(44)`, or of `JoinError::Panic` alone.
+fn join_error(body: &[u8]) -> Option<Range<usize>> {
+    const PANIC: &[u8] = b"JoinError::Panic(";
+    let at = memmem::find(body, PANIC)?;
+    let after = at + PANIC.len();
+    let id = body.get(after..).filter(|rest| rest.starts_with(b"Id("));
+    let end = id
+        .and_then(|rest| {
+            let digits = rest[3..].iter().take_while(|b| b.is_ascii_digit()).count();
+            step(digits + 1);
+            (digits > 0 && rest.get(3 + digits) == Some(&b')')).then_some(after + 4 + digits)
+        })
+        .unwrap_or(after - 1);
+    Some(at..end)
 }
 
 /// A backtrace heading and its first frame: the span from the heading to the end of the
@@ -234,6 +254,7 @@ mod tests {
             "the task panicked with message boxes",
             "task manager panicked with message",
             "task 7 panickedly",
+            "JoinError::Cancelled(Id(3))",
             "a stack backtrace: is what you get",
             "main.rs:4:2 panicked at ",
             "",

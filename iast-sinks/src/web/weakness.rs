@@ -1,6 +1,7 @@
 //! The response checks that need no taint: cookies set without `Secure`, `HttpOnly` or
-//! `SameSite`, an HTTPS response without `Strict-Transport-Security`, an HTML response
-//! without `X-Content-Type-Options: nosniff`, and a panic or backtrace in a body.
+//! `SameSite` (or with `SameSite=None`), an HTML page over HTTPS without
+//! `Strict-Transport-Security`, an HTML response without `X-Content-Type-Options: nosniff`,
+//! and a panic or backtrace in a body.
 //!
 //! Each finding is attributed to the request's route, and is one flow per route, check and
 //! cookie name however many requests show it: the context of each request dedupes within
@@ -140,14 +141,17 @@ impl ResponseChecks {
             return;
         }
         iast::__private::response_checked(&HEADERS);
-        if self.https && self.hsts.missing() {
+        // The pages a browser navigates to: an API's answers and redirects set nothing a
+        // browser keeps for the site.
+        let html = self.kind == BodyKind::Html;
+        if self.https && html && self.hsts.missing() {
             let class = Vulnerability::HstsHeaderMissing;
             let shown = || self.hsts.shown("strict-transport-security");
             self.report(&HEADERS, class, None, "headers", shown);
         }
         // A response with no body to sniff needs no header.
         let bodiless = matches!(self.status, 204 | 304);
-        if self.kind == BodyKind::Html && !bodiless && self.nosniff.missing() {
+        if html && !bodiless && self.nosniff.missing() {
             let class = Vulnerability::XContentTypeHeaderMissing;
             let shown = || self.nosniff.shown("x-content-type-options");
             self.report(&HEADERS, class, None, "headers", shown);
@@ -221,8 +225,13 @@ impl ResponseChecks {
                 cookie.http_only() != Some(true),
                 Vulnerability::NoHttpOnlyCookie,
             ),
+            // `None` sends it on every other site's request, as no attribute did before
+            // browsers defaulted to `Lax` (CWE-1275 covers both).
             (
-                cookie.same_site().is_none(),
+                !matches!(
+                    cookie.same_site(),
+                    Some(cookie::SameSite::Strict | cookie::SameSite::Lax)
+                ),
                 Vulnerability::NoSameSiteCookie,
             ),
         ];

@@ -15,8 +15,9 @@ const CRASH_BODY: &str = "internal error: thread 'tokio-runtime-worker' panicked
                           src/handlers.rs:10:5:\nsecret-message-in-panic";
 /// The `Set-Cookie` headers `/login` sends: a bare session cookie, a hardened one, three
 /// deletions (empty, quoted empty, `Max-Age=0`), a cookie named after an id that lacks only
-/// `SameSite`, and one whose past `Expires` is overridden by its `Max-Age` (browsers keep it).
-const LOGIN_COOKIES: [&str; 7] = [
+/// `SameSite`, one whose past `Expires` is overridden by its `Max-Age` (browsers keep it), an
+/// expired one, and one sent to every site (`SameSite=None`).
+const LOGIN_COOKIES: [&str; 8] = [
     "session=s3cr3t-session-token; Path=/",
     "prefs=dark; Path=/; Secure; HttpOnly; SameSite=Lax",
     "old=; Path=/; Max-Age=0",
@@ -24,6 +25,7 @@ const LOGIN_COOKIES: [&str; 7] = [
     "viewed_1042=1; Path=/; Secure; HttpOnly",
     "remember=1; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Secure; HttpOnly",
     "gone=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    "embed=1; Path=/; Secure; HttpOnly; SameSite=None",
 ];
 
 
@@ -132,6 +134,7 @@ async fn cookies_without_attributes_are_found_once_per_route(base: &str) {
         [
             rule("INSECURE_COOKIE", "session"),
             rule("NO_HTTPONLY_COOKIE", "session"),
+            rule("NO_SAMESITE_COOKIE", "embed"),
             rule("NO_SAMESITE_COOKIE", "remember"),
             rule("NO_SAMESITE_COOKIE", "session"),
             rule("NO_SAMESITE_COOKIE", "viewed_{n}"),
@@ -139,7 +142,7 @@ async fn cookies_without_attributes_are_found_once_per_route(base: &str) {
         "{found:#?}"
     );
     let cwes: Vec<u32> = found.iter().map(|f| f.finding.cwe()).collect();
-    assert_eq!(cwes, [614, 1004, 1275, 1275, 1275]);
+    assert_eq!(cwes, [614, 1004, 1275, 1275, 1275, 1275]);
     let found: Vec<_> = found
         .into_iter()
         .filter(|f| f.finding.subject() == Some("session"))
