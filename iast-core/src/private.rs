@@ -183,3 +183,18 @@ pub fn validator_args(
 pub fn validator_verdict(args: Option<ValidatorArgs>, approved: bool) {
     crate::engine::validator_verdict(args, approved);
 }
+
+/// A `memchr::memmem::Finder` for a constant needle, built once per process: building one (its
+/// SIMD tables) costs more than searching a short argument or a small page with it, and the
+/// checks search every argument and response they read.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __static_finder {
+    ($needle:expr) => {{
+        static FINDER: ::std::sync::LazyLock<$crate::__private::memmem::Finder<'static>> =
+            ::std::sync::LazyLock::new(|| $crate::__private::memmem::Finder::new($needle));
+        &*FINDER
+    }};
+}
+pub use crate::__static_finder as static_finder;
+pub use memchr::memmem;

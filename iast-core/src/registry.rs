@@ -108,7 +108,7 @@ impl Item {
     /// Source file: relative to the workspace, or `package/path` for a crate outside it,
     /// so that it reads the same on every machine.
     pub fn file(&self) -> String {
-        crate::site::normalize_file(self)
+        crate::site::normalize_file(self).into_owned()
     }
 
     /// Line of the function's name in its file.

@@ -68,7 +68,8 @@ pub enum Hits {
 }
 
 impl Finding {
-    /// `sources` holds the principal source first.
+    /// `sources` holds the principal source first. The fingerprint follows from where the flow
+    /// happened: set it with [`Finding::at`], which every finding is given before it is kept.
     pub(crate) fn new(
         vulnerability: Vulnerability,
         confidence: Confidence,
@@ -76,7 +77,7 @@ impl Finding {
         sources: Vec<Site>,
         evidence: Evidence,
     ) -> Finding {
-        let mut finding = Finding {
+        Finding {
             rule: vulnerability.rule_id().to_owned(),
             vulnerability,
             cwe: vulnerability.cwe(),
@@ -92,9 +93,7 @@ impl Finding {
             blocked: false,
             hits: 1,
             fingerprint: String::new(),
-        };
-        finding.fingerprint = finding.compute_fingerprint();
-        finding
+        }
     }
 
     /// A weakness found without taint, about `subject` (see [`Finding::subject`]): certain,
@@ -113,7 +112,6 @@ impl Finding {
             evidence,
         );
         finding.subject = subject.map(|s| crate::site::cut_name(s).into_owned());
-        finding.fingerprint = finding.compute_fingerprint();
         finding
     }
 
@@ -341,31 +339,32 @@ impl Finding {
     /// FNV-1a, 64 bits: stable across platforms and releases, unlike `std`'s hashers.
     fn compute_fingerprint(&self) -> String {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |s: &str| {
-            for b in s.bytes().chain([0xff]) {
+        // Each part is its bytes and a 0xff, which no UTF-8 text holds.
+        let mut eat = |parts: &[&str]| {
+            for b in parts.iter().flat_map(|p| p.bytes()).chain([0xff]) {
                 hash ^= u64::from(b);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
         };
-        eat(self.vulnerability.rule_id());
+        eat(&[self.vulnerability.rule_id()]);
         // The application's file, and its route or enclosing function: not the line, so
         // that edits keep the fingerprint. Without a call site (a response check, an async
         // sink), the sink's own file.
-        eat(self.location().0);
+        eat(&[self.location().0]);
         match (&self.route, &self.call_site) {
-            (Some(route), _) => eat(&route.to_string()),
-            (None, Some(call)) => eat(call.function().unwrap_or("")),
-            (None, None) => eat(""),
+            (Some(route), _) => eat(&[route.method(), " ", route.pattern()]),
+            (None, Some(call)) => eat(&[call.function().unwrap_or("")]),
+            (None, None) => eat(&[""]),
         }
-        eat(self.sink.function());
+        eat(&[self.sink.function()]);
         // The principal source only: a second, coincidental source must not make the same
         // flow another finding.
         if let Some(source) = self.sources.first() {
-            eat(source.origin_or_function());
-            eat(source.name().unwrap_or(source.function()));
+            eat(&[source.origin_or_function()]);
+            eat(&[source.name().unwrap_or(source.function())]);
         }
         if let Some(subject) = &self.subject {
-            eat(subject);
+            eat(&[subject]);
         }
         format!("{hash:016x}")
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Site {
     function: Cow<'static, str>,
-    file: String,
+    file: Cow<'static, str>,
     line: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     origin: Option<Cow<'static, str>>,
@@ -230,8 +230,24 @@ impl fmt::Display for Route {
 /// Makes `file!()` paths machine-independent. Paths inside the workspace are relative
 /// already; an absolute one (a path dependency outside the workspace, a vendored, registry or
 /// git crate) is written `package/path-in-package`, which no other package's file can equal.
-pub(crate) fn normalize_file(item: &Item) -> String {
-    normalize_path(item.file, Some((item.package, item.manifest_dir)))
+///
+/// Borrowed when `file!()` gave a clean relative path already, as it does for every file of
+/// the workspace: a finding names its sink and sources by file, and copying the path for each
+/// was a measurable part of a finding's cost.
+pub(crate) fn normalize_file(item: &Item) -> Cow<'static, str> {
+    let file: &'static str = item.file;
+    let bytes = file.as_bytes();
+    let clean = !file.starts_with('/')
+        && !file.contains('\\')
+        && bytes.get(1) != Some(&b':')
+        && file.split('/').all(|part| !matches!(part, "" | "." | ".."));
+    if clean {
+        return Cow::Borrowed(file);
+    }
+    Cow::Owned(normalize_path(
+        file,
+        Some((item.package, item.manifest_dir)),
+    ))
 }
 
 /// [`normalize_file`] for any path, with the package and its directory when known. Without
@@ -309,6 +325,33 @@ mod tests {
             line: 1,
             package: "app-db",
             manifest_dir,
+        }
+    }
+
+    #[test]
+    fn clean_relative_paths_are_borrowed_as_they_are() {
+        let clean = [
+            "src/http.rs",
+            "tests/engine.rs",
+            "examples/service/app.rs",
+            "a.rs",
+        ];
+        let unclean = [
+            "./src/a.rs",
+            "src/./a.rs",
+            "src//a.rs",
+            "tests/../src/a.rs",
+            "src\\a.rs",
+            "C:x",
+        ];
+        let all = clean
+            .iter()
+            .map(|f| (f, true))
+            .chain(unclean.iter().map(|f| (f, false)));
+        for (file, borrowed) in all {
+            let normalized = normalize_file(&item(file, "/ws"));
+            assert_eq!(matches!(normalized, Cow::Borrowed(_)), borrowed, "{file}");
+            assert_eq!(normalized, normalize_path(file, Some(("app-db", "/ws"))));
         }
     }
 

@@ -30,10 +30,16 @@ pub(crate) fn parts<'a>(body: &'a [u8], boundary: &[u8]) -> Vec<Part<'a>> {
             return out;
         }
         // The delimiter line ends with CRLF; the part's headers follow up to a blank line.
-        let Some(start) = memmem::find(rest, b"\r\n").map(|i| i + 2) else {
+        let Some(start) = iast::__private::static_finder!(b"\r\n")
+            .find(rest)
+            .map(|i| i + 2)
+        else {
             return out;
         };
-        let Some(headers_end) = memmem::find(&rest[start..], b"\r\n\r\n").map(|i| start + i) else {
+        let Some(headers_end) = iast::__private::static_finder!(b"\r\n\r\n")
+            .find(&rest[start..])
+            .map(|i| start + i)
+        else {
             return out;
         };
         let headers = &rest[start..headers_end];

@@ -37,13 +37,16 @@ fn findings_past_the_cap_are_counted_not_kept() {
             manifest_dir: "/ws/app",
         })));
         let evidence = Evidence::new("sql", b"x", &[(0..1, 0, MatchKind::Exact)]);
-        state.add_finding(Finding::new(
-            Vulnerability::SqlInjection,
-            Confidence::Unsanitized,
-            Site::of(&SINK),
-            vec![source],
-            evidence,
-        ));
+        state.add_finding(
+            Finding::new(
+                Vulnerability::SqlInjection,
+                Confidence::Unsanitized,
+                Site::of(&SINK),
+                vec![source],
+                evidence,
+            )
+            .at(None, None),
+        );
     }
     assert_eq!(state.findings.len(), MAX_FINDINGS);
     assert_eq!(state.report().limits().dropped_findings, 5);

@@ -407,7 +407,7 @@ fn jwts(text: &[u8], out: &mut Vec<Range<usize>>) {
     // Every `eyJ` of one base64url run has the same header end and claims: read them once per
     // run, so that a run of many `eyJ` is not rescanned for each.
     let mut segments: Option<(usize, Option<usize>)> = None;
-    for p in memmem::find_iter(text, b"eyJ") {
+    for p in crate::__static_finder!(b"eyJ").find_iter(text) {
         if p < done {
             continue;
         }
@@ -477,15 +477,22 @@ fn json_object_start(segment: &[u8]) -> bool {
 fn pem_private_keys(text: &[u8], out: &mut Vec<Range<usize>>) {
     const BEGIN: &[u8] = b"-----BEGIN ";
     let mut from = 0;
-    while let Some(b) = memmem::find(&text[from..], BEGIN).map(|i| from + i) {
+    while let Some(b) = crate::__static_finder!(BEGIN)
+        .find(&text[from..])
+        .map(|i| from + i)
+    {
         let label_start = b + BEGIN.len();
         from = label_start;
         let window = &text[label_start..text.len().min(label_start + 64)];
-        let Some(l) = memmem::find(window, b"-----") else {
+        let Some(l) = crate::__static_finder!(b"-----").find(window) else {
             continue;
         };
         let label = &window[..l];
-        if memchr(b'\n', label).is_some() || memmem::find(label, b"PRIVATE KEY").is_none() {
+        if memchr(b'\n', label).is_some()
+            || crate::__static_finder!(b"PRIVATE KEY")
+                .find(label)
+                .is_none()
+        {
             continue;
         }
         let body = label_start + l + 5;
@@ -509,7 +516,7 @@ fn pem_private_keys(text: &[u8], out: &mut Vec<Range<usize>>) {
 /// and `-_.~%` with both letters and digits, which user names rarely are.
 fn url_credentials(text: &[u8], out: &mut Vec<Range<usize>>) {
     let mut done = 0;
-    for p in memmem::find_iter(text, b"://") {
+    for p in crate::__static_finder!(b"://").find_iter(text) {
         if p < done || p == 0 || !text[p - 1].is_ascii_alphanumeric() {
             continue;
         }

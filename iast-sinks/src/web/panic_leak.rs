@@ -9,6 +9,7 @@
 //! - a backtrace's heading followed by its first frame: `stack backtrace:\n   0: ...` (std's
 //!   panic hook) or `Stack backtrace:\n   0: ...` (anyhow's `{:?}`).
 
+use iast::__private::static_finder as finder;
 use memchr::memmem;
 use std::ops::Range;
 
@@ -50,11 +51,11 @@ pub(crate) fn find(body: &[u8]) -> Option<Vec<u8>> {
 /// former starts, and the span of the latter.
 fn panic_location(body: &[u8]) -> Option<(usize, Range<usize>)> {
     const PANICKED: &[u8] = b"panicked at ";
-    let mut panics = memmem::find_iter(body, PANICKED).peekable();
+    let mut panics = finder!(PANICKED).find_iter(body).peekable();
     // The last `panicked at ` before the location being looked at: both iterators move
     // forward only.
     let mut last = None;
-    for at in memmem::find_iter(body, b".rs:") {
+    for at in finder!(b".rs:").find_iter(body) {
         step(1);
         while let Some(&p) = panics.peek() {
             if p + PANICKED.len() > at {
@@ -105,7 +106,7 @@ fn line_and_column(body: &[u8], from: usize) -> Option<usize> {
 /// `task N panicked`.
 fn task_panic(body: &[u8]) -> Option<Range<usize>> {
     const PANICKED: &[u8] = b" panicked";
-    memmem::find_iter(body, PANICKED).find_map(|at| {
+    finder!(PANICKED).find_iter(body).find_map(|at| {
         let end = at + PANICKED.len();
         if body
             .get(end)
@@ -126,7 +127,7 @@ fn task_panic(body: &[u8]) -> Option<Range<usize>> {
 /// "message", ..)`. The span of `JoinError::Panic(Id(44)`, or of `JoinError::Panic` alone.
 fn join_error(body: &[u8]) -> Option<Range<usize>> {
     const PANIC: &[u8] = b"JoinError::Panic(";
-    let at = memmem::find(body, PANIC)?;
+    let at = finder!(PANIC).find(body)?;
     let after = at + PANIC.len();
     let id = body.get(after..).filter(|rest| rest.starts_with(b"Id("));
     let end = id
@@ -144,7 +145,7 @@ fn join_error(body: &[u8]) -> Option<Range<usize>> {
 fn backtrace(body: &[u8]) -> Option<Range<usize>> {
     // Without the first letter, which is `s` in std's heading and `S` in anyhow's.
     const HEADING: &[u8] = b"tack backtrace:";
-    memmem::find_iter(body, HEADING).find_map(|at| {
+    finder!(HEADING).find_iter(body).find_map(|at| {
         step(1 + FRAME_LEAD);
         let start = at.checked_sub(1)?;
         if !matches!(body[start], b's' | b'S') {

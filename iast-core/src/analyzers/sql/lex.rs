@@ -711,7 +711,7 @@ fn end_guess(dialect: &dyn Dialect, text: &[u8], at: usize) -> usize {
         return text.len();
     }
     if rest.starts_with(b"/*") {
-        return found(memmem::find(rest, b"*/").map(|p| p + 2));
+        return found(crate::__static_finder!(b"*/").find(rest).map(|p| p + 2));
     }
     if rest.starts_with(b"--")
         && (!dialect.requires_single_line_comment_whitespace()
@@ -843,7 +843,7 @@ fn glued_sigil(dialect: &dyn Dialect, token: &Token, word: &str) -> Option<usize
 /// shifted by the `/*!` prefix; the `!` is blanked here so that the comment keeps exact spans,
 /// and [`kind_of`] treats such a comment as code.
 fn prepare(text: &[u8]) -> Cow<'_, str> {
-    let hint = memmem::find(text, b"/*!").is_some();
+    let hint = crate::__static_finder!(b"/*!").find(text).is_some();
     match std::str::from_utf8(text) {
         Ok(s) if !hint => Cow::Borrowed(s),
         _ => {
