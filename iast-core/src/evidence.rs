@@ -341,15 +341,33 @@ fn to_text(bytes: &[u8]) -> (String, Vec<usize>) {
 }
 
 fn push_valid(text: &mut String, map: &mut Vec<usize>, valid: &str) {
-    for c in valid.chars() {
-        map.extend(std::iter::repeat_n(text.len(), c.len_utf8()));
-        match c {
-            '\\' => text.push_str("\\\\"),
-            c if invisible(c) => {
-                let _ = write!(text, "\\u{{{:x}}}", c as u32);
-            }
-            c => text.push(c),
+    let mut rest = valid;
+    loop {
+        // ASCII other than the backslash is written as it is: a run of it at once.
+        let plain = rest
+            .bytes()
+            .position(|b| !b.is_ascii() || b == b'\\')
+            .unwrap_or(rest.len());
+        let (run, after) = rest.split_at(plain);
+        map.extend(text.len()..text.len() + run.len());
+        text.push_str(run);
+        let Some(c) = after.chars().next() else {
+            return;
+        };
+        push_char(text, map, c);
+        rest = &after[c.len_utf8()..];
+    }
+}
+
+/// One character of [`push_valid`]: a backslash doubled, an invisible one as `\u{..}`.
+fn push_char(text: &mut String, map: &mut Vec<usize>, c: char) {
+    map.extend(std::iter::repeat_n(text.len(), c.len_utf8()));
+    match c {
+        '\\' => text.push_str("\\\\"),
+        c if invisible(c) => {
+            let _ = write!(text, "\\u{{{:x}}}", c as u32);
         }
+        c => text.push(c),
     }
 }
 
@@ -439,6 +457,36 @@ fn invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_written_a_character_at_a_time_or_a_plain_run_at_once_alike() {
+        let one_at_a_time = |valid: &str| {
+            let (mut text, mut map) = (String::new(), Vec::new());
+            for c in valid.chars() {
+                push_char(&mut text, &mut map, c);
+            }
+            (text, map)
+        };
+        let pieces = [
+            "",
+            "abc",
+            "\\",
+            "a\\b",
+            "\u{e9}t\u{e9}",
+            "\u{200b}",
+            "x\ny\t",
+            "\u{1f600}!",
+            "\\\\",
+        ];
+        for a in pieces {
+            for b in pieces {
+                let valid = format!("{a}{b}{a}");
+                let (mut text, mut map) = (String::new(), Vec::new());
+                push_valid(&mut text, &mut map, &valid);
+                assert_eq!((text, map), one_at_a_time(&valid), "{valid:?}");
+            }
+        }
+    }
 
     #[test]
     fn hidden_spans_become_markers_and_ranges_follow() {

@@ -51,7 +51,7 @@ pub(crate) fn secret_source(source: &crate::report::Site) -> bool {
         || source.name().is_some_and(secret_name)
 }
 
-use crate::analyzers::{LiteralStarts, Scratch, sql_dialect, string_literal_spans};
+use crate::analyzers::{LiteralStarts, Scratch, SqlDialect, sql_dialect, string_literal_spans};
 use crate::ranges::{merge, overlaps};
 use crate::vulnerability::Vulnerability;
 use std::ops::Range;
@@ -126,7 +126,7 @@ fn sql_literals(
 ) -> Vec<Range<usize>> {
     let dialect = sql_dialect();
     let mut literals = string_literal_spans(dialect, text, from, scratch);
-    if !tainted.is_empty() {
+    if !tainted.is_empty() && !meant_reads_the_same(dialect, text, tainted, &literals) {
         let mut meant = text.to_vec();
         for r in tainted {
             meant[r.clone()].fill(b'x');
@@ -135,6 +135,44 @@ fn sql_literals(
     }
     literals.retain(|l| !l.is_empty() && !overlaps(tainted, l.clone()));
     literals
+}
+
+/// Whether the query the program meant has the literals of `text`: `text` has one reading
+/// (a second one, MySQL's for the generic dialect, may see code where the first sees a
+/// literal), and every tainted run lies inside one of its `literals` and holds only bytes that
+/// no dialect gives a meaning there (printable ASCII but quotes, backslash and `$`, which
+/// close, escape or delimit a literal), so that replacing them changes no token. An ordinary
+/// value in a quoted literal, the usual unsanitized flow, then costs one reading of the
+/// argument instead of two.
+fn meant_reads_the_same(
+    dialect: SqlDialect,
+    text: &[u8],
+    tainted: &[Range<usize>],
+    literals: &[Range<usize>],
+) -> bool {
+    if !crate::analyzers::read_once(dialect, text) {
+        return false;
+    }
+    let inert = |b: &u8| {
+        (b.is_ascii_graphic() || *b == b' ') && !matches!(b, b'\'' | b'"' | b'`' | b'\\' | b'$')
+    };
+    // Both lists are sorted by start: one walk, keeping the furthest end of the literals that
+    // start at or before the run (one of them holds the run if that end reaches past it).
+    let (mut next, mut reach, mut last) = (0, 0, 0);
+    tainted.iter().all(|r| {
+        if r.start < last {
+            return false;
+        }
+        last = r.start;
+        while let Some(l) = literals.get(next).filter(|l| l.start <= r.start) {
+            reach = reach.max(l.end);
+            next += 1;
+        }
+        reach >= r.end
+            && text
+                .get(r.clone())
+                .is_some_and(|bytes| bytes.iter().all(inert))
+    })
 }
 
 /// Whether new contexts hide secrets in evidence: `UNSET` until [`set_default`] is called,

@@ -10,13 +10,14 @@ use crate::registry::Item;
 pub use crate::site::{CallSite, Route, Site};
 use crate::vulnerability::{Confidence, Vulnerability};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// One tainted flow into a sink.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    rule: String,
+    rule: Cow<'static, str>,
     vulnerability: Vulnerability,
     cwe: u32,
     confidence: Confidence,
@@ -78,7 +79,7 @@ impl Finding {
         evidence: Evidence,
     ) -> Finding {
         Finding {
-            rule: vulnerability.rule_id().to_owned(),
+            rule: Cow::Borrowed(vulnerability.rule_id()),
             vulnerability,
             cwe: vulnerability.cwe(),
             confidence,

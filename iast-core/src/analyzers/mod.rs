@@ -21,7 +21,7 @@ mod path;
 mod redirect;
 mod sql;
 pub(crate) use sql::{
-    LiteralStarts, Scratch, literals_start, plain_disagrees, string_literal_spans,
+    LiteralStarts, Scratch, literals_start, plain_disagrees, read_once, string_literal_spans,
 };
 pub use sql::{SqlDialect, set_sql_dialect, sql_dialect};
 mod ssrf;

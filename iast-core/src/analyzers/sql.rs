@@ -134,6 +134,12 @@ fn readings(
     }
 }
 
+/// Whether `text` has one reading in `dialect`: the generic dialect reads a text that holds a
+/// backslash a second time, as MySQL does (see [`string_literal_spans`]).
+pub(crate) fn read_once(dialect: SqlDialect, text: &[u8]) -> bool {
+    readings(dialect, text).1.is_none()
+}
+
 /// Whether the tainted bytes are exactly one bare word of the query (a column, a table, a
 /// direction): what a program that maps the input through an allow-list
 /// (`match col { "name" => "name", .. }`) writes, indistinguishable by value from the input

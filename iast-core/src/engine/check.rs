@@ -11,7 +11,6 @@ use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Route, Site};
 use crate::taint::{MatchKind, TaintedRange};
 use crate::vulnerability::{Confidence, Vulnerability};
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -209,16 +208,20 @@ fn judge(call: &SinkCall, bytes: &[u8], scan: &Scan) -> (Vec<Finding>, Vec<Reach
         if stored && !crate::stored::CLASSES.contains(class) {
             continue;
         }
-        let positions: HashMap<u32, usize> = sources
+        // Sorted by id, so that a lookup per range stays logarithmic in the sources.
+        let mut positions: Vec<(u32, usize)> = sources
             .iter()
             .enumerate()
             .map(|(i, (_, id))| (*id, i))
             .collect();
+        positions.sort_unstable();
         let marked: Vec<_> = verdict
             .ranges
             .iter()
             .map(|r| {
-                let source = positions.get(&r.source).copied().unwrap_or(0);
+                let source = positions
+                    .binary_search_by_key(&r.source, |(id, _)| *id)
+                    .map_or(0, |at| positions[at].1);
                 (r.start..r.end, source, r.kind)
             })
             .collect();

@@ -183,10 +183,10 @@ impl State {
         crate::collect::finding(&finding);
         // One finding per fingerprint: two calls of one sink in one function with the same
         // source are one flow, shown at its most telling call.
-        let key = finding.fingerprint().to_owned();
-        if let Some(&i) = self.by_fingerprint.get(&key) {
+        if let Some(&i) = self.by_fingerprint.get(finding.fingerprint()) {
             self.findings[i].merge(finding);
         } else if self.findings.len() < MAX_FINDINGS {
+            let key = finding.fingerprint().to_owned();
             self.by_fingerprint.insert(key, self.findings.len());
             self.findings.push(finding);
         } else {
