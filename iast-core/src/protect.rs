@@ -12,11 +12,10 @@
 
 use crate::vulnerability::ClassSet;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-/// `UNSET` until [`set_protect`] is called, and then `iast.toml`'s `[protect]` decides.
-static BLOCK: AtomicU32 = AtomicU32::new(UNSET);
-const UNSET: u32 = u32::MAX;
+/// The classes refused, when [`set_protect`] was called; otherwise `iast.toml`'s `[protect]`
+/// decides.
+static BLOCK: crate::config::InCode = crate::config::InCode::unset();
 
 /// Sets the classes whose confirmed flows are refused in the requests of a web layer, for the
 /// whole process from now on, in place of `[protect]` in `iast.toml` (`ClassSet::EMPTY`
@@ -24,15 +23,12 @@ const UNSET: u32 = u32::MAX;
 /// judged after the handler ran.
 pub fn set_protect(classes: ClassSet) {
     let refusable: ClassSet = classes.iter().filter(|c| c.needs_taint()).collect();
-    BLOCK.store(refusable.bits(), Relaxed);
+    BLOCK.set(refusable.bits());
 }
 
 /// The classes protect mode refuses (see [`set_protect`]).
 pub fn protected() -> ClassSet {
-    match BLOCK.load(Relaxed) {
-        UNSET => crate::config::active().block,
-        bits => ClassSet::from_bits(bits),
-    }
+    ClassSet::from_bits(BLOCK.get(|| crate::config::active().block.bits()))
 }
 
 thread_local! {

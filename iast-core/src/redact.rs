@@ -175,20 +175,16 @@ fn meant_reads_the_same(
     })
 }
 
-/// Whether new contexts hide secrets in evidence: `UNSET` until [`set_default`] is called,
-/// and then `iast.toml`'s `redaction.enabled` decides (on when it says nothing).
-static DEFAULT_ON: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(UNSET);
-const UNSET: u8 = 2;
+/// Whether new contexts hide secrets in evidence, when [`set_default`] was called; otherwise
+/// `iast.toml`'s `redaction.enabled` decides (on when it says nothing).
+static DEFAULT_ON: crate::config::InCode = crate::config::InCode::unset();
 
 /// Sets whether contexts created from now on hide secrets in evidence (on by default, or as
 /// `iast.toml` says). A single context can say otherwise: [`crate::Context::with_redaction`].
 pub fn set_default(on: bool) {
-    DEFAULT_ON.store(u8::from(on), std::sync::atomic::Ordering::Relaxed);
+    DEFAULT_ON.set_flag(on);
 }
 
 pub(crate) fn default_on() -> bool {
-    match DEFAULT_ON.load(std::sync::atomic::Ordering::Relaxed) {
-        UNSET => crate::config::active().redaction,
-        on => on == 1,
-    }
+    DEFAULT_ON.flag(|| crate::config::active().redaction)
 }

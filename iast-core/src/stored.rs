@@ -13,7 +13,6 @@
 
 use crate::registry::Item;
 use crate::vulnerability::{ClassSet, Vulnerability};
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
 /// The origin of values read from a database: `#[iast::source(origin = "db.row")]`.
 pub const ORIGIN: &str = "db.row";
@@ -26,22 +25,19 @@ pub const CLASSES: ClassSet = ClassSet::of(&[
     Vulnerability::LogInjection,
 ]);
 
-/// `UNSET` until [`set_stored_sources`] is called, and then `iast.toml` decides.
-static ON: AtomicU8 = AtomicU8::new(UNSET);
-const UNSET: u8 = 2;
+/// Whether rows are sources, when [`set_stored_sources`] was called; otherwise `iast.toml`
+/// decides.
+static ON: crate::config::InCode = crate::config::InCode::unset();
 
 /// Turns database rows on or off as sources for the whole process from now on (off by
 /// default, or as `[taint] stored` in `iast.toml` says).
 pub fn set_stored_sources(on: bool) {
-    ON.store(u8::from(on), Relaxed);
+    ON.set_flag(on);
 }
 
 /// Whether database rows are sources.
 pub fn stored_sources() -> bool {
-    match ON.load(Relaxed) {
-        UNSET => crate::config::active().stored,
-        on => on == 1,
-    }
+    ON.flag(|| crate::config::active().stored)
 }
 
 /// Whether `item` is a source of database rows.

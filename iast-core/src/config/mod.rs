@@ -48,11 +48,13 @@
 //! strictly and stops on the first error. Only a regular file is read: `IAST_CONFIG` naming
 //! a FIFO or a device is such an error, never something to wait on.
 
+mod in_code;
 mod regular;
 
 pub(crate) use regular::open_regular;
 
 use crate::vulnerability::{ClassSet, Confidence, Vulnerability};
+pub(crate) use in_code::InCode;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
