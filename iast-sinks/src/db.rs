@@ -22,8 +22,9 @@
 
 /// Records `value`, read from the database column `column`: with stored flows on and inside
 /// a context, its text is tainted as a source of origin `db.row` named `column`. Use it for
-/// what the row readers do not cover (a value another client read); for a struct sqlx's `query_as` built, mark a function of your own that returns it
-/// with `#[iast::source(origin = "db.row")]`, which records every string field.
+/// what the row readers do not cover (a value another client read); for a struct sqlx's
+/// `query_as` built, mark a function of your own that returns it with
+/// `#[iast::source(origin = "db.row")]`, which records every string field.
 pub fn stored<T: StoredText + ?Sized>(column: &str, value: &T) {
     value.each_text(&mut |text| {
         read_text(column, text);

@@ -4,7 +4,7 @@
 //! Each use that means to check something calls [`warn_if_disabled`]. With instrumentation
 //! on, that is a branch on a constant, which the compiler removes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// What is said, once per process (on stderr after `iast: `). iast-sinks and iast share the
 /// workspace's version.
@@ -34,7 +34,7 @@ static TRACED: AtomicBool = AtomicBool::new(false);
 #[cold]
 #[inline(never)]
 fn warn() {
-    if !WARNED.load(Ordering::Relaxed) && !WARNED.swap(true, Ordering::Relaxed) {
+    if crate::first_time(&WARNED) {
         eprintln!("iast: {MESSAGE}");
     }
     // Emitted once a subscriber takes it: the first use is often the making of a layer,
@@ -42,9 +42,9 @@ fn warn() {
     // is dropped. Flags rather than a `Once`: the event reaches the application's layers,
     // which may come back here on the same thread.
     #[cfg(feature = "tracing")]
-    if !TRACED.load(Ordering::Relaxed)
+    if !TRACED.load(std::sync::atomic::Ordering::Relaxed)
         && ::tracing::enabled!(target: "iast", ::tracing::Level::WARN)
-        && !TRACED.swap(true, Ordering::Relaxed)
+        && crate::first_time(&TRACED)
     {
         ::tracing::warn!(target: "iast", "{MESSAGE}");
     }

@@ -82,3 +82,10 @@ pub mod tracing;
 pub mod ureq;
 #[cfg(feature = "web")]
 pub mod web;
+
+/// Whether `said` is asked for the first time in the process: for what is said once. One
+/// relaxed load once it has been said.
+pub(crate) fn first_time(said: &std::sync::atomic::AtomicBool) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    !said.load(Relaxed) && !said.swap(true, Relaxed)
+}

@@ -121,9 +121,8 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
 /// the defaults apply), and the settings a service relies on, protect mode and stored flows,
 /// so that neither is off without a word.
 pub(super) fn announce_settings() {
-    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-    static SAID: AtomicBool = AtomicBool::new(false);
-    if SAID.load(Relaxed) || SAID.swap(true, Relaxed) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !crate::first_time(&SAID) {
         return;
     }
     let protect: Vec<&str> = iast::protected().iter().map(|c| c.word()).collect();

@@ -166,10 +166,9 @@ pub(crate) fn readable(response: bool, size: Option<u64>, max_body: usize) -> bo
     if size.is_some_and(|n| n <= max_body as u64) {
         return true;
     }
-    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use std::sync::atomic::AtomicBool;
     static SAID: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
-    let said = &SAID[usize::from(response)];
-    if said.load(Relaxed) || said.swap(true, Relaxed) {
+    if !crate::first_time(&SAID[usize::from(response)]) {
         return false;
     }
     let what = if response {
