@@ -28,6 +28,11 @@
 //!   "on" rounds cannot silently measure a layer that analyses nothing.
 //! - `IAST_BENCH_PATHS` (paths separated by whitespace) replaces the mix, to see what one
 //!   endpoint costs on its own.
+//! - `IAST_BENCH_AGAINST` puts something else than `IastLayer` in the "on" rounds, to measure
+//!   what any layer of this shape costs before it analyses anything: `boxed`, a tower layer
+//!   that only boxes the request's future as `IastLayer` does; `context`, one that also runs
+//!   the request in a fresh `iast::Context` (the handlers' annotated functions then take their
+//!   in-context path, with no source recorded). Neither may report a finding.
 //!
 //! The loop is closed, so the server is saturated and a request's latency is mostly its wait
 //! behind the other connections' requests: by Little's law the mean latency is the number of
@@ -53,6 +58,88 @@ use tokio::net::TcpStream;
 
 /// Set in the server process to `on` or `off`.
 const SERVE_VAR: &str = "IAST_BENCH_SERVE";
+
+/// What the "on" rounds serve (see the module's docs); read by both processes.
+const AGAINST_VAR: &str = "IAST_BENCH_AGAINST";
+
+/// What the "on" rounds put around the routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Against {
+    /// `IastLayer`, as the example's `app` does.
+    Layer,
+    /// A layer that boxes each request's future, and nothing else.
+    Boxed,
+    /// A layer that boxes each request's future and runs it in a fresh `iast::Context`.
+    Context,
+}
+
+fn against() -> Against {
+    match std::env::var(AGAINST_VAR).as_deref() {
+        Err(_) | Ok("layer") => Against::Layer,
+        Ok("boxed") => Against::Boxed,
+        Ok("context") => Against::Context,
+        Ok(other) => panic!("{AGAINST_VAR} must be `layer`, `boxed` or `context`, not {other:?}"),
+    }
+}
+
+/// The calibration layers of [`Against::Boxed`] and [`Against::Context`]: the shape of
+/// `IastService` (a clone of the inner service per call, a boxed future) without its work.
+#[derive(Clone, Copy)]
+struct Calibration {
+    context: bool,
+}
+
+impl<S> tower::Layer<S> for Calibration {
+    type Service = Calibrated<S>;
+
+    fn layer(&self, inner: S) -> Calibrated<S> {
+        Calibrated {
+            inner,
+            context: self.context,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Calibrated<S> {
+    inner: S,
+    context: bool,
+}
+
+impl<S> tower::Service<axum::extract::Request> for Calibrated<S>
+where
+    S: tower::Service<axum::extract::Request, Response = axum::response::Response>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = axum::response::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, S::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let context = self.context;
+        Box::pin(async move {
+            if context {
+                iast::Context::new().bind(inner.call(request)).await
+            } else {
+                inner.call(request).await
+            }
+        })
+    }
+}
 
 /// The benign requests each connection cycles through. Each reaches the sinks of its handler
 /// with a tainted query value that a sanitizer or validator has made safe, which is the work
@@ -128,10 +215,11 @@ fn serve(mode: &str) {
         .expect("server runtime");
     let root = tempfile::tempdir().expect("temporary directory");
     let state = app::AppState::new(root.path()).expect("app state");
-    let router = if layer {
-        app::app(state)
-    } else {
-        app::routes(state)
+    let router = match (layer, against()) {
+        (false, _) => app::routes(state),
+        (true, Against::Layer) => app::app(state),
+        (true, Against::Boxed) => app::routes(state).layer(Calibration { context: false }),
+        (true, Against::Context) => app::routes(state).layer(Calibration { context: true }),
     };
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -297,6 +385,12 @@ async fn run(config: Config) {
         config.pairs * 2,
     );
     println!("requests: `{}`", config.paths.join("`, `"));
+    if against() != Against::Layer {
+        println!(
+            "\"on\" rounds: a calibration layer ({:?}), not `IastLayer`",
+            against()
+        );
+    }
     if !config.full {
         println!("(check run without `--bench`: the figures mean nothing)");
     }
@@ -444,13 +538,19 @@ async fn round(config: &Config, layer: bool) -> Round {
         .await
         .expect("the attack request");
     let findings = server.findings();
-    if layer {
+    if layer && against() == Against::Layer {
         assert!(
             findings > 0,
             "layer on: the attack on /vulnerable/greet was not reported"
         );
     } else {
-        assert_eq!(findings, 0, "layer off: the server reported findings");
+        assert_eq!(
+            findings,
+            0,
+            "layer {} ({:?}): the server reported findings",
+            mode(layer),
+            against()
+        );
     }
     drop(stream);
     server.stop();
