@@ -55,6 +55,8 @@ pub mod minijinja;
 pub mod mongodb;
 #[cfg(feature = "web")]
 mod multipart;
+#[cfg(feature = "otel")]
+pub mod otel;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "std")]

@@ -67,7 +67,22 @@ fn with_log<R>(f: impl FnOnce(&mut Log) -> R) -> R {
     }))
 }
 
-pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
+/// The request's trace, for the findings' OpenTelemetry export (feature `otel`); nothing
+/// without it.
+#[cfg(feature = "otel")]
+pub(super) use crate::otel::Trace;
+
+#[cfg(not(feature = "otel"))]
+pub(super) struct Trace;
+
+#[cfg(not(feature = "otel"))]
+impl Trace {
+    pub(super) fn current() -> Trace {
+        Trace
+    }
+}
+
+pub(super) fn publish(method: &str, uri: &str, report: &iast::Report, trace: &Trace) {
     let now = SystemTime::now();
     for finding in report.findings() {
         let new = with_log(|log| match log.by_fingerprint.get(finding.fingerprint()) {
@@ -111,7 +126,7 @@ pub(super) fn publish(method: &str, uri: &str, report: &iast::Report) {
         // the full log could not keep included); a weakness of the response (a cookie
         // without `Secure`) is the same on every request to the route, and is said once.
         if new || finding.vulnerability().needs_taint() {
-            emit(method, uri, finding);
+            emit(method, uri, finding, trace);
         }
     }
 }
@@ -179,9 +194,10 @@ pub(super) fn seen_again(class: iast::Vulnerability, subject: Option<&str>) -> b
     })
 }
 
-/// One `tracing` event per finding, target `iast`, level `WARN`. Every value from the
-/// request is escaped ([`shown`]), and the evidence is redacted as in reports.
-fn emit(method: &str, uri: &str, finding: &iast::Finding) {
+/// One `tracing` event per finding, target `iast`, level `WARN`, and with feature `otel` its
+/// OpenTelemetry span event or log record. Every value from the request is escaped
+/// ([`shown`]), and the evidence is redacted as in reports.
+fn emit(method: &str, uri: &str, finding: &iast::Finding, trace: &Trace) {
     // The application's line; for a check of the response, the route.
     let location = match (finding.call_site(), finding.route()) {
         (Some(call), _) => format!("{}:{}", call.file(), call.line()),
@@ -205,6 +221,11 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
         (false, Some(_)) => format!(": `{subject}`"),
         (false, None) => String::new(),
     };
+    let message = format!(
+        "{} ({}) at {location}{from}",
+        finding.vulnerability().rule_id(),
+        finding.confidence(),
+    );
     tracing::warn!(
         target: "iast",
         rule = finding.vulnerability().rule_id(),
@@ -223,12 +244,12 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding) {
         tainted = %shown(&tainted.join(" | ")),
         method,
         uri = %shown(uri),
-        "{} ({}) at {}{}",
-        finding.vulnerability().rule_id(),
-        finding.confidence(),
-        location,
-        from,
+        "{message}",
     );
+    #[cfg(feature = "otel")]
+    crate::otel::export(finding, method, uri, message, trace, shown);
+    #[cfg(not(feature = "otel"))]
+    let _ = (message, trace);
 }
 
 /// `text` as a log line may hold it: control characters, ANSI escapes and bidirectional or

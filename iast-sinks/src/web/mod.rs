@@ -56,7 +56,12 @@ where
     if let Some(route) = route {
         context.set_route(route);
     }
-    context.on_end(move |report| log::publish(method.as_ref(), &uri.to_string(), report));
+    // The span of the request is current now (a tracing layer outside this one has entered
+    // it), not necessarily when the context ends.
+    let trace = log::Trace::current();
+    context.on_end(move |report| {
+        log::publish(method.as_ref(), &uri.to_string(), report, &trace);
+    });
     // Protect mode applies to the layer's own requests only: a test's context reports.
     let protecting = !iast::protected().is_empty();
     if protecting {
