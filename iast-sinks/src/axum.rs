@@ -56,7 +56,7 @@ pub use iast::{spawn, spawn_blocking};
 
 use crate::web::{self, BodyKind};
 use axum::body::{Body, HttpBody};
-use axum::extract::{FromRequestParts, MatchedPath, RawPathParams};
+use axum::extract::{FromRequestParts, MatchedPath, OriginalUri, RawPathParams};
 use http::{HeaderMap, Request, Response, header};
 use std::future::Future;
 use std::pin::Pin;
@@ -137,10 +137,15 @@ where
         let max_body = self.max_body;
         Box::pin(async move {
             let pattern = request.extensions().get::<MatchedPath>();
+            // The URI as the client sent it: a nested router's has lost its prefix.
+            let uri = request
+                .extensions()
+                .get::<OriginalUri>()
+                .map_or_else(|| request.uri().clone(), |original| original.0.clone());
             let scope = web::request_context(
                 request.method().clone(),
                 pattern.map(MatchedPath::as_str),
-                request.uri().clone(),
+                uri,
             );
             let https = web::https(request.uri().scheme_str(), |name| {
                 request.headers().get(name).map(|v| v.as_bytes())

@@ -85,6 +85,28 @@ pub mod ureq;
 #[cfg(feature = "web")]
 pub mod web;
 
+/// `text` from a request as a log line or a telemetry attribute may hold it: control
+/// characters, ANSI escapes and bidirectional or invisible formatting characters become
+/// visible escapes (`\n`, `\u{202e}`), and so that those cannot be forged, a backslash is
+/// doubled. Quotes stay as they are, so SQL and HTML read as they were sent.
+#[cfg(any(feature = "web", feature = "otel"))]
+pub(crate) fn shown(text: &str) -> String {
+    let text = if text.contains('\\') {
+        std::borrow::Cow::Owned(text.replace('\\', "\\\\"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    iast::escape_for_terminal(&text).0
+}
+
+/// [`shown`] for a finding's evidence, whose text has its backslashes doubled and its
+/// invisible characters escaped already (`iast::Evidence::value`): its control characters
+/// only are left to escape.
+#[cfg(any(feature = "web", feature = "otel"))]
+pub(crate) fn shown_evidence(text: &str) -> String {
+    iast::escape_for_terminal(text).0
+}
+
 /// Whether `said` is asked for the first time in the process: for what is said once. One
 /// relaxed load once it has been said.
 pub(crate) fn first_time(said: &std::sync::atomic::AtomicBool) -> bool {

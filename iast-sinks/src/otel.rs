@@ -10,9 +10,9 @@
 //! ```
 //!
 //! The span is the one current when the layer starts the request's context: a
-//! `tracing` span bridged by `tracing-opentelemetry` (0.32 or later, which makes the span's
-//! OpenTelemetry context current while the span is entered), or a span the application made
-//! current with the `opentelemetry` API. Put the tracing layer outside iast's
+//! `tracing` span bridged by `tracing-opentelemetry` (0.34, the release built on
+//! opentelemetry 0.33, which makes the span's OpenTelemetry context current while the span is
+//! entered), or a span the application made current with the `opentelemetry` API. Put the tracing layer outside iast's
 //! (`.layer(IastLayer::new()).layer(TraceLayer::new_for_http())` in axum, where the last
 //! layer added is the outermost), so that the request's span is entered when iast's context
 //! starts. Both sides must use the same minor version of the `opentelemetry` crate (this
@@ -32,7 +32,7 @@
 //! | `security_rule.ruleset.name` | `iast` |
 //! | `code.file.path`, `code.line.number`, `code.column.number`, `code.function.name` | the application's call of the sink (absent for a check of the response, and the function when the binary has no debug information) |
 //! | `http.request.method`, `http.route` | the request's method and matched route |
-//! | `url.path`, `url.query` | the request's path and query, as received, escaped |
+//! | `url.path`, `url.query` | the request's path and query as the client sent them (a nested router's prefix included), escaped |
 //! | `iast.confidence` | `confirmed`, `unsanitized`, ... |
 //! | `iast.fingerprint` | the flow's fingerprint, as in every report |
 //! | `iast.sink` | the sink function |
@@ -47,7 +47,9 @@
 //! invisible formatting characters made visible), and the evidence is redacted as in every
 //! report. The layers' `tracing` event of the finding is emitted as before: with
 //! `tracing-opentelemetry` installed it appears on the span too, as an event named after its
-//! message; [`EVENT_NAME`] is the structured one.
+//! message, unless the bridge leaves out target `iast`
+//! (`.with_filter(filter_fn(|meta| meta.target() != "iast"))`, as the README shows);
+//! [`EVENT_NAME`] is the structured one.
 //!
 //! Without this feature nothing of it is compiled; with it, a request costs one read of
 //! OpenTelemetry's current context, and a finding its attributes. What is exported are the
@@ -57,6 +59,7 @@
 // Without a web layer, only `install` and `uninstall` have a caller.
 #![cfg_attr(not(feature = "web"), allow(dead_code))]
 
+use crate::{shown, shown_evidence};
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider, Severity};
 use opentelemetry::trace::{SpanContext, TraceContextExt as _};
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
@@ -170,11 +173,10 @@ pub(crate) fn export(
     uri: &str,
     message: String,
     trace: &Trace,
-    shown: impl Fn(&str) -> String,
 ) {
     let span = trace.0.span();
     if span.is_recording() {
-        let attributes = attributes(finding, method, uri, shown);
+        let attributes = attributes(finding, method, uri);
         span.add_event(
             EVENT_NAME,
             attributes
@@ -187,19 +189,14 @@ pub(crate) fn export(
     let emit = LOGS.read().unwrap_or_else(PoisonError::into_inner).clone();
     if let Some(emit) = emit {
         emit(
-            attributes(finding, method, uri, shown),
+            attributes(finding, method, uri),
             message,
             span.span_context(),
         );
     }
 }
 
-fn attributes(
-    finding: &iast::Finding,
-    method: &str,
-    uri: &str,
-    shown: impl Fn(&str) -> String,
-) -> Attributes {
+fn attributes(finding: &iast::Finding, method: &str, uri: &str) -> Attributes {
     let class = finding.vulnerability();
     let mut out: Attributes = vec![
         ("security_rule.name", Attr::Static(class.rule_id())),
@@ -252,8 +249,8 @@ fn attributes(
     out.push(("iast.blocked", Attr::Bool(finding.blocked())));
     let evidence = finding.evidence();
     out.push(("iast.argument", Attr::Text(shown(&evidence.argument))));
-    out.push(("iast.evidence", Attr::Text(shown(&evidence.value))));
-    let tainted = evidence.tainted_text().map(shown);
+    out.push(("iast.evidence", Attr::Text(shown_evidence(&evidence.value))));
+    let tainted = evidence.tainted_text().map(shown_evidence);
     out.push(("iast.tainted", Attr::List(tainted.collect())));
     out
 }

@@ -1,5 +1,6 @@
 //! The process-wide log of the flows the web layers found, and their `tracing` events.
 
+use crate::{shown, shown_evidence};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -240,29 +241,16 @@ fn emit(method: &str, uri: &str, finding: &iast::Finding, trace: &Trace) {
         blocked = finding.blocked(),
         fingerprint = finding.fingerprint(),
         argument = %shown(&evidence.argument),
-        evidence = %shown(&evidence.value),
-        tainted = %shown(&tainted.join(" | ")),
+        evidence = %shown_evidence(&evidence.value),
+        tainted = %shown_evidence(&tainted.join(" | ")),
         method,
         uri = %shown(uri),
         "{message}",
     );
     #[cfg(feature = "otel")]
-    crate::otel::export(finding, method, uri, message, trace, shown);
+    crate::otel::export(finding, method, uri, message, trace);
     #[cfg(not(feature = "otel"))]
     let _ = (message, trace);
-}
-
-/// `text` as a log line may hold it: control characters, ANSI escapes and bidirectional or
-/// invisible formatting characters become visible escapes (`\n`, `\u{202e}`), and so that
-/// those cannot be forged, a backslash is doubled. Quotes stay as they are, so SQL and HTML
-/// evidence reads as it was sent.
-fn shown(text: &str) -> String {
-    let text = if text.contains('\\') {
-        std::borrow::Cow::Owned(text.replace('\\', "\\\\"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    };
-    iast::escape_for_terminal(&text).0
 }
 
 /// Says (a `tracing` warning, target `iast`) that sinks ran outside any request's context
