@@ -92,7 +92,7 @@ pub use iast_core::{
     Bound, CallSite, ClassSet, Confidence, Context, Evidence, Finding, Flow, Hits, Item, ItemKind,
     Limits, MAX_PROBE_RUNS, MatchKind, Memory, ProbeSummary, Registry, Rendered, Report, Route,
     STORED_CLASSES, STORED_ORIGIN, Site, SqlDialect, Tainted, Vulnerability, check, check_async,
-    escape_for_terminal, in_context, probe, probe_async, probe_async_with_output,
+    cwe_url, escape_for_terminal, in_context, probe, probe_async, probe_async_with_output,
     probe_with_output, protected, refuse_sink, registry, set_protect, set_redaction_default,
     set_sql_dialect, set_stored_sources, sinks_outside_context, sql_dialect, stored_sources,
     thread, with_call_site,

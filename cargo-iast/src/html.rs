@@ -621,7 +621,8 @@ fn location(out: &mut Out, site: &Site) {
 fn cwe_link(out: &mut Out, cwe: u32) {
     let _ = write!(
         out.0,
-        "<a href=\"https://cwe.mitre.org/data/definitions/{cwe}.html\" rel=\"noreferrer noopener\">CWE-{cwe}</a>"
+        "<a href=\"{}\" rel=\"noreferrer noopener\">CWE-{cwe}</a>",
+        iast_core::cwe_url(cwe)
     );
 }
 

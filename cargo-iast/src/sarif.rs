@@ -90,7 +90,7 @@ fn run(analysis: &Analysis) -> Run<'_> {
                 .into_iter()
                 .map(|cwe| Taxon {
                     id: cwe.to_string(),
-                    help_uri: cwe_uri(cwe),
+                    help_uri: iast_core::cwe_url(cwe),
                 })
                 .collect(),
         }],
@@ -151,13 +151,9 @@ fn cwes() -> Vec<u32> {
     cwes
 }
 
-fn cwe_uri(cwe: u32) -> String {
-    format!("https://cwe.mitre.org/data/definitions/{cwe}.html")
-}
-
 fn rule(v: Vulnerability) -> Rule {
     let cwe = v.cwe();
-    let cwe_uri = cwe_uri(cwe);
+    let cwe_uri = iast_core::cwe_url(cwe);
     let help = v.help();
     // The help's first sentence says what the flaw is; the rest says how to fix it.
     let first = help.find(". ").map_or(help, |i| &help[..=i]);

@@ -57,7 +57,7 @@ pub use stored::{
     CLASSES as STORED_CLASSES, ORIGIN as STORED_ORIGIN, set_stored_sources, stored_sources,
 };
 pub use taint::MatchKind;
-pub use vulnerability::{ClassSet, Confidence, Vulnerability};
+pub use vulnerability::{ClassSet, Confidence, Vulnerability, cwe_url};
 #[doc(hidden)]
 pub use work::last_check_steps;
 

@@ -204,10 +204,7 @@ fn attributes(finding: &iast::Finding, method: &str, uri: &str) -> Attributes {
         ("security_rule.description", Attr::Static(class.title())),
         (
             "security_rule.reference",
-            Attr::Text(format!(
-                "https://cwe.mitre.org/data/definitions/{}.html",
-                class.cwe()
-            )),
+            Attr::Text(iast::cwe_url(class.cwe())),
         ),
         ("security_rule.ruleset.name", Attr::Static("iast")),
     ];

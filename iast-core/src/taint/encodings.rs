@@ -268,29 +268,26 @@ fn text_may_start(value: &[u8]) -> bool {
     // One table read per character and one test of the first byte decide for most: a control
     // character, or a byte that cannot start a UTF-8 character. Branches on the bytes of
     // random words cannot be predicted, so there are as few as that.
-    if (first < 0x20 && !matches!(first, b'\t' | b'\n' | b'\r'))
-        || first == 0x7f
-        || (0x80..0xc2).contains(&first)
-        || first > 0xf4
-    {
+    if ascii_control(first) || (0x80..0xc2).contains(&first) || first > 0xf4 {
         return false;
     }
     let bytes = [first, b << 4 | c >> 2, c << 6 | d];
-    let control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
     if bytes.is_ascii() {
-        return !bytes.into_iter().any(control);
+        return !bytes.into_iter().any(ascii_control);
     }
-    let valid = match std::str::from_utf8(&bytes) {
-        Ok(text) => text,
+    let whole = match std::str::from_utf8(&bytes) {
+        Ok(_) => bytes.len(),
         // A character cut at the end may go on in the next quantum.
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
-        }
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
         Err(_) => return false,
     };
-    valid
-        .chars()
-        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+    printable(&bytes[..whole])
+}
+
+/// An ASCII byte that [`printable`] refuses: a control character other than tab and line
+/// ends.
+fn ascii_control(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f
 }
 
 /// The value of each character of either base64 alphabet (`+` and `-` 62, `/` and `_` 63);
