@@ -91,11 +91,11 @@ pub use iast_core::last_check_steps;
 pub use iast_core::{
     Bound, CallSite, ClassSet, Confidence, Context, Evidence, Finding, Flow, Hits, Item, ItemKind,
     Limits, MAX_PROBE_RUNS, MatchKind, Memory, ProbeSummary, Registry, Rendered, Report, Route,
-    STORED_CLASSES, STORED_ORIGIN, Site, SqlDialect, Tainted, Vulnerability, check, check_async,
-    cwe_url, escape_for_terminal, in_context, probe, probe_async, probe_async_with_output,
-    probe_with_output, protected, refuse_sink, registry, set_protect, set_redaction_default,
-    set_sql_dialect, set_stored_sources, sinks_outside_context, sql_dialect, stored_sources,
-    thread, with_call_site,
+    STORED_CLASSES, STORED_ORIGIN, Site, SqlDialect, Tainted, Upstream, Vulnerability, check,
+    check_async, cwe_url, escape_for_terminal, in_context, probe, probe_async,
+    probe_async_with_output, probe_with_output, protected, refuse_sink, registry, set_protect,
+    set_redaction_default, set_sql_dialect, set_stored_sources, sinks_outside_context, sql_dialect,
+    stored_sources, thread, with_call_site,
 };
 #[cfg(feature = "tokio")]
 pub use iast_core::{spawn, spawn_blocking, spawn_local};
@@ -104,6 +104,8 @@ pub use iast_core::{spawn, spawn_blocking, spawn_local};
 pub use iast_core::collect;
 /// `iast.toml`: the project's settings.
 pub use iast_core::config;
+/// Flows across services: where an input entered the fleet, carried in W3C Baggage.
+pub use iast_core::fleet;
 
 /// Marks a function whose return value is untrusted.
 ///

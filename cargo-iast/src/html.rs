@@ -369,6 +369,11 @@ fn flow(out: &mut Out, analysis: &Analysis, f: &Finding) {
         }
         out.raw(" at ");
         location(out, source);
+        if let Some(up) = source.upstream() {
+            out.raw(" <span class=\"upstream\">");
+            out.text(&up.describe());
+            out.raw("</span>");
+        }
         out.raw("</li>\n");
     }
     for sanitizer in f.sanitizers() {

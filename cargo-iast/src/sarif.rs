@@ -328,6 +328,23 @@ fn message(f: &Finding) -> String {
 }
 
 fn source(s: &Site) -> String {
+    let here = source_here(s);
+    let Some(up) = s.upstream() else {
+        return here;
+    };
+    let what = match (up.name(), up.kind_in_words()) {
+        (Some(name), Some(kind)) => format!("{kind} {}", code(name)),
+        (Some(name), None) => format!("{} {}", code(up.origin()), code(name)),
+        (None, _) => code(up.origin()),
+    };
+    let route = up
+        .route()
+        .map(|r| format!(" of {}", code(r)))
+        .unwrap_or_default();
+    format!("{here}, entered at {} as {what}{route}", code(up.service()))
+}
+
+fn source_here(s: &Site) -> String {
     match (s.name(), s.origin()) {
         (Some(name), Some(origin)) => format!(
             "{} {} ({})",
@@ -765,6 +782,31 @@ mod tests {
             }"#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_upstream_origin_follows_the_source_and_its_names_are_inert() {
+        let site: iast_core::Site = serde_json::from_str(
+            r#"{
+                "function": "iast_sinks::web::request::query_parameter",
+                "file": "iast-sinks/src/web/request.rs",
+                "line": 55,
+                "origin": "http.query",
+                "name": "name",
+                "upstream": {
+                    "service": "gate`way",
+                    "route": "GET /[x](http://evil)",
+                    "origin": "http.query",
+                    "name": "q\u202e"
+                }
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            super::source(&site),
+            "query parameter `name` (`http.query`), entered at `gate'way` as query parameter \
+             `q\u{fffd}` of `GET /\\[x\\](http://evil)`"
+        );
     }
 
     #[test]

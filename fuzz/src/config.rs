@@ -101,7 +101,7 @@ fn well_formed(c: &Config) {
 /// written, so it is left out).
 fn settings(c: &Config) -> String {
     format!(
-        "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+        "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
         c.min_match_length,
         c.redaction,
         c.redaction_patterns().collect::<Vec<_>>(),
@@ -114,6 +114,7 @@ fn settings(c: &Config) -> String {
             .iter()
             .map(|s| (&s.fingerprint, &s.reason))
             .collect::<Vec<_>>(),
+        c.fleet,
     )
 }
 
@@ -158,6 +159,14 @@ fn write(c: &Config) -> String {
     }
     if let Some(output) = &c.output {
         let _ = writeln!(t, "[collect]\noutput = {}", path(output));
+    }
+    let _ = writeln!(
+        t,
+        "[fleet]\nsend = {}\ntrust = {}",
+        c.fleet.send, c.fleet.trust
+    );
+    if let Some(service) = &c.fleet.service {
+        let _ = writeln!(t, "service = {}", quoted(service));
     }
     let fail_on = c.fail_on.word();
     let formats: Vec<String> = c.formats.iter().map(|f| quoted(Format::word(*f))).collect();

@@ -7,6 +7,7 @@
 //! formats the project writes, and the taint store's ranges against a brute-force search.
 
 pub mod analyzer;
+pub mod baggage;
 pub mod collect;
 pub mod config;
 pub mod redact;

@@ -163,6 +163,14 @@ impl Context {
         std::mem::replace(&mut self.lock().route, route)
     }
 
+    /// Names the service this context's request was made to, for the `iast.taint` entries
+    /// of the requests it makes in turn (see [`crate::fleet`]): for a process that serves
+    /// several services, where one name for the process ([`crate::fleet::set_service`])
+    /// would be wrong for some.
+    pub fn set_service(&self, service: Option<std::sync::Arc<str>>) {
+        self.lock().service = service;
+    }
+
     /// Runs `f` with the context's report when the context ends, if it found anything: when
     /// the last handle to it is dropped (the scope that made it, and every clone carried into
     /// a task or thread). A framework layer publishes a request's findings this way, so that

@@ -185,3 +185,16 @@ impl Store {
         self.0.clear();
     }
 }
+
+/// A request's `baggage` lines as a trusting receiver reads them: what it made of them, and
+/// for an entry it applied, the entry written again from what was read (a sender's encoding
+/// of the same items), and whether a value `probe` would be labelled by it.
+pub fn baggage(lines: &[&[u8]], probe: &[u8]) -> (crate::fleet::Accepted, Option<(String, bool)>) {
+    let (accepted, incoming) = crate::fleet::wire::decode(lines.iter().copied());
+    let Some(mut incoming) = incoming else {
+        return (accepted, None);
+    };
+    let written = crate::fleet::wire::encode(&incoming.items()).unwrap_or_default();
+    incoming.note(0, probe);
+    (accepted, Some((written, incoming.label(0).is_some())))
+}

@@ -14,6 +14,7 @@ pub mod config;
 mod context;
 mod engine;
 mod evidence;
+pub mod fleet;
 #[doc(hidden)]
 pub mod fuzzing;
 mod leaves;
@@ -52,7 +53,9 @@ pub use probe::{
 pub use protect::{protected, refuse as refuse_sink, set_protect};
 pub use redact::set_default as set_redaction_default;
 pub use registry::{Flow, Item, ItemKind, Registry, registry};
-pub use report::{CallSite, Finding, Hits, Limits, ProbeSummary, Rendered, Report, Route, Site};
+pub use report::{
+    CallSite, Finding, Hits, Limits, ProbeSummary, Rendered, Report, Route, Site, Upstream,
+};
 pub use stored::{
     CLASSES as STORED_CLASSES, ORIGIN as STORED_ORIGIN, set_stored_sources, stored_sources,
 };

@@ -107,6 +107,16 @@ pub(crate) fn secret_spans(s: &Subject<'_>) -> Vec<Range<usize>> {
     merge(hidden, len)
 }
 
+/// The spans of `text` redaction hides whatever their taint: values it recognises (tokens,
+/// keys, a password field's value) and the configured patterns; sorted and merged.
+pub(crate) fn recognised(text: &[u8]) -> Vec<Range<usize>> {
+    let (mut hidden, mut placed) = (Vec::new(), Vec::new());
+    value::spans(text, &mut hidden, &mut placed);
+    crate::config::active().pattern_spans(text, &mut hidden);
+    hidden.extend(placed);
+    merge(hidden, text.len())
+}
+
 /// `value` up to the start of a readable run that starts inside it and ends after it.
 fn before_breakout(value: Range<usize>, readable: &[Range<usize>]) -> Range<usize> {
     let i = readable.partition_point(|r| r.end <= value.end);

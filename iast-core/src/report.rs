@@ -7,7 +7,7 @@
 
 use crate::evidence::{Evidence, escape_for_terminal, terminal_lines};
 use crate::registry::Item;
-pub use crate::site::{CallSite, Route, Site};
+pub use crate::site::{CallSite, Route, Site, Upstream};
 use crate::vulnerability::{Confidence, Vulnerability};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -571,13 +571,16 @@ impl fmt::Display for Rendered<'_> {
         for (i, s) in x.sources.iter().enumerate() {
             write!(f, "   = source #{i}: ")?;
             if s.name().is_some() {
-                write!(f, "{} from ", t(&s.describe()))?;
+                write!(f, "{} from ", t(&s.describe_here()))?;
             }
             write!(f, "`{}`", t(s.function()))?;
             if let Some(origin) = s.origin().filter(|o| *o != s.function()) {
                 write!(f, " [{}]", t(origin))?;
             }
             writeln!(f, " at {}:{}", t(s.file()), s.line())?;
+            if let Some(up) = s.upstream() {
+                writeln!(f, "     {}", t(&up.describe()))?;
+            }
         }
         for s in &x.sanitizers {
             writeln!(

@@ -23,6 +23,108 @@ pub struct Site {
     /// pointer. Given by `#[iast::source(name = param)]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// Where the value entered the fleet, when a trusted `iast.taint` entry said so: another
+    /// service's request (see `iast::fleet`). Last, so that sites sort as they did without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    upstream: Option<Arc<Upstream>>,
+}
+
+/// Where a value a service received entered the fleet: in which service, at which route,
+/// as what. Said by the sending service in `iast.taint` (see `iast::fleet`); it labels a
+/// source the receiving service recorded itself, and never enters a fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Upstream {
+    service: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    route: Option<String>,
+    origin: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+}
+
+impl Upstream {
+    pub(crate) fn new(
+        service: String,
+        route: Option<String>,
+        origin: String,
+        name: Option<String>,
+    ) -> Upstream {
+        Upstream {
+            service,
+            route,
+            origin,
+            name,
+        }
+    }
+
+    /// The service the value entered (`gateway`).
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The route of the request it entered with (`GET /search`), when that service's layer
+    /// had matched one.
+    pub fn route(&self) -> Option<&str> {
+        self.route.as_deref()
+    }
+
+    /// The origin label of the source there (`http.query`), or its function path.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The name of the value there (`q`).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// What kind of input the value was there, in words (`query parameter`), for the origins
+    /// of the web layers.
+    pub fn kind_in_words(&self) -> Option<&'static str> {
+        kind_in_words(&self.origin)
+    }
+
+    /// In words: ``entered at `gateway` as query parameter `q` of `GET /search` ``.
+    pub fn describe(&self) -> String {
+        let what = match &self.name {
+            Some(name) => value_in_words(Some(&self.origin), name, &self.origin),
+            None => format!("`{}`", self.origin),
+        };
+        match &self.route {
+            Some(route) => format!("entered at `{}` as {what} of `{route}`", self.service),
+            None => format!("entered at `{}` as {what}", self.service),
+        }
+    }
+}
+
+/// A named value in words (`query parameter `q``), from its source's origin, or its
+/// function when the origin is not one the web layers give.
+fn value_in_words(origin: Option<&str>, name: &str, function: &str) -> String {
+    if origin == Some("http.body") && name == "body" {
+        return "the request body".to_owned();
+    }
+    match (origin.and_then(kind_in_words), origin) {
+        (Some(what), _) => format!("{what} `{name}`"),
+        (None, Some(origin)) => format!("{origin} `{name}`"),
+        (None, None) => format!("`{name}` from `{function}`"),
+    }
+}
+
+/// What kind of input an origin is, in words, for the origins of the web layers
+/// (`http.query`: `query parameter`).
+fn kind_in_words(origin: &str) -> Option<&'static str> {
+    Some(match origin {
+        "http.query" => "query parameter",
+        "http.path" => "path parameter",
+        "http.header" => "header",
+        "http.cookie" => "cookie",
+        "http.json" => "JSON field",
+        "http.form" => "form field",
+        "http.multipart" => "multipart field",
+        "http.body" => "body",
+        crate::stored::ORIGIN => "database column",
+        _ => return None,
+    })
 }
 
 /// Longest source name kept; a longer one (a deep JSON pointer, a hostile header name) is
@@ -40,6 +142,7 @@ impl Site {
                 _ => None,
             },
             name: None,
+            upstream: None,
         }
     }
 
@@ -48,6 +151,17 @@ impl Site {
         let mut site = Site::of(item);
         site.name = name.map(|n| cut_name(n).into_owned());
         site
+    }
+
+    /// This source with the place its value entered the fleet, if known.
+    pub(crate) fn with_upstream(mut self, upstream: Option<Arc<Upstream>>) -> Site {
+        self.upstream = upstream;
+        self
+    }
+
+    /// For a source whose value came from another service of the fleet: where it entered.
+    pub fn upstream(&self) -> Option<&Upstream> {
+        self.upstream.as_deref()
     }
 
     /// Full path of the function: `my_app::db::run_query`, `my_app::db::Db::run_query`.
@@ -81,36 +195,29 @@ impl Site {
     }
 
     /// What a source's value was, in words: `query parameter `q``, `header `x-tenant``,
-    /// `JSON field `/user/name``; for a source without a name, its function.
+    /// `JSON field `/user/name``; for a source without a name, its function. When the value
+    /// came from another service, where it entered the fleet follows: `query parameter
+    /// `name`, entered at `gateway` as query parameter `q` of `GET /search``.
     pub fn describe(&self) -> String {
-        let Some(name) = self.name() else {
-            return format!("`{}`", self.function);
-        };
-        if self.origin() == Some("http.body") && name == "body" {
-            return "the request body".to_owned();
+        let here = self.describe_here();
+        match self.upstream() {
+            Some(up) => format!("{here}, {}", up.describe()),
+            None => here,
         }
-        match (self.kind_in_words(), self.origin()) {
-            (Some(what), _) => format!("{what} `{name}`"),
-            (None, Some(origin)) => format!("{origin} `{name}`"),
-            (None, None) => format!("`{name}` from `{}`", self.function),
+    }
+
+    /// [`Site::describe`] without the upstream origin: what the value was in this service.
+    pub fn describe_here(&self) -> String {
+        match self.name() {
+            Some(name) => value_in_words(self.origin(), name, &self.function),
+            None => format!("`{}`", self.function),
         }
     }
 
     /// What kind of input a source's origin is, in words, for the origins of the web layers
     /// (`http.query`: `query parameter`).
     pub fn kind_in_words(&self) -> Option<&'static str> {
-        Some(match self.origin()? {
-            "http.query" => "query parameter",
-            "http.path" => "path parameter",
-            "http.header" => "header",
-            "http.cookie" => "cookie",
-            "http.json" => "JSON field",
-            "http.form" => "form field",
-            "http.multipart" => "multipart field",
-            "http.body" => "body",
-            crate::stored::ORIGIN => "database column",
-            _ => return None,
-        })
+        kind_in_words(self.origin()?)
     }
 }
 

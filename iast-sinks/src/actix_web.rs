@@ -58,6 +58,7 @@ use actix_web::web::Bytes;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 /// Bodies larger than this are passed on unread: reading them would hold the whole request
@@ -68,6 +69,7 @@ const DEFAULT_MAX_BODY: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct IastMiddleware {
     max_body: usize,
+    service: Option<Arc<str>>,
 }
 
 impl Default for IastMiddleware {
@@ -83,6 +85,7 @@ impl IastMiddleware {
         crate::warn_if_disabled();
         IastMiddleware {
             max_body: DEFAULT_MAX_BODY,
+            service: None,
         }
     }
 
@@ -91,6 +94,15 @@ impl IastMiddleware {
     /// pass through unread and unchecked.
     pub fn max_body(mut self, bytes: usize) -> IastMiddleware {
         self.max_body = bytes;
+        self
+    }
+
+    /// Names the service this layer serves in the `iast.taint` entries of the requests its
+    /// requests make in turn (see `iast::fleet`), in place of the process's name
+    /// (`[fleet] service`): for a process that serves several services. A name that is
+    /// empty or has control characters is refused with a warning.
+    pub fn service(mut self, name: &str) -> Self {
+        self.service = web::service_name(name);
         self
     }
 }
@@ -110,6 +122,7 @@ where
         ready(Ok(IastService {
             inner: Rc::new(service),
             max_body: self.max_body,
+            service: self.service.clone(),
         }))
     }
 }
@@ -117,6 +130,7 @@ where
 /// The service [`IastMiddleware`] wraps around the application.
 #[derive(Debug)]
 pub struct IastService<S> {
+    service: Option<Arc<str>>,
     inner: Rc<S>,
     max_body: usize,
 }
@@ -144,6 +158,7 @@ where
             request.method().clone(),
             pattern.as_deref(),
             request.uri().clone(),
+            self.service.as_ref(),
         );
         // The connection's scheme, or what a proxy forwarded (actix-web reads `Forwarded` and
         // `X-Forwarded-Proto` itself).
@@ -180,6 +195,12 @@ async fn record_request(
     pattern: Option<&str>,
     max_body: usize,
 ) -> ServiceRequest {
+    web::accept_baggage(
+        request
+            .headers()
+            .get_all(iast::fleet::HEADER)
+            .map(|v| v.as_bytes()),
+    );
     // The captured parameters only: a literal segment is the route's own text.
     if let Some(pattern) = pattern.filter(|p| p.contains('{')) {
         record_path_parameters(pattern, request.uri().path());

@@ -60,6 +60,7 @@ use axum::extract::{FromRequestParts, MatchedPath, OriginalUri, RawPathParams};
 use http::{HeaderMap, Request, Response, header};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use tower::{Layer, Service};
 
@@ -71,6 +72,7 @@ const DEFAULT_MAX_BODY: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct IastLayer {
     max_body: usize,
+    service: Option<Arc<str>>,
 }
 
 impl Default for IastLayer {
@@ -86,6 +88,7 @@ impl IastLayer {
         crate::warn_if_disabled();
         IastLayer {
             max_body: DEFAULT_MAX_BODY,
+            service: None,
         }
     }
 
@@ -93,6 +96,15 @@ impl IastLayer {
     /// unsized (streamed) bodies pass through unread and unchecked.
     pub fn max_body(mut self, bytes: usize) -> IastLayer {
         self.max_body = bytes;
+        self
+    }
+
+    /// Names the service this layer serves in the `iast.taint` entries of the requests its
+    /// requests make in turn (see `iast::fleet`), in place of the process's name
+    /// (`[fleet] service`): for a process that serves several services. A name that is
+    /// empty or has control characters is refused with a warning.
+    pub fn service(mut self, name: &str) -> Self {
+        self.service = web::service_name(name);
         self
     }
 }
@@ -104,6 +116,7 @@ impl<S> Layer<S> for IastLayer {
         IastService {
             inner,
             max_body: self.max_body,
+            service: self.service.clone(),
         }
     }
 }
@@ -111,6 +124,7 @@ impl<S> Layer<S> for IastLayer {
 /// The service [`IastLayer`] wraps around the application.
 #[derive(Debug, Clone)]
 pub struct IastService<S> {
+    service: Option<Arc<str>>,
     inner: S,
     max_body: usize,
 }
@@ -135,6 +149,7 @@ where
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let max_body = self.max_body;
+        let service = self.service.clone();
         Box::pin(async move {
             let pattern = request.extensions().get::<MatchedPath>();
             // The URI as the client sent it: a nested router's has lost its prefix.
@@ -146,6 +161,7 @@ where
                 request.method().clone(),
                 pattern.map(MatchedPath::as_str),
                 uri,
+                service.as_ref(),
             );
             let https = web::https(request.uri().scheme_str(), |name| {
                 request.headers().get(name).map(|v| v.as_bytes())
@@ -176,6 +192,13 @@ where
 
 async fn record_request(request: Request<Body>, max_body: usize) -> Request<Body> {
     let (mut parts, body) = request.into_parts();
+    web::accept_baggage(
+        parts
+            .headers
+            .get_all(iast::fleet::HEADER)
+            .iter()
+            .map(|v| v.as_bytes()),
+    );
     // The captured parameters only: a literal segment is the route's own text. A pattern
     // without a capture has none to read.
     let captures = parts

@@ -23,7 +23,7 @@
 //! `hyper::client::conn` is not covered: there the server is chosen when the connection is
 //! opened, and the request's URL is only its path.
 
-use http::{Request, Uri};
+use http::{HeaderMap, HeaderValue, Request, Uri};
 use hyper_util::client::legacy::connect::Connect;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 
@@ -56,13 +56,50 @@ where
     where
         B: Default,
     {
-        check_url(&uri.to_string());
-        self.get(uri)
+        let text = uri.to_string();
+        check_url(&text);
+        if !iast::fleet::sends() {
+            return self.get(uri);
+        }
+        // `Client::get`'s own request, with the baggage entry.
+        let mut request = Request::new(B::default());
+        *request.uri_mut() = uri;
+        add_baggage(request.headers_mut(), &text);
+        self.request(request)
     }
 
     #[track_caller]
-    fn request_checked(&self, request: Request<B>) -> ResponseFuture {
-        check_url(&request.uri().to_string());
+    fn request_checked(&self, mut request: Request<B>) -> ResponseFuture {
+        let text = request.uri().to_string();
+        check_url(&text);
+        if iast::fleet::sends() {
+            add_baggage(request.headers_mut(), &text);
+        }
         self.request(request)
+    }
+}
+
+/// Adds the `iast.taint` baggage entry for a request to `url` (see `iast::fleet`): any such
+/// entry already there is taken out (forwarded from an incoming request, or forged: only
+/// this service's own travels on), and the application's `baggage` lines keep their order,
+/// ours after them, within W3C's limits.
+fn add_baggage(headers: &mut HeaderMap, url: &str) {
+    let member = iast::fleet::outgoing(url).unwrap_or_default();
+    let present = headers.get_all(iast::fleet::HEADER).iter().next().is_some();
+    if member.is_empty() && !present {
+        return;
+    }
+    let lines = iast::fleet::merge(
+        headers
+            .get_all(iast::fleet::HEADER)
+            .iter()
+            .map(|v| v.as_bytes()),
+        &member,
+    );
+    headers.remove(iast::fleet::HEADER);
+    for line in lines.iter().filter(|l| !l.is_empty()) {
+        if let Ok(value) = HeaderValue::from_bytes(line) {
+            headers.append(iast::fleet::HEADER, value);
+        }
     }
 }

@@ -49,7 +49,7 @@ macro_rules! checked_calls {
     ($reqwest:ident) => {
         use std::future::Future;
 
-        use ::$reqwest::{Client, IntoUrl, Method, RequestBuilder, Response, Url, get};
+        use ::$reqwest::{Client, IntoUrl, Method, RequestBuilder, Response, Url};
 
         /// A URL that can be checked as text: what `reqwest` accepts as [`IntoUrl`] (`&str`,
         /// `String`, `&String` and [`Url`]).
@@ -107,32 +107,51 @@ macro_rules! checked_calls {
             #[track_caller]
             fn get_checked<U: UrlText>(&self, url: U) -> RequestBuilder {
                 $crate::reqwest::check_url(url.url_text());
-                self.get(url)
+                let baggage = iast::fleet::outgoing(url.url_text());
+                with_baggage(self.get(url), baggage)
             }
 
             #[track_caller]
             fn post_checked<U: UrlText>(&self, url: U) -> RequestBuilder {
                 $crate::reqwest::check_url(url.url_text());
-                self.post(url)
+                let baggage = iast::fleet::outgoing(url.url_text());
+                with_baggage(self.post(url), baggage)
             }
 
             #[track_caller]
             fn request_checked<U: UrlText>(&self, method: Method, url: U) -> RequestBuilder {
                 $crate::reqwest::check_url(url.url_text());
-                self.request(method, url)
+                let baggage = iast::fleet::outgoing(url.url_text());
+                with_baggage(self.request(method, url), baggage)
             }
         }
 
-        /// [`reqwest::get`](get), after checking `url` for SSRF.
+        /// The request with the `iast.taint` baggage entry `member`, when there is one (see
+        /// `iast::fleet`): a `baggage` line of its own, after any the client adds by default
+        /// and before any the application adds later.
+        fn with_baggage(request: RequestBuilder, member: Option<String>) -> RequestBuilder {
+            match member {
+                Some(member) => request.header(iast::fleet::HEADER, member),
+                None => request,
+            }
+        }
+
+        #[doc = concat!("[`reqwest::get`](::", stringify!($reqwest), "::get), after checking `url` for SSRF.")]
         ///
-        /// The check runs at once, in the caller's context; the returned future is
-        /// `reqwest::get`'s.
+        /// The check runs at once, in the caller's context; the returned future does what
+        /// `reqwest::get`'s does (a client of its own, one request), with the `iast.taint`
+        /// baggage entry added when `[fleet] send` is on.
         #[track_caller]
         pub fn get_checked<U: UrlText>(
             url: U,
         ) -> impl Future<Output = ::$reqwest::Result<Response>> {
             $crate::reqwest::check_url(url.url_text());
-            get(url)
+            let baggage = iast::fleet::outgoing(url.url_text());
+            async move {
+                with_baggage(Client::builder().build()?.get(url), baggage)
+                    .send()
+                    .await
+            }
         }
     };
 }

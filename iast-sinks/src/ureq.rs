@@ -66,6 +66,24 @@ impl UriText for Uri {
     }
 }
 
+/// Checks `uri` for SSRF, and gives the `iast.taint` baggage entry naming its tainted values
+/// when `[fleet] send` is on (see `iast::fleet`).
+#[track_caller]
+fn checked(uri: &impl UriText) -> Option<String> {
+    let text = uri.uri_text();
+    check_url(&text);
+    iast::fleet::outgoing(&text)
+}
+
+/// The request with the `iast.taint` baggage entry `member`, when there is one: a `baggage`
+/// line of its own, before any the application adds later.
+fn with_baggage<B>(request: RequestBuilder<B>, member: Option<String>) -> RequestBuilder<B> {
+    match member {
+        Some(member) => request.header(iast::fleet::HEADER, member),
+        None => request,
+    }
+}
+
 /// Generates, for each method, a free function over a use-once agent (as `ureq::get` is) and
 /// a method of [`AgentExt`].
 macro_rules! checked_calls {
@@ -79,8 +97,8 @@ macro_rules! checked_calls {
                 Uri: TryFrom<T>,
                 <Uri as TryFrom<T>>::Error: Into<http::Error>,
             {
-                check_url(&uri.uri_text());
-                ureq::$method(uri)
+                let baggage = checked(&uri);
+                with_baggage(ureq::$method(uri), baggage)
             }
         )*
 
@@ -105,8 +123,8 @@ macro_rules! checked_calls {
                     Uri: TryFrom<T>,
                     <Uri as TryFrom<T>>::Error: Into<http::Error>,
                 {
-                    check_url(&uri.uri_text());
-                    self.$method(uri)
+                    let baggage = checked(&uri);
+                    with_baggage(self.$method(uri), baggage)
                 }
             )*
         }

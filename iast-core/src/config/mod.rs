@@ -21,6 +21,11 @@
 //! [collect]
 //! output = "target/iast/collection"   # like IAST_OUTPUT, relative to this file
 //!
+//! [fleet]
+//! service = "gateway"            # this process's name in the baggage it sends
+//! send = true                    # checked clients add `iast.taint` to `baggage` (off by default)
+//! trust = true                   # web layers read `iast.taint` from requests (off by default)
+//!
 //! [report]
 //! fail_on = "confirmed"          # "unsanitized" (default), "confirmed" or "never"
 //! dir = "target/iast"            # where cargo iast writes its reports, relative to this file
@@ -104,6 +109,19 @@ pub struct Config {
     pub formats: Vec<Format>,
     /// Accepted findings.
     pub baseline: Vec<Suppression>,
+    /// Flows across services (`[fleet]`, see [`crate::fleet`]).
+    pub fleet: Fleet,
+}
+
+/// `[fleet]`: whether the origins of values travel between services in W3C Baggage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fleet {
+    /// This process's name in the entries it sends (`fleet.service`).
+    pub service: Option<String>,
+    /// Whether checked clients add `iast.taint` to their requests (`fleet.send`).
+    pub send: bool,
+    /// Whether web layers read `iast.taint` from requests (`fleet.trust`).
+    pub trust: bool,
 }
 
 impl Default for Config {
@@ -122,6 +140,7 @@ impl Default for Config {
             report_dir: None,
             formats: Format::ALL.to_vec(),
             baseline: Vec::new(),
+            fleet: Fleet::default(),
         }
     }
 }
@@ -527,6 +546,36 @@ impl Parser<'_> {
                     }
                     _ => Ok(false),
                 })?,
+                "fleet" => self.table(name, value, |k, v| match k {
+                    "service" => {
+                        let text = self.string("fleet.service", v)?;
+                        let max = crate::fleet::MAX_SERVICE;
+                        if text.trim().is_empty()
+                            || text.len() > max
+                            || text.chars().any(char::is_control)
+                        {
+                            return Err(self.error(
+                                v.span(),
+                                Some("fleet.service"),
+                                format!(
+                                    "`fleet.service` is \"{}\"; a service name is 1 to {max} bytes without control characters",
+                                    text.escape_debug()
+                                ),
+                            ));
+                        }
+                        config.fleet.service = Some(text.trim().to_owned());
+                        Ok(true)
+                    }
+                    "send" => {
+                        config.fleet.send = self.boolean("fleet.send", v)?;
+                        Ok(true)
+                    }
+                    "trust" => {
+                        config.fleet.trust = self.boolean("fleet.trust", v)?;
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                })?,
                 "baseline" => {
                     for (i, entry) in self.array("baseline", value)?.iter().enumerate() {
                         let s = self.suppression(i, entry)?;
@@ -544,7 +593,7 @@ impl Parser<'_> {
                         config.baseline.push(s);
                     }
                 }
-                _ => return Err(self.unknown(key, "", &["taint", "redaction", "classes", "protect", "limits", "collect", "report", "baseline"])),
+                _ => return Err(self.unknown(key, "", &["taint", "redaction", "classes", "protect", "limits", "collect", "fleet", "report", "baseline"])),
             }
         }
         Ok(config)
@@ -575,6 +624,7 @@ impl Parser<'_> {
                     "classes" => &Vulnerability::ALL.map(|v| v.word()),
                     "collect" => &["output"],
                     "limits" => &["check_budget"],
+                    "fleet" => &["service", "send", "trust"],
                     _ => &["fail_on", "dir", "formats"],
                 };
                 return Err(self.unknown(key, section, known));

@@ -295,3 +295,33 @@ fn protect_mode_blocks_the_classes_set_to_block() {
     at(&e, 2, "protect.insecure_cookie");
     assert!(!e.to_string().contains("insecure_cookie,"), "{e}");
 }
+
+#[test]
+fn fleet_is_off_unless_configured_and_its_keys_are_checked() {
+    let c = Config::parse("iast.toml", "").unwrap();
+    assert_eq!(c.fleet, Fleet::default());
+    assert!(!c.fleet.send && !c.fleet.trust);
+    let c = Config::parse(
+        "iast.toml",
+        "[fleet]\nservice = \" gateway \"\nsend = true\ntrust = true\n",
+    )
+    .unwrap();
+    assert_eq!(c.fleet.service.as_deref(), Some("gateway"));
+    assert!(c.fleet.send && c.fleet.trust);
+
+    let e = err("[fleet]\nsend = true\nforward = true\n");
+    at(&e, 3, "fleet.forward");
+    assert!(e.message.contains("service, send, trust"), "{e}");
+    at(&err("[fleet]\nsend = \"yes\"\n"), 2, "fleet.send");
+    at(&err("[fleet]\n\ntrust = 1\n"), 3, "fleet.trust");
+    at(&err("[fleet]\nservice = \"\"\n"), 2, "fleet.service");
+    at(
+        &err("[fleet]\nservice = \"a\\u0007b\"\n"),
+        2,
+        "fleet.service",
+    );
+    let long = format!("[fleet]\nservice = \"{}\"\n", "s".repeat(65));
+    at(&err(&long), 2, "fleet.service");
+    let e = err("[fleets]\nsend = true\n");
+    assert!(e.message.contains("fleet"), "{e}");
+}

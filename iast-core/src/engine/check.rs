@@ -9,6 +9,7 @@ use crate::caller::Caller;
 use crate::probe::{Reach, Spot};
 use crate::registry::{Item, ItemKind};
 use crate::report::{Finding, Route, Site};
+use crate::site::Upstream;
 use crate::taint::{MatchKind, TaintedRange};
 use crate::vulnerability::{Confidence, Vulnerability};
 use std::ops::Range;
@@ -72,7 +73,7 @@ struct Scan {
     /// The sources of the ranges by id, sorted: a lookup per range stays logarithmic however
     /// many sources reached the argument (a JSON body of thousands of fields joined into one
     /// query).
-    sources: Vec<(u32, &'static Item, Option<Arc<str>>)>,
+    sources: Vec<ScanSource>,
     /// The context's sanitizers and validators, when a range is safe for some class.
     safe_items: Vec<&'static Item>,
     redact: bool,
@@ -81,18 +82,20 @@ struct Scan {
     canaries: Option<usize>,
 }
 
+/// A source of a scan's ranges: its id, item, the name of its value, and where the value
+/// entered the fleet when a trusted entry said so (`crate::fleet`).
+type ScanSource = (u32, &'static Item, Option<Arc<str>>, Option<Arc<Upstream>>);
+
 impl Scan {
-    fn source(&self, id: u32) -> Option<&(u32, &'static Item, Option<Arc<str>>)> {
-        let i = self
-            .sources
-            .binary_search_by_key(&id, |(s, _, _)| *s)
-            .ok()?;
+    fn source(&self, id: u32) -> Option<&ScanSource> {
+        let i = self.sources.binary_search_by_key(&id, |(s, ..)| *s).ok()?;
         self.sources.get(i)
     }
 
     fn site(&self, id: u32) -> Option<Site> {
-        self.source(id)
-            .map(|(_, item, name)| Site::of_source(item, name.as_deref()))
+        self.source(id).map(|(_, item, name, upstream)| {
+            Site::of_source(item, name.as_deref()).with_upstream(upstream.clone())
+        })
     }
 
     /// The canary suffixes in `text[within]` that name a leaf of this run.
@@ -107,7 +110,7 @@ impl Scan {
 
     fn is_strict(&self, id: u32) -> bool {
         self.source(id)
-            .is_some_and(|(_, item, _)| matches!(item.kind, ItemKind::Source { strict: true, .. }))
+            .is_some_and(|(_, item, ..)| matches!(item.kind, ItemKind::Source { strict: true, .. }))
     }
 }
 
@@ -119,15 +122,16 @@ fn scan(call: &SinkCall, bytes: &[u8]) -> Option<Scan> {
     if ranges.is_empty() {
         return None;
     }
-    let mut sources: Vec<(u32, &'static Item, Option<Arc<str>>)> = ranges
+    let mut sources: Vec<ScanSource> = ranges
         .iter()
         .filter_map(|r| {
             let (item, name) = state.sources().get(r.source as usize)?;
-            Some((r.source, *item, name.clone()))
+            let upstream = state.upstream.as_ref().and_then(|u| u.label(r.source));
+            Some((r.source, *item, name.clone(), upstream.cloned()))
         })
         .collect();
-    sources.sort_by_key(|(id, _, _)| *id);
-    sources.dedup_by_key(|(id, _, _)| *id);
+    sources.sort_by_key(|(id, ..)| *id);
+    sources.dedup_by_key(|(id, ..)| *id);
     let safe_items = if ranges.iter().any(|r| !r.safe_for.is_empty()) {
         state.safe_items.clone()
     } else {

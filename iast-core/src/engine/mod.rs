@@ -10,12 +10,14 @@
 
 mod calls;
 mod check;
+mod fleet;
 mod state;
 #[cfg(test)]
 mod tests;
 mod weakness;
 
 pub use calls::{Recorder, SanitizerInput, SinkCall, ValidatorArgs};
+pub(crate) use fleet::{fleet_accept, fleet_items};
 pub(crate) use state::State;
 pub(crate) use weakness::{checked, report as weakness};
 
@@ -160,6 +162,9 @@ pub(crate) fn record_text(rec: &Recorder, bytes: &[u8]) {
     let _: Added = match rec.item.kind {
         ItemKind::Source { .. } => {
             let id = state.source_id(rec.item, rec.name);
+            if let Some(upstream) = state.upstream.as_deref_mut() {
+                upstream.note(id, bytes);
+            }
             state.store.add_tainted_at(bytes, id, address)
         }
         ItemKind::Sanitizer { classes } | ItemKind::Validator { classes } => {

@@ -18,6 +18,10 @@ pub(crate) struct State {
     pub(super) store: PooledStore,
     /// The request's method and route pattern, set by a framework layer.
     pub(crate) route: Option<Route>,
+    /// The service the request was made to, when its layer names one (`crate::fleet`).
+    pub(crate) service: Option<Arc<str>>,
+    /// A trusted `iast.taint` entry the request brought, and the sources it labelled.
+    pub(crate) upstream: Option<Box<crate::fleet::Incoming>>,
     pub(super) findings: Vec<Finding>,
     by_fingerprint: HashMap<String, usize>,
     pub(super) reached: Vec<&'static Item>,
@@ -87,6 +91,8 @@ impl State {
         State {
             store: PooledStore::take(),
             route: None,
+            service: None,
+            upstream: None,
             findings: Vec::new(),
             by_fingerprint: HashMap::new(),
             reached: Vec::new(),
@@ -130,6 +136,7 @@ impl State {
                 + findings
                 + self.by_fingerprint.capacity() * FINGERPRINT_ENTRY
                 + self.store.names().heap_bytes()
+                + self.upstream.as_ref().map_or(0, |u| u.heap_bytes())
                 + (self.reached.capacity() + self.safe_items.capacity()) * size_of::<usize>(),
         }
     }

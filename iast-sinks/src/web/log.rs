@@ -150,6 +150,24 @@ pub(super) fn announce_settings() {
         true => "stored flows on",
         false => "stored flows off",
     };
+    let fleet = match (iast::fleet::sends(), iast::fleet::trusts()) {
+        (false, false) => "fleet off".to_owned(),
+        (send, trust) => format!(
+            "fleet {}{}{}",
+            if send { "sends as " } else { "" },
+            if send {
+                shown(&format!("`{}`", iast::fleet::service()))
+            } else {
+                String::new()
+            },
+            match (send, trust) {
+                (true, true) => " and trusts iast.taint",
+                (false, _) => "trusts iast.taint",
+                (true, false) => "",
+            }
+        ),
+    };
+    let stored = format!("{stored}, {fleet}");
     let config = iast::config::active();
     match (iast::config::active_error(), &config.path) {
         (Some(error), _) => tracing::warn!(
@@ -166,6 +184,18 @@ pub(super) fn announce_settings() {
             target: "iast",
             "iast: no iast.toml found (nor IAST_CONFIG): {protect}, {stored}"
         ),
+    }
+}
+
+/// Says once per process that a request's `iast.taint` entry was ignored, and why: a service
+/// whose upstream labels never appear must be able to find out.
+pub(super) fn ignored_baggage(why: &str) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if crate::first_time(&SAID) {
+        tracing::warn!(
+            target: "iast",
+            "iast: an `iast.taint` baggage entry was ignored ({why}); later ones are ignored without a word"
+        );
     }
 }
 

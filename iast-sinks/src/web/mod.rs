@@ -36,7 +36,12 @@ use std::future::Future;
 /// ends: answered, dropped (a client that hung up, a timeout), or outlived by a task carrying
 /// the context. `method` and `uri` are the framework's own cheap clones, turned into text
 /// only for a request with findings.
-pub(crate) fn request_context<M, U>(method: M, pattern: Option<&str>, uri: U) -> RequestScope
+pub(crate) fn request_context<M, U>(
+    method: M,
+    pattern: Option<&str>,
+    uri: U,
+    service: Option<&std::sync::Arc<str>>,
+) -> RequestScope
 where
     M: AsRef<str> + Send + 'static,
     U: Display + Send + 'static,
@@ -56,6 +61,9 @@ where
     if let Some(route) = route {
         context.set_route(route);
     }
+    if service.is_some() {
+        context.set_service(service.cloned());
+    }
     // The span of the request is current now (a tracing layer outside this one has entered
     // it), not necessarily when the context ends.
     let trace = log::Trace::current();
@@ -72,6 +80,31 @@ where
         previous: None,
         protecting,
     }
+}
+
+/// Reads the `iast.taint` member of a request's `baggage` lines into its context when the
+/// process trusts it (`[fleet] trust`), before any of the request's values is recorded.
+pub(crate) fn accept_baggage<'a>(lines: impl Iterator<Item = &'a [u8]>) {
+    if !iast::fleet::trusts() {
+        return;
+    }
+    if let iast::fleet::Accepted::Ignored(why) = iast::fleet::accept(lines) {
+        log::ignored_baggage(why);
+    }
+}
+
+/// A service name a layer is given, as `iast::fleet` takes it; `None` (the process's name
+/// then) for an empty one or one with control characters, said once.
+pub(crate) fn service_name(name: &str) -> Option<std::sync::Arc<str>> {
+    let checked = iast::fleet::service_name(name);
+    if checked.is_none() {
+        tracing::warn!(
+            target: "iast",
+            "iast: the service name {} is empty or has control characters; the process's name is sent instead",
+            crate::shown(&format!("{name:?}"))
+        );
+    }
+    checked
 }
 
 /// A request's hold on its context: when the request joined a context it did not open, the

@@ -118,6 +118,14 @@ pub(crate) fn record_header(name: &str, value: &[u8]) {
         }
     } else if is_protocol_header(name) {
         protocol_header(name, value);
+    } else if name == iast::fleet::HEADER
+        && iast::fleet::trusts()
+        && let Some(rest) = iast::fleet::without_own(value)
+    {
+        // A trusted entry's names and hashes are no input of the request.
+        if !rest.is_empty() {
+            header_value(name, &rest);
+        }
     } else {
         header_value(name, value);
     }
