@@ -79,9 +79,23 @@ pub struct Analysis {
     pub binaries: Vec<(String, usize)>,
     /// Baseline entries that matched no finding: fixed flows, or stale entries.
     pub unused_suppressions: Vec<String>,
+    /// The parts of the run merged here, as each described itself (several when the run
+    /// was split over machines); empty for a collection written without cargo iast.
+    pub shards: Vec<ShardInfo>,
     /// Collection lines that could not be read.
     #[serde(skip)]
     pub problems: Vec<Problem>,
+}
+
+/// One part of the run: its runner and partition (its arguments, which may hold a machine's
+/// paths, stay in the collection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShardInfo {
+    /// `cargo test` or `cargo nextest run`.
+    pub runner: String,
+    /// nextest's partition, when the part was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 impl Analysis {
@@ -151,6 +165,14 @@ impl Analysis {
             registry: collection.registry,
             binaries: collection.binaries.into_iter().collect(),
             unused_suppressions,
+            shards: collection
+                .shards
+                .into_iter()
+                .map(|s| ShardInfo {
+                    runner: s.runner,
+                    partition: s.partition,
+                })
+                .collect(),
             problems: collection.problems,
         }
     }

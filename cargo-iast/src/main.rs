@@ -1,153 +1,73 @@
 //! `cargo iast`: see `cargo iast --help`.
 
-use cargo_iast::{Analysis, Collection, html, json, sarif, text};
+use cargo_iast::{Analysis, html, json, sarif, text};
+use iast_core::collect::{Merge, SHARD_FILE, Shard};
 use iast_core::config::{Config, FILE_NAME, FailOn, Format};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const HELP: &str = "\
-cargo iast: collect iast findings across a whole test run and report them
+mod archive;
+mod cli;
 
-USAGE:
-    cargo iast test [OPTIONS] [CARGO TEST ARGS]...
-    cargo iast report <COLLECTION DIR> [OPTIONS]
+use clap::Parser as _;
+use cli::{Cli, Command as Sub, Common};
 
-test runs `cargo test` with the given arguments and collection on (IAST_OUTPUT), merges what
-every test process saw, prints a summary and writes the reports (report.txt, report.json,
-report.sarif, report.html, or as `report.formats` says) into the report directory
-(`report.dir` of iast.toml, or target/iast). The collection itself is kept beside them in
-`collection/`.
-
-report renders an existing collection directory.
-
-OPTIONS:
-    --iast-config <FILE>  iast.toml to use (default: $IAST_CONFIG, else iast.toml at the
-                          workspace root or above, if any); `--config` is cargo's own
-    --dir <DIR>           report directory (test) or output directory (report)
-    --format <FORMAT>     text, json, sarif or html; repeatable (report: default text on stdout)
-    --fail-on <LEVEL>     unsanitized, confirmed or never (overrides report.fail_on)
-    --allow-empty         do not fail when no test process monitored anything
-    -h, --help            this text
-
-EXIT STATUS:
-    0    no finding fails the run
-    1    a finding that is neither suppressed nor below the threshold; or nothing was monitored
-    2    a usage, configuration or I/O error
-    other: cargo test failed with that status (reports are still written)
-";
-
+/// What a run of the tests takes, whichever runner.
 struct Options {
     config: Option<PathBuf>,
     dir: Option<PathBuf>,
     formats: Vec<Format>,
     fail_on: Option<FailOn>,
     allow_empty: bool,
-    rest: Vec<OsString>,
+}
+
+impl Options {
+    fn new(common: Common, dir: Option<PathBuf>) -> Options {
+        let mut formats = common.formats;
+        formats.sort();
+        formats.dedup();
+        Options {
+            config: common.config,
+            dir,
+            formats,
+            fail_on: common.fail_on,
+            allow_empty: common.allow_empty,
+        }
+    }
+}
+
+/// The test runner a run drives.
+#[derive(Clone, Copy)]
+enum Runner {
+    CargoTest,
+    Nextest,
 }
 
 fn main() -> ExitCode {
-    let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    // `cargo iast ...` runs `cargo-iast iast ...`.
-    if args.first().is_some_and(|a| a == "iast") {
-        args.remove(0);
-    }
-    match run(args) {
+    let args = cli::arguments(std::env::args_os().collect());
+    // Usage errors exit with clap's status 2, as every other usage error of cargo iast does.
+    let cli = Cli::parse_from(args);
+    let result = match cli.command {
+        Sub::Test(run) => test(
+            Runner::CargoTest,
+            Options::new(run.common, run.dir),
+            run.runner,
+        ),
+        Sub::Nextest(run) => test(
+            Runner::Nextest,
+            Options::new(run.common, run.dir),
+            run.runner,
+        ),
+        Sub::Report(r) => report(Options::new(r.common, r.dir), r.collections),
+    };
+    match result {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }
-}
-
-fn run(mut args: Vec<OsString>) -> Result<ExitCode, String> {
-    if args.is_empty() || args[0] == "-h" || args[0] == "--help" {
-        print!("{HELP}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let command = args.remove(0);
-    match command.to_str() {
-        Some("test") => test(options(args, true)?),
-        Some("report") => report(options(args, false)?),
-        _ => Err(format!(
-            "unknown command `{}`; expected `test` or `report` (see `cargo iast --help`)",
-            command.to_string_lossy()
-        )),
-    }
-}
-
-/// Takes our options; for `test`, everything else (and everything after `--`) is cargo's.
-fn options(args: Vec<OsString>, pass_through: bool) -> Result<Options, String> {
-    let mut o = Options {
-        config: None,
-        dir: None,
-        formats: Vec::new(),
-        fail_on: None,
-        allow_empty: false,
-        rest: Vec::new(),
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let Some(s) = arg.to_str() else {
-            o.rest.push(arg);
-            continue;
-        };
-        let (flag, inline) = match s.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(OsString::from(v))),
-            _ => (s, None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag {
-            "--iast-config" => o.config = Some(PathBuf::from(value("--iast-config")?)),
-            "--dir" => {
-                let dir = value("--dir")?;
-                if dir.is_empty() {
-                    return Err("`--dir` needs a directory".to_owned());
-                }
-                o.dir = Some(PathBuf::from(dir));
-            }
-            "--format" => {
-                let v = value("--format")?;
-                let word = v.to_string_lossy();
-                let format = Format::from_word(&word).ok_or_else(|| {
-                    format!("unknown format `{word}`; expected {}", Format::EXPECTED)
-                })?;
-                o.formats.push(format);
-            }
-            "--fail-on" => {
-                let v = value("--fail-on")?;
-                o.fail_on = Some(v.to_str().and_then(FailOn::from_word).ok_or_else(|| {
-                    format!(
-                        "unknown level `{}` for --fail-on; expected {}",
-                        v.to_string_lossy(),
-                        FailOn::EXPECTED
-                    )
-                })?);
-            }
-            "--allow-empty" => o.allow_empty = true,
-            "-h" | "--help" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            "--" if pass_through => {
-                // Everything after is cargo test's, `--` included (it separates the test
-                // binary's own arguments).
-                o.rest.push(arg);
-                o.rest.extend(args.by_ref());
-            }
-            _ if pass_through || !s.starts_with('-') => o.rest.push(arg),
-            _ => return Err(format!("unknown option `{s}` (see `cargo iast --help`)")),
-        }
-    }
-    o.formats.sort();
-    o.formats.dedup();
-    Ok(o)
 }
 
 /// The workspace root, as cargo sees it from the current directory.
@@ -194,7 +114,18 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn test(o: Options) -> Result<ExitCode, String> {
+fn test(runner: Runner, o: Options, args: Vec<OsString>) -> Result<ExitCode, String> {
+    if let Runner::Nextest = runner {
+        let installed = Command::new(cargo())
+            .args(["nextest", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !installed {
+            return Err(
+                "cargo-nextest is not installed: cargo install cargo-nextest --locked".to_owned(),
+            );
+        }
+    }
     let root = workspace_root()?;
     let config = config(&o, &root)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -210,18 +141,22 @@ fn test(o: Options) -> Result<ExitCode, String> {
     std::fs::create_dir_all(&collection)
         .map_err(|e| format!("cannot create {}: {e}", collection.display()))?;
     clear_collection(&collection)?;
+    describe_shard(&collection, runner, &args)?;
     let mut cargo_test = Command::new(cargo());
+    match runner {
+        Runner::CargoTest => cargo_test.arg("test"),
+        Runner::Nextest => cargo_test.args(["nextest", "run"]),
+    };
     cargo_test
-        .arg("test")
-        .args(&o.rest)
+        .args(&args)
         .env(iast_core::collect::OUTPUT_VAR, &collection);
     if let Some(path) = &config.path {
         cargo_test.env(iast_core::config::CONFIG_VAR, path);
     }
     let status = cargo_test
         .status()
-        .map_err(|e| format!("cannot run cargo test: {e}"))?;
-    let analysis = analyze(&collection, &config)?;
+        .map_err(|e| format!("cannot run {}: {e}", runner.name()))?;
+    let analysis = analyze(std::slice::from_ref(&collection), &config)?;
     let formats = if o.formats.is_empty() {
         config.formats.clone()
     } else {
@@ -232,7 +167,8 @@ fn test(o: Options) -> Result<ExitCode, String> {
     write_reports(&dir, &formats, &analysis)?;
     if !status.success() {
         eprintln!(
-            "iast: cargo test failed ({status}); the findings are those of the tests that ran"
+            "iast: {} failed ({status}); the findings are those of the tests that ran",
+            runner.name()
         );
         // A status that does not fit an exit code, or would read as success, is cargo's 101.
         let code = status
@@ -245,14 +181,19 @@ fn test(o: Options) -> Result<ExitCode, String> {
     Ok(verdict(&analysis, &o))
 }
 
-fn report(o: Options) -> Result<ExitCode, String> {
-    let [dir] = &o.rest[..] else {
-        return Err("`cargo iast report` takes one collection directory".to_owned());
-    };
-    let dir = PathBuf::from(dir);
+impl Runner {
+    fn name(self) -> &'static str {
+        match self {
+            Runner::CargoTest => "cargo test",
+            Runner::Nextest => "cargo nextest run",
+        }
+    }
+}
+
+fn report(o: Options, collections: Vec<PathBuf>) -> Result<ExitCode, String> {
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
     let config = config(&o, &cwd)?;
-    let analysis = analyze(&dir, &config)?;
+    let analysis = analyze(&collections, &config)?;
     let formats = if o.formats.is_empty() {
         vec![Format::Text]
     } else {
@@ -286,6 +227,28 @@ fn report(o: Options) -> Result<ExitCode, String> {
     Ok(verdict(&analysis, &o))
 }
 
+/// Writes the run's description into its collection, so that shards of one run merged
+/// elsewhere say which runner and which partition each was.
+fn describe_shard(collection: &Path, runner: Runner, args: &[OsString]) -> Result<(), String> {
+    let args: Vec<String> = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let partition = args.iter().enumerate().find_map(|(i, a)| match a.as_str() {
+        "--partition" => args.get(i + 1).cloned(),
+        _ => a.strip_prefix("--partition=").map(str::to_owned),
+    });
+    let shard = Shard {
+        runner: runner.name().to_owned(),
+        partition: partition.filter(|_| matches!(runner, Runner::Nextest)),
+        args,
+    };
+    let path = collection.join(SHARD_FILE);
+    let text = serde_json::to_string_pretty(&shard).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 /// Removes the collection files of an earlier run, and nothing else: the directory may be
 /// one the user named, holding files of their own.
 fn clear_collection(dir: &Path) -> Result<(), String> {
@@ -294,7 +257,7 @@ fn clear_collection(dir: &Path) -> Result<(), String> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with("iast-") && name.ends_with(".jsonl") {
+        if (name.starts_with("iast-") && name.ends_with(".jsonl")) || name == SHARD_FILE {
             std::fs::remove_file(entry.path())
                 .map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
         }
@@ -302,8 +265,16 @@ fn clear_collection(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn analyze(collection: &Path, config: &Config) -> Result<Analysis, String> {
-    let merged = Collection::read(collection).map_err(|e| e.to_string())?;
+fn analyze(collections: &[PathBuf], config: &Config) -> Result<Analysis, String> {
+    let mut merge = Merge::default();
+    for path in collections {
+        if archive::is_archive(path) {
+            archive::read(path, &mut merge)?;
+        } else {
+            merge.dir(path).map_err(|e| e.to_string())?;
+        }
+    }
+    let merged = merge.finish();
     Ok(Analysis::new(merged, config))
 }
 

@@ -88,6 +88,22 @@ pub fn summary(a: &Analysis) -> String {
         if a.binaries.len() == 1 { "y" } else { "ies" },
         n - failing - suppressed
     );
+    if a.shards.len() > 1 {
+        let parts: Vec<String> = a
+            .shards
+            .iter()
+            .map(|s| match &s.partition {
+                Some(p) => format!("{} {}", s.runner, t(p)),
+                None => s.runner.clone(),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  merged from {} shards: {}",
+            a.shards.len(),
+            parts.join(", ")
+        );
+    }
     for c in &a.counts {
         let _ = writeln!(
             out,

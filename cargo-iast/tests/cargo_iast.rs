@@ -307,7 +307,7 @@ fn configuration_errors_stop_the_run_before_any_test() {
     assert!(stderr(&out).contains("--fail-on"));
     let out = cargo_iast(&["test", "--dir="], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("`--dir` needs a directory"));
+    assert!(stderr(&out).contains("'--dir <DIR>': a directory is needed"));
 }
 
 #[test]
@@ -321,4 +321,157 @@ fn an_empty_collection_fails_instead_of_passing_vacuously() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0));
+    // An archive that is none is an error of the command, not an empty shard.
+    let fake = dir.path().join("shard.tgz");
+    std::fs::write(&fake, "not gzip").unwrap();
+    let out = cargo_iast(&["report", fake.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the archive"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_command_line_has_help_for_each_command_and_a_version() {
+    for args in [
+        &["--help"][..],
+        &["test", "--help"],
+        &["nextest", "--help"],
+        &["report", "--help"],
+    ] {
+        let out = cargo_iast(args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let name = args.join(" ").replace("--", "").replace(' ', "_");
+        insta::assert_snapshot!(format!("help_{name}"), stdout(&out));
+    }
+    let version = format!("cargo-iast {}\n", env!("CARGO_PKG_VERSION"));
+    // As cargo runs it (`cargo iast --version` runs `cargo-iast iast --version`) and as is.
+    assert_eq!(stdout(&cargo_iast(&["iast", "--version"], &[])), version);
+    assert_eq!(stdout(&cargo_iast(&["--version"], &[])), version);
+
+    // Usage errors: status 2, with a suggestion for what was probably meant.
+    let out = cargo_iast(&["iast", "reprot", "x"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a similar subcommand exists: 'report'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cargo_iast(&["report", "--fromat", "json", "x"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a similar argument exists: '--format'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cargo_iast(&["report", "--format", "yaml", "x"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("[possible values: text, json, sarif, html]"));
+    let out = cargo_iast(&["report"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("<COLLECTION>"), "{}", stderr(&out));
+}
+
+/// `cargo nextest` must be installed: `.ci/run` installs it.
+fn nextest(args: &[&str]) -> Output {
+    let installed = Command::new(env!("CARGO"))
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        installed,
+        "cargo-nextest is needed: cargo install cargo-nextest --locked"
+    );
+    let mut all = vec!["nextest"];
+    all.extend_from_slice(args);
+    cargo_iast(&all, &[])
+}
+
+/// A report as JSON, without the description of the shards it was merged from.
+fn without_shards(mut report: Value) -> Value {
+    report.as_object_mut().unwrap().remove("shards");
+    report
+}
+
+#[test]
+fn nextest_runs_the_suite_and_its_shards_merge_into_the_same_report() {
+    let whole = tempfile::tempdir().unwrap();
+    let out = nextest(&["--dir", whole.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    // The same verdict as under cargo test: two failing flows, one suppressed.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("2 failing, 1 suppressed, 0 below the threshold"),
+        "{err}"
+    );
+    let report = json(&whole.path().join("report.json"));
+    assert_eq!(
+        report["shards"],
+        serde_json::json!([{"runner": "cargo nextest run"}])
+    );
+    // One process per test, each of the application's test binaries having one test.
+    assert_eq!(
+        report["binaries"],
+        serde_json::json!([["crash", 1], ["ping", 1], ["search", 1]]),
+        "{report:#}"
+    );
+
+    // The same suite split in two partitions, run apart, one kept as an archive.
+    let parts: Vec<_> = (1..=2).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        let partition = format!("--partition=slice:{}/2", i + 1);
+        // cargo iast's own option after the runner's, as it may be.
+        let out = nextest(&[&partition, "--dir", part.path().to_str().unwrap()]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    }
+    let archive = parts[1].path().join("shard.tar.gz");
+    let tar = Command::new("tar")
+        .args([
+            "-czf",
+            archive.to_str().unwrap(),
+            "-C",
+            parts[1].path().to_str().unwrap(),
+        ])
+        .arg("collection")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let first = parts[0].path().join("collection");
+    let out = cargo_iast(
+        &[
+            "report",
+            first.to_str().unwrap(),
+            archive.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        merged["shards"],
+        serde_json::json!([
+            {"runner": "cargo nextest run", "partition": "slice:1/2"},
+            {"runner": "cargo nextest run", "partition": "slice:2/2"},
+        ])
+    );
+    assert_eq!(without_shards(merged), without_shards(report));
+    let out = cargo_iast(
+        &["report", first.to_str().unwrap(), archive.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        stdout(&out).contains(
+            "merged from 2 shards: cargo nextest run slice:1/2, cargo nextest run slice:2/2"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }

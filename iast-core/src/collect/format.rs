@@ -89,3 +89,22 @@ pub struct FlowKey {
     /// The attribute word of the sink class (`sql`, ...).
     pub class: String,
 }
+
+/// The file in which a run's collection directory describes its part of the run: written by
+/// `cargo iast` before the tests start, read by the merge. Not `*.jsonl`, so that no reader
+/// takes it for a process's file.
+pub const SHARD_FILE: &str = "iast-shard.json";
+
+/// One part of a run, as its collection describes itself: the shards of a run split over
+/// several machines are merged into one report, which names them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Shard {
+    /// The test runner: `cargo test` or `cargo nextest run`.
+    pub runner: String,
+    /// The runner's partition of the tests (`count:1/3`, `hash:2/4`), when the run was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+    /// The runner's arguments, as given.
+    #[serde(default)]
+    pub args: Vec<String>,
+}

@@ -10,9 +10,9 @@
 //! not a regular file (a FIFO would block the reader, a device might never end), with line
 //! 0: what the processes wrote is still worth a report, and a stray file is not theirs.
 
-use super::format::{Entry, FORMAT, FlowKey, Line};
+use super::format::{Entry, FORMAT, FlowKey, Line, SHARD_FILE, Shard};
 use crate::report::{Finding, Site};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// Everything a test run collected.
@@ -33,6 +33,9 @@ pub struct Collection {
     /// Merged findings, sorted as a report sorts them; `hits` is the number of processes
     /// that saw each.
     pub findings: Vec<Finding>,
+    /// The shards merged, as each run described itself (sorted); empty for a collection
+    /// written without cargo iast.
+    pub shards: Vec<Shard>,
     /// Lines and files that could not be read.
     pub problems: Vec<Problem>,
 }
@@ -76,44 +79,27 @@ impl Collection {
     /// Reads and merges every `*.jsonl` file of `dir`; one that is not a regular file is
     /// skipped unopened or unread, and named in [`Collection::problems`].
     pub fn read(dir: &Path) -> Result<Collection, ReadError> {
-        let error = |source| ReadError {
-            dir: dir.display().to_string(),
-            source,
-        };
-        let mut names: Vec<_> = std::fs::read_dir(dir)
-            .map_err(error)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect();
-        names.sort();
-        let mut merger = Merger::default();
-        for path in names {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let read = crate::config::open_regular(&path)
-                .and_then(|f| merger.stream(&name, std::io::BufReader::new(f)));
-            if let Err(e) = read {
-                merger.problems.push(Problem {
-                    file: name,
-                    line: 0,
-                    message: e.to_string(),
-                });
-            }
+        Collection::read_all([dir])
+    }
+
+    /// Reads and merges several collection directories, the shards of one run, as one.
+    pub fn read_all<P: AsRef<Path>>(
+        dirs: impl IntoIterator<Item = P>,
+    ) -> Result<Collection, ReadError> {
+        let mut merge = Merge::default();
+        for dir in dirs {
+            merge.dir(dir.as_ref())?;
         }
-        Ok(merger.finish())
+        Ok(merge.finish())
     }
 
     /// Merges the contents of collection files, given as (name, bytes).
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Collection {
-        let mut merger = Merger::default();
+        let mut merge = Merge::default();
         for (name, bytes) in files {
-            // Reading from memory cannot fail.
-            let _ = merger.stream(name, bytes);
+            merge.file(name, bytes);
         }
-        merger.finish()
+        merge.finish()
     }
 
     /// Registered sinks, sorted.
@@ -152,22 +138,134 @@ impl Collection {
 /// function.
 const MAX_LINE: usize = 16 << 20;
 
+/// A merge in progress, fed collection directories or files one by one (the files of a
+/// shard's archive, say) and finished into a [`Collection`].
+///
+/// Its memory grows with what the run found (distinct flows, registry entries, sinks), not
+/// with the number of files: a flow's hits are counted file by file, and a registry that
+/// every process of one binary repeats is parsed once (its line is recognised by a hash).
 #[derive(Default)]
-struct Merger {
+pub struct Merge {
     binaries: BTreeMap<String, usize>,
     registry: BTreeSet<Entry>,
+    /// The `process` lines read so far, by a hash of their bytes, with their binary.
+    processes: HashMap<u64, String>,
     reached: BTreeSet<Site>,
     outside: BTreeSet<Site>,
     exercised: BTreeSet<FlowKey>,
     findings: BTreeMap<String, Finding>,
-    /// The files each flow appeared in.
-    seen_in: BTreeMap<String, BTreeSet<String>>,
-    /// Files skipped for their format, from their `process` line on.
-    skipped: BTreeSet<String>,
+    /// How many files each flow appeared in.
+    hits: BTreeMap<String, u32>,
+    /// The flows of the file being read, each counted once in `hits`.
+    in_file: BTreeSet<String>,
+    /// Whether the file being read was skipped for its format, from its `process` line on.
+    skipping: bool,
+    shards: Vec<Shard>,
     problems: Vec<Problem>,
 }
 
-impl Merger {
+impl Merge {
+    /// Reads every `*.jsonl` file of `dir`, in name order, and its shard description
+    /// ([`SHARD_FILE`]) if any; files are named in problems by their name within `dir`.
+    pub fn dir(&mut self, dir: &Path) -> Result<(), ReadError> {
+        let error = |source| ReadError {
+            dir: dir.display().to_string(),
+            source,
+        };
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .map_err(error)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        names.sort();
+        for path in names {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let read = crate::config::open_regular(&path)
+                .and_then(|f| self.stream(&name, std::io::BufReader::new(f)));
+            self.end_file();
+            if let Err(e) = read {
+                self.problem(&name, 0, e.to_string());
+            }
+        }
+        let shard = dir.join(SHARD_FILE);
+        if shard.is_file() {
+            let read = crate::config::open_regular(&shard).and_then(|mut f| {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut bytes)?;
+                Ok(bytes)
+            });
+            match read {
+                Ok(bytes) => self.shard(SHARD_FILE, &bytes),
+                Err(e) => self.problem(SHARD_FILE, 0, e.to_string()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one collection file, given whole or as a reader; `name` names it in problems.
+    pub fn file(&mut self, name: &str, reader: impl std::io::Read) {
+        let read = self.stream(name, std::io::BufReader::new(reader));
+        self.end_file();
+        if let Err(e) = read {
+            self.problem(name, 0, e.to_string());
+        }
+    }
+
+    /// Reads a shard description (the contents of a [`SHARD_FILE`]).
+    pub fn shard(&mut self, name: &str, bytes: &[u8]) {
+        match serde_json::from_slice::<Shard>(bytes) {
+            Ok(shard) => self.shards.push(shard),
+            Err(e) => self.problem(name, 0, unreadable(&e)),
+        }
+    }
+
+    fn problem(&mut self, file: &str, line: usize, message: String) {
+        self.problems.push(Problem {
+            file: file.to_owned(),
+            line,
+            message,
+        });
+    }
+
+    fn end_file(&mut self) {
+        for key in std::mem::take(&mut self.in_file) {
+            *self.hits.entry(key).or_default() += 1;
+        }
+        self.skipping = false;
+    }
+
+    /// The merge of everything read.
+    pub fn finish(self) -> Collection {
+        let hits = self.hits;
+        let mut findings: Vec<Finding> = self
+            .findings
+            .into_iter()
+            .map(|(key, mut f)| {
+                f.set_hits(hits.get(&key).copied().unwrap_or(1));
+                f
+            })
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let mut shards = self.shards;
+        shards.sort();
+        Collection {
+            binaries: self.binaries,
+            registry: self.registry.into_iter().collect(),
+            reached: self.reached.into_iter().collect(),
+            outside: self.outside.into_iter().collect(),
+            exercised: self.exercised.into_iter().collect(),
+            findings,
+            shards,
+            problems: self.problems,
+        }
+    }
+}
+
+impl Merge {
     /// Reads a file line by line, so that a huge or damaged file costs memory for one line
     /// at a time; a line longer than [`MAX_LINE`] is skipped and named.
     fn stream(&mut self, name: &str, mut reader: impl std::io::BufRead) -> std::io::Result<()> {
@@ -200,43 +298,50 @@ impl Merger {
             }
             number += 1;
             if too_long {
-                self.problems.push(Problem {
-                    file: name.to_owned(),
-                    line: number,
-                    message: format!("longer than {} MiB", MAX_LINE >> 20),
-                });
+                self.problem(name, number, format!("longer than {} MiB", MAX_LINE >> 20));
                 continue;
             }
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            if self.skipped.contains(name) {
+            if self.skipping {
+                continue;
+            }
+            // A binary's processes all write the same `process` line: parsed once.
+            let hash = is_process(&line).then(|| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                std::hash::Hash::hash(&line[..], &mut h);
+                std::hash::Hasher::finish(&h)
+            });
+            if let Some(binary) = hash.and_then(|h| self.processes.get(&h)) {
+                *self.binaries.entry(binary.clone()).or_default() += 1;
                 continue;
             }
             match serde_json::from_slice::<Line>(&line) {
                 Ok(Line::Process { format, .. }) if format != FORMAT => {
-                    self.skipped.insert(name.to_owned());
-                    self.problems.push(Problem {
-                        file: name.to_owned(),
-                        line: number,
-                        message: format!(
+                    self.skipping = true;
+                    self.problem(
+                        name,
+                        number,
+                        format!(
                             "written in collection format {format}, this reader knows {FORMAT}: \
                              the file is skipped (rebuild the tests and cargo iast from the same \
                              iast version)"
                         ),
-                    });
+                    );
                 }
-                Ok(parsed) => self.line(name, parsed),
-                Err(e) => self.problems.push(Problem {
-                    file: name.to_owned(),
-                    line: number,
-                    message: unreadable(&e),
-                }),
+                Ok(parsed) => {
+                    if let (Some(h), Line::Process { binary, .. }) = (hash, &parsed) {
+                        self.processes.insert(h, binary.clone());
+                    }
+                    self.line(parsed)
+                }
+                Err(e) => self.problem(name, number, unreadable(&e)),
             }
         }
     }
 
-    fn line(&mut self, file: &str, line: Line) {
+    fn line(&mut self, line: Line) {
         match line {
             Line::Process {
                 binary, registry, ..
@@ -255,10 +360,9 @@ impl Merger {
             }
             Line::Finding(finding) => {
                 let key = finding.fingerprint().to_owned();
-                self.seen_in
-                    .entry(key.clone())
-                    .or_default()
-                    .insert(file.to_owned());
+                if !self.in_file.contains(&key) {
+                    self.in_file.insert(key.clone());
+                }
                 match self.findings.get_mut(&key) {
                     // The same preference as within one context, so that the merge does not
                     // depend on the order files are read in.
@@ -270,28 +374,12 @@ impl Merger {
             }
         }
     }
+}
 
-    fn finish(self) -> Collection {
-        let seen_in = self.seen_in;
-        let mut findings: Vec<Finding> = self
-            .findings
-            .into_iter()
-            .map(|(key, mut f)| {
-                f.set_hits(seen_in.get(&key).map_or(1, |s| s.len() as u32));
-                f
-            })
-            .collect();
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        Collection {
-            binaries: self.binaries,
-            registry: self.registry.into_iter().collect(),
-            reached: self.reached.into_iter().collect(),
-            outside: self.outside.into_iter().collect(),
-            exercised: self.exercised.into_iter().collect(),
-            findings,
-            problems: self.problems,
-        }
-    }
+/// Whether a collection line is a `process` line, from its first bytes: serde writes the
+/// tag first.
+fn is_process(line: &[u8]) -> bool {
+    line.starts_with(br#"{"kind":"process""#)
 }
 
 #[cfg(all(test, unix))]

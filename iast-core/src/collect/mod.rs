@@ -28,8 +28,8 @@ mod format;
 mod limit;
 mod merge;
 
-pub use format::{Entry, FORMAT, FlowKey, Line};
-pub use merge::{Collection, Problem, ReadError};
+pub use format::{Entry, FORMAT, FlowKey, Line, SHARD_FILE, Shard};
+pub use merge::{Collection, Merge, Problem, ReadError};
 
 use crate::registry::{Item, registry};
 use crate::report::{Finding, Site};
