@@ -2,7 +2,7 @@
 //! `*.jsonl` file in it, at any depth, is a process's collection file, and an
 //! `iast-shard.json` its shard's description; anything else is ignored.
 
-use iast_core::collect::{Merge, SHARD_FILE};
+use iast_core::collect::{MAX_SHARD, Merge, SHARD_FILE};
 use std::io::Read;
 use std::path::Path;
 
@@ -15,9 +15,6 @@ pub fn is_archive(path: &Path) -> bool {
     name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
-/// Longest shard description read: it holds the runner's arguments only.
-const MAX_SHARD: u64 = 1 << 20;
-
 /// Feeds the files of the archive at `path` to `merge`, each named `archive!path` in
 /// problems.
 pub fn read(path: &Path, merge: &mut Merge) -> Result<(), String> {
@@ -25,13 +22,13 @@ pub fn read(path: &Path, merge: &mut Merge) -> Result<(), String> {
     let file = std::fs::File::open(path).map_err(error)?;
     let reader: Box<dyn Read> = match path.extension().is_some_and(|x| x == "tar") {
         true => Box::new(std::io::BufReader::new(file)),
-        false => Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file))),
+        false => Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            file,
+        ))),
     };
     let mut archive = tar::Archive::new(reader);
-    let archive_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    // The path as given: two shards' archives may share a file name.
+    let archive_name = path.display();
     for entry in archive.entries().map_err(error)? {
         let mut entry = entry.map_err(error)?;
         if !entry.header().entry_type().is_file() {

@@ -121,29 +121,31 @@ fn fail_on() -> impl clap::builder::TypedValueParser<Value = FailOn> {
         .try_map(|word| FailOn::from_word(&word).ok_or(FailOn::EXPECTED))
 }
 
-/// The arguments as clap reads them: `cargo iast ...` runs `cargo-iast iast ...`, and the
-/// options of `test` and `nextest` may stand anywhere before `--`, among the runner's
-/// (`cargo iast test --workspace --dir out`), so they are moved before the first of the
-/// runner's, where clap looks for them.
-pub fn arguments(mut args: Vec<OsString>) -> Vec<OsString> {
+/// The arguments for clap, and apart from them the test runner's: `cargo iast ...` runs
+/// `cargo-iast iast ...`, and the options of `test` and `nextest` may stand anywhere before
+/// `--`, among the runner's (`cargo iast test --workspace --dir out`). The runner's are
+/// taken out verbatim, a `--` of theirs included (clap would drop it).
+pub fn split(mut args: Vec<OsString>) -> (Vec<OsString>, Vec<OsString>) {
     if args.get(1).is_some_and(|a| a == "iast") {
         args.remove(1);
     }
     let Some(sub) = args.get(1).and_then(|a| a.to_str()) else {
-        return args;
+        return (args, Vec::new());
     };
     if !matches!(sub, "test" | "nextest") {
-        return args;
+        return (args, Vec::new());
     }
     let command = <Cli as clap::CommandFactory>::command();
     let Some(run) = command.find_subcommand(sub) else {
-        return args;
+        return (args, Vec::new());
     };
-    // The long options of the subcommand, and whether each takes a value.
-    let ours: Vec<(String, bool)> = run
+    // The long options of the subcommand, and whether each takes a value; and the help and
+    // version flags, which clap adds when it builds the command.
+    let mut ours: Vec<(String, bool)> = run
         .get_arguments()
         .filter_map(|a| Some((a.get_long()?.to_owned(), a.get_action().takes_values())))
         .collect();
+    ours.extend(["help", "version"].map(|flag| (flag.to_owned(), false)));
     let (mut front, mut rest) = (args[..2].to_vec(), Vec::new());
     let mut it = args.into_iter().skip(2);
     while let Some(arg) = it.next() {
@@ -153,6 +155,10 @@ pub fn arguments(mut args: Vec<OsString>) -> Vec<OsString> {
             break;
         }
         let text = arg.to_str().unwrap_or_default();
+        if matches!(text, "-h" | "-V") {
+            front.push(arg);
+            continue;
+        }
         let name = text
             .strip_prefix("--")
             .map(|t| t.split('=').next().unwrap_or(t));
@@ -170,42 +176,77 @@ pub fn arguments(mut args: Vec<OsString>) -> Vec<OsString> {
             None => rest.push(arg),
         }
     }
-    front.extend(rest);
-    front
+    (front, rest)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::arguments;
+    use super::split;
     use std::ffi::OsString;
 
     fn args(text: &str) -> Vec<OsString> {
-        text.split(' ').map(OsString::from).collect()
+        text.split(' ')
+            .filter(|a| !a.is_empty())
+            .map(OsString::from)
+            .collect()
+    }
+
+    fn split_text(text: &str) -> (Vec<OsString>, Vec<OsString>) {
+        split(args(text))
     }
 
     #[test]
-    fn our_options_move_before_the_runners_and_nothing_after_the_separator_does() {
+    fn our_options_are_taken_from_among_the_runners() {
         assert_eq!(
-            arguments(args(
-                "cargo-iast iast test --workspace --dir out --fail-on=never -- --dir x"
-            )),
-            args("cargo-iast test --dir out --fail-on=never --workspace -- --dir x")
+            split_text("cargo-iast iast test --workspace --dir out --fail-on=never -- --dir x"),
+            (
+                args("cargo-iast test --dir out --fail-on=never"),
+                args("--workspace -- --dir x")
+            )
         );
         assert_eq!(
-            arguments(args(
-                "cargo-iast nextest --partition count:1/2 --format json --allow-empty"
-            )),
-            args("cargo-iast nextest --format json --allow-empty --partition count:1/2")
+            split_text("cargo-iast nextest --partition count:1/2 --format json --allow-empty"),
+            (
+                args("cargo-iast nextest --format json --allow-empty"),
+                args("--partition count:1/2")
+            )
         );
-        // Not a run: left to clap as it is.
+        // The test binaries' arguments alone keep their separator.
         assert_eq!(
-            arguments(args("cargo-iast report x --dir out")),
-            args("cargo-iast report x --dir out")
+            split_text("cargo-iast test -- --nocapture"),
+            (args("cargo-iast test"), args("-- --nocapture"))
+        );
+        // Help is cargo iast's wherever it stands before the separator.
+        assert_eq!(
+            split_text("cargo-iast test --workspace --help"),
+            (args("cargo-iast test --help"), args("--workspace"))
+        );
+        assert_eq!(
+            split_text("cargo-iast test --workspace -h -- -h"),
+            (args("cargo-iast test -h"), args("--workspace -- -h"))
+        );
+        // Not a run: all of it is clap's.
+        assert_eq!(
+            split_text("cargo-iast report x --dir out"),
+            (args("cargo-iast report x --dir out"), args(""))
         );
         // An option that wants a value and has none left is clap's to refuse.
         assert_eq!(
-            arguments(args("cargo-iast test --dir")),
-            args("cargo-iast test --dir")
+            split_text("cargo-iast test --dir"),
+            (args("cargo-iast test --dir"), args(""))
         );
+    }
+
+    #[test]
+    fn clap_reads_what_the_split_leaves_it() {
+        use clap::Parser as _;
+        let (ours, _) = split_text("cargo-iast test --workspace --dir out -- --dir x");
+        match super::Cli::try_parse_from(ours).unwrap().command {
+            super::Command::Test(run) => {
+                assert_eq!(run.dir.as_deref(), Some(std::path::Path::new("out")));
+                assert!(run.runner.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -45,20 +45,18 @@ enum Runner {
 }
 
 fn main() -> ExitCode {
-    let args = cli::arguments(std::env::args_os().collect());
+    let (args, mut runner) = cli::split(std::env::args_os().collect());
     // Usage errors exit with clap's status 2, as every other usage error of cargo iast does.
     let cli = Cli::parse_from(args);
     let result = match cli.command {
-        Sub::Test(run) => test(
-            Runner::CargoTest,
-            Options::new(run.common, run.dir),
-            run.runner,
-        ),
-        Sub::Nextest(run) => test(
-            Runner::Nextest,
-            Options::new(run.common, run.dir),
-            run.runner,
-        ),
+        Sub::Test(run) => {
+            runner.extend(run.runner);
+            test(Runner::CargoTest, Options::new(run.common, run.dir), runner)
+        }
+        Sub::Nextest(run) => {
+            runner.extend(run.runner);
+            test(Runner::Nextest, Options::new(run.common, run.dir), runner)
+        }
         Sub::Report(r) => report(Options::new(r.common, r.dir), r.collections),
     };
     match result {
@@ -270,6 +268,8 @@ fn analyze(collections: &[PathBuf], config: &Config) -> Result<Analysis, String>
     for path in collections {
         if archive::is_archive(path) {
             archive::read(path, &mut merge)?;
+        } else if collections.len() > 1 {
+            merge.shard_dir(path).map_err(|e| e.to_string())?;
         } else {
             merge.dir(path).map_err(|e| e.to_string())?;
         }

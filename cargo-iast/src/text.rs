@@ -93,8 +93,8 @@ pub fn summary(a: &Analysis) -> String {
             .shards
             .iter()
             .map(|s| match &s.partition {
-                Some(p) => format!("{} {}", s.runner, t(p)),
-                None => s.runner.clone(),
+                Some(p) => format!("{} {}", t(&s.runner), t(p)),
+                None => t(&s.runner),
             })
             .collect();
         let _ = writeln!(

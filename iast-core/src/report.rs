@@ -307,7 +307,9 @@ impl Finding {
     pub(crate) fn merge(&mut self, other: Finding) {
         self.hits = self.hits.saturating_add(1);
         self.blocked |= other.blocked;
-        if self.proof.is_none() {
+        // The least of the proofs, so that the order repeats arrive in (threads, files,
+        // shards) never shows.
+        if other.proof.is_some() && (self.proof.is_none() || other.proof < self.proof) {
             self.proof.clone_from(&other.proof);
         }
         for s in other.sanitizers.iter() {

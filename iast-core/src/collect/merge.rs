@@ -138,6 +138,10 @@ impl Collection {
 /// function.
 const MAX_LINE: usize = 16 << 20;
 
+/// The most of a shard description read: it holds the runner's arguments only, and a larger
+/// one is cut (and then fails to parse, and is named).
+pub const MAX_SHARD: u64 = 1 << 20;
+
 /// A merge in progress, fed collection directories or files one by one (the files of a
 /// shard's archive, say) and finished into a [`Collection`].
 ///
@@ -148,8 +152,9 @@ const MAX_LINE: usize = 16 << 20;
 pub struct Merge {
     binaries: BTreeMap<String, usize>,
     registry: BTreeSet<Entry>,
-    /// The `process` lines read so far, by a hash of their bytes, with their binary.
-    processes: HashMap<u64, String>,
+    /// The `process` lines read so far, by a hash of their bytes, with their bytes (compared,
+    /// so that a colliding line is parsed rather than taken for another) and binary.
+    processes: HashMap<u64, Vec<(Vec<u8>, String)>>,
     reached: BTreeSet<Site>,
     outside: BTreeSet<Site>,
     exercised: BTreeSet<FlowKey>,
@@ -168,6 +173,16 @@ impl Merge {
     /// Reads every `*.jsonl` file of `dir`, in name order, and its shard description
     /// ([`SHARD_FILE`]) if any; files are named in problems by their name within `dir`.
     pub fn dir(&mut self, dir: &Path) -> Result<(), ReadError> {
+        self.read_dir(dir, "")
+    }
+
+    /// [`Merge::dir`] for one of several shards: its files are named in problems by their
+    /// path, `dir` as given, so that a problem says which shard it is in.
+    pub fn shard_dir(&mut self, dir: &Path) -> Result<(), ReadError> {
+        self.read_dir(dir, &format!("{}/", dir.display()))
+    }
+
+    fn read_dir(&mut self, dir: &Path, prefix: &str) -> Result<(), ReadError> {
         let error = |source| ReadError {
             dir: dir.display().to_string(),
             source,
@@ -182,7 +197,7 @@ impl Merge {
         for path in names {
             let name = path
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| format!("{prefix}{}", n.to_string_lossy()))
                 .unwrap_or_default();
             let read = crate::config::open_regular(&path)
                 .and_then(|f| self.stream(&name, std::io::BufReader::new(f)));
@@ -193,14 +208,15 @@ impl Merge {
         }
         let shard = dir.join(SHARD_FILE);
         if shard.is_file() {
-            let read = crate::config::open_regular(&shard).and_then(|mut f| {
+            let name = format!("{prefix}{SHARD_FILE}");
+            let read = crate::config::open_regular(&shard).and_then(|f| {
                 let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut f, &mut bytes)?;
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_SHARD), &mut bytes)?;
                 Ok(bytes)
             });
             match read {
-                Ok(bytes) => self.shard(SHARD_FILE, &bytes),
-                Err(e) => self.problem(SHARD_FILE, 0, e.to_string()),
+                Ok(bytes) => self.shard(&name, &bytes),
+                Err(e) => self.problem(&name, 0, e.to_string()),
             }
         }
         Ok(())
@@ -313,7 +329,10 @@ impl Merge {
                 std::hash::Hash::hash(&line[..], &mut h);
                 std::hash::Hasher::finish(&h)
             });
-            if let Some(binary) = hash.and_then(|h| self.processes.get(&h)) {
+            let known = hash
+                .and_then(|h| self.processes.get(&h))
+                .and_then(|seen| seen.iter().find(|(bytes, _)| *bytes == line));
+            if let Some((_, binary)) = known {
                 *self.binaries.entry(binary.clone()).or_default() += 1;
                 continue;
             }
@@ -332,7 +351,8 @@ impl Merge {
                 }
                 Ok(parsed) => {
                     if let (Some(h), Line::Process { binary, .. }) = (hash, &parsed) {
-                        self.processes.insert(h, binary.clone());
+                        let seen = self.processes.entry(h).or_default();
+                        seen.push((line.clone(), binary.clone()));
                     }
                     self.line(parsed)
                 }

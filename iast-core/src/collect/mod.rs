@@ -29,7 +29,7 @@ mod limit;
 mod merge;
 
 pub use format::{Entry, FORMAT, FlowKey, Line, SHARD_FILE, Shard};
-pub use merge::{Collection, Merge, Problem, ReadError};
+pub use merge::{Collection, MAX_SHARD, Merge, Problem, ReadError};
 
 use crate::registry::{Item, registry};
 use crate::report::{Finding, Site};

@@ -26,8 +26,9 @@
 //!   are not sent at all. A hash of a low-entropy piece (an 8-digit number) can still be
 //!   guessed: keep `send` to services inside the fleet.
 //! - **Bounded:** W3C's limits (8,192 bytes and 64 list members in all) are enforced on
-//!   receipt, before anything is parsed; the entry is at most [`MAX_MEMBER`] bytes, 64 items
-//!   and 32 pieces per item; matching stops after [`MAX_WINDOWS`] windows per request.
+//!   receipt, before anything is parsed, and an entry holds at most 64 items of at most 32
+//!   pieces; a sender keeps its entry within [`MAX_MEMBER`] bytes, half of W3C's limit;
+//!   matching stops after [`MAX_WINDOWS`] windows per request.
 //! - **All or nothing:** an entry that breaks any rule (W3C's or ours), or a request with two
 //!   `iast.taint` members, is ignored whole.
 //! - **Off unless configured:** a service must not trust baggage from outside its fleet, so

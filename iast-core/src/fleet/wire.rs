@@ -31,7 +31,7 @@ pub const MAX_MEMBER: usize = 4096;
 
 const VERSION: &str = "1";
 /// Items per member: one per tainted value of the outgoing URL.
-pub(super) const MAX_ITEMS: usize = 64;
+pub(crate) const MAX_ITEMS: usize = 64;
 /// Pieces per item: a value's first 256 bytes identify it.
 pub(crate) const MAX_PIECES: usize = 32;
 /// Longest service name, in bytes.
