@@ -3,9 +3,9 @@
 //! Every renderer draws from this one value, so the formats cannot disagree.
 
 use crate::model::{Entry, Finding, FlowKey, Site};
-use iast_core::collect::{Collection, Problem};
+use iast_core::collect::{Collection, Problem, Shard};
 use iast_core::config::Config;
-use iast_core::{Confidence, Vulnerability};
+use iast_core::{Confidence, Vulnerability, escape_for_terminal};
 use serde::Serialize;
 
 /// What a sink outside any context means, and its fix: one wording for every format.
@@ -82,6 +82,10 @@ pub struct Analysis {
     /// The parts of the run merged here, as each described itself (several when the run
     /// was split over machines); empty for a collection written without cargo iast.
     pub shards: Vec<ShardInfo>,
+    /// Why the shards are not one whole run: a partition missing or given twice, partitions
+    /// of different splits, a whole run beside partitions of one. Such a merge gets no
+    /// verdict.
+    pub shard_problems: Vec<String>,
     /// Collection lines that could not be read.
     #[serde(skip)]
     pub problems: Vec<Problem>,
@@ -96,6 +100,61 @@ pub struct ShardInfo {
     /// nextest's partition, when the part was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
+    /// The runner's exit status, when it finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+}
+
+/// Why `shards` are not one whole run, if they are not: with partitions, every one of a
+/// single split (`slice:k/n` for each k from 1 to n, once each) and nothing else.
+fn shard_problems(shards: &[Shard]) -> Vec<String> {
+    let parts: Vec<Option<(&str, u32, u32)>> = shards
+        .iter()
+        .map(|s| {
+            let (kind, rest) = s.partition.as_deref()?.split_once(':')?;
+            let (k, n) = rest.split_once('/')?;
+            Some((kind, k.parse().ok()?, n.parse().ok()?))
+        })
+        .collect();
+    let mut problems = Vec::new();
+    // Runs split otherwise (a package or a test binary each) cannot be checked for gaps,
+    // only for the same run given twice.
+    for (i, s) in shards.iter().enumerate() {
+        if shards[..i].contains(s) {
+            let args = escape_for_terminal(&s.args.join(" ")).0;
+            problems.push(format!("the run `{} {args}` is given twice", s.runner));
+        }
+    }
+    if parts.iter().all(Option::is_none) {
+        return problems;
+    }
+    let split = |s: &Shard| escape_for_terminal(s.partition.as_deref().unwrap_or("none")).0;
+    if parts.iter().any(Option::is_none) {
+        problems.push("a run without a partition is merged with partitions of one".to_owned());
+    }
+    let given: Vec<(&str, u32, u32)> = parts.iter().flatten().copied().collect();
+    let (kind, _, n) = given[0];
+    if given.iter().any(|&(k, _, m)| k != kind || m != n) {
+        let all: Vec<String> = shards.iter().map(split).collect();
+        problems.push(format!(
+            "partitions of different splits: {}",
+            all.join(", ")
+        ));
+        return problems;
+    }
+    for k in 1..=n.min(1024) {
+        match given.iter().filter(|&&(_, i, _)| i == k).count() {
+            0 => problems.push(format!("partition {kind}:{k}/{n} is missing")),
+            1 => {}
+            c => problems.push(format!("partition {kind}:{k}/{n} is given {c} times")),
+        }
+    }
+    if given.iter().any(|&(_, k, _)| k == 0 || k > n) {
+        problems.push(format!(
+            "a partition is outside {kind}:1/{n} to {kind}:{n}/{n}"
+        ));
+    }
+    problems
 }
 
 impl Analysis {
@@ -144,6 +203,16 @@ impl Analysis {
                 });
             }
         }
+        let shard_problems = shard_problems(&collection.shards);
+        let shards: Vec<ShardInfo> = collection
+            .shards
+            .into_iter()
+            .map(|s| ShardInfo {
+                runner: s.runner,
+                partition: s.partition,
+                status: s.status,
+            })
+            .collect();
         let unused_suppressions = config
             .baseline
             .iter()
@@ -165,14 +234,8 @@ impl Analysis {
             registry: collection.registry,
             binaries: collection.binaries.into_iter().collect(),
             unused_suppressions,
-            shards: collection
-                .shards
-                .into_iter()
-                .map(|s| ShardInfo {
-                    runner: s.runner,
-                    partition: s.partition,
-                })
-                .collect(),
+            shard_problems,
+            shards,
             problems: collection.problems,
         }
     }

@@ -9,9 +9,11 @@ use std::path::PathBuf;
 const EXIT_STATUS: &str = "\
 Exit status:
   0      no finding fails the run
-  1      a finding that is neither suppressed nor below the threshold; or nothing was monitored
+  1      a finding that is neither suppressed nor below the threshold; nothing was monitored;
+         or the shards merged are not one whole run
   2      a usage, configuration or I/O error
-  other  the test runner failed with that status (the reports are still written)";
+  other  the test runner failed with that status (the reports are still written when a test
+         process ran); `report` gives the status a shard's runner failed with";
 
 /// Collect iast findings across a whole test run, merge them and report them.
 #[derive(Debug, Parser)]
@@ -19,8 +21,7 @@ Exit status:
     name = "cargo-iast",
     bin_name = "cargo iast",
     version,
-    after_help = EXIT_STATUS,
-    propagate_version = true
+    after_help = EXIT_STATUS
 )]
 pub struct Cli {
     #[command(subcommand)]

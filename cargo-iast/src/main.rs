@@ -46,6 +46,11 @@ enum Runner {
 
 fn main() -> ExitCode {
     let (args, mut runner) = cli::split(std::env::args_os().collect());
+    // One version, whichever command it is asked of.
+    if args.iter().skip(1).any(|a| a == "-V" || a == "--version") {
+        println!("cargo-iast {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
     // Usage errors exit with clap's status 2, as every other usage error of cargo iast does.
     let cli = Cli::parse_from(args);
     let result = match cli.command {
@@ -139,7 +144,7 @@ fn test(runner: Runner, o: Options, args: Vec<OsString>) -> Result<ExitCode, Str
     std::fs::create_dir_all(&collection)
         .map_err(|e| format!("cannot create {}: {e}", collection.display()))?;
     clear_collection(&collection)?;
-    describe_shard(&collection, runner, &args)?;
+    describe_shard(&collection, runner, &args, None)?;
     let mut cargo_test = Command::new(cargo());
     match runner {
         Runner::CargoTest => cargo_test.arg("test"),
@@ -154,7 +159,17 @@ fn test(runner: Runner, o: Options, args: Vec<OsString>) -> Result<ExitCode, Str
     let status = cargo_test
         .status()
         .map_err(|e| format!("cannot run {}: {e}", runner.name()))?;
+    describe_shard(&collection, runner, &args, status.code())?;
     let analysis = analyze(std::slice::from_ref(&collection), &config)?;
+    if !status.success() && analysis.binaries.is_empty() {
+        // The runner refused its arguments or the build failed: there is nothing to report,
+        // and the last run's reports are left as they were.
+        eprintln!(
+            "iast: {} failed before any test process ran ({status}); no report written",
+            runner.name()
+        );
+        return Ok(runner_failed(status.code()));
+    }
     let formats = if o.formats.is_empty() {
         config.formats.clone()
     } else {
@@ -163,20 +178,17 @@ fn test(runner: Runner, o: Options, args: Vec<OsString>) -> Result<ExitCode, Str
     eprintln!();
     eprint!("{}", text::render(&analysis));
     write_reports(&dir, &formats, &analysis)?;
-    if !status.success() {
-        eprintln!(
-            "iast: {} failed ({status}); the findings are those of the tests that ran",
-            runner.name()
-        );
-        // A status that does not fit an exit code, or would read as success, is cargo's 101.
-        let code = status
-            .code()
-            .and_then(|c| u8::try_from(c).ok())
-            .filter(|&c| c != 0)
-            .unwrap_or(101);
-        return Ok(ExitCode::from(code));
-    }
     Ok(verdict(&analysis, &o))
+}
+
+/// The exit code for a runner that failed with `code`: its own, or cargo's 101 for a status
+/// that does not fit an exit code or would read as success (a runner killed by a signal).
+fn runner_failed(code: Option<i32>) -> ExitCode {
+    let code = code
+        .and_then(|c| u8::try_from(c).ok())
+        .filter(|&c| c != 0)
+        .unwrap_or(101);
+    ExitCode::from(code)
 }
 
 impl Runner {
@@ -209,6 +221,10 @@ fn report(o: Options, collections: Vec<PathBuf>) -> Result<ExitCode, String> {
             }
         }
     }
+    if o.dir.is_some() {
+        // Which findings fail the run, on the console of a CI job, and not only in a file.
+        eprint!("{}", text::render(&analysis));
+    }
     match &o.dir {
         None if formats.len() == 1 => print!("{}", render(formats[0], &analysis)),
         None => {
@@ -227,7 +243,12 @@ fn report(o: Options, collections: Vec<PathBuf>) -> Result<ExitCode, String> {
 
 /// Writes the run's description into its collection, so that shards of one run merged
 /// elsewhere say which runner and which partition each was.
-fn describe_shard(collection: &Path, runner: Runner, args: &[OsString]) -> Result<(), String> {
+fn describe_shard(
+    collection: &Path,
+    runner: Runner,
+    args: &[OsString],
+    status: Option<i32>,
+) -> Result<(), String> {
     let args: Vec<String> = args
         .iter()
         .take_while(|a| *a != "--")
@@ -241,6 +262,7 @@ fn describe_shard(collection: &Path, runner: Runner, args: &[OsString]) -> Resul
         runner: runner.name().to_owned(),
         partition: partition.filter(|_| matches!(runner, Runner::Nextest)),
         args,
+        status,
     };
     let path = collection.join(SHARD_FILE);
     let text = serde_json::to_string_pretty(&shard).map_err(|e| e.to_string())?;
@@ -266,6 +288,7 @@ fn clear_collection(dir: &Path) -> Result<(), String> {
 fn analyze(collections: &[PathBuf], config: &Config) -> Result<Analysis, String> {
     let mut merge = Merge::default();
     for path in collections {
+        let path = &collection_in(path);
         if archive::is_archive(path) {
             archive::read(path, &mut merge)?;
         } else if collections.len() > 1 {
@@ -278,7 +301,47 @@ fn analyze(collections: &[PathBuf], config: &Config) -> Result<Analysis, String>
     Ok(Analysis::new(merged, config))
 }
 
+/// The collection a path names: the path itself, or for a report directory given in its
+/// place (no collection file, but a `collection/` inside), that `collection/`.
+fn collection_in(path: &Path) -> PathBuf {
+    let inner = path.join("collection");
+    let holds_files = || {
+        std::fs::read_dir(path).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.ends_with(".jsonl") || name == SHARD_FILE
+            })
+        })
+    };
+    if path.is_dir() && inner.is_dir() && !holds_files() {
+        return inner;
+    }
+    path.to_path_buf()
+}
+
 fn verdict(a: &Analysis, o: &Options) -> ExitCode {
+    // A part of the run whose tests failed: its runner's status, as the run itself gave.
+    if let Some(shard) = a.shards.iter().find(|s| s.status.is_some_and(|c| c != 0)) {
+        eprintln!(
+            "iast: {} failed (exit status {}){}; the findings are those of the tests that ran",
+            shard.runner,
+            shard.status.unwrap_or_default(),
+            shard
+                .partition
+                .as_deref()
+                .map(|p| format!(" in partition {}", iast_core::escape_for_terminal(p).0))
+                .unwrap_or_default(),
+        );
+        return runner_failed(shard.status);
+    }
+    if !a.shard_problems.is_empty() {
+        for p in &a.shard_problems {
+            eprintln!("iast: {p}");
+        }
+        eprintln!("iast: the shards merged are not one whole run, so no verdict is given");
+        return ExitCode::from(1);
+    }
     if a.registry.is_empty() && !o.allow_empty {
         eprintln!(
             "iast: no test process monitored anything, so no finding means nothing; \

@@ -104,6 +104,9 @@ pub fn summary(a: &Analysis) -> String {
             parts.join(", ")
         );
     }
+    for p in &a.shard_problems {
+        let _ = writeln!(out, "  not one whole run: {p}");
+    }
     for c in &a.counts {
         let _ = writeln!(
             out,

@@ -380,6 +380,10 @@ fn the_command_line_has_help_for_each_command_and_a_version() {
 
 /// `cargo nextest` must be installed: `.ci/run` installs it.
 fn nextest(args: &[&str]) -> Output {
+    nextest_with(args, &[])
+}
+
+fn nextest_with(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let installed = Command::new(env!("CARGO"))
         .args(["nextest", "--version"])
         .output()
@@ -390,7 +394,7 @@ fn nextest(args: &[&str]) -> Output {
     );
     let mut all = vec!["nextest"];
     all.extend_from_slice(args);
-    cargo_iast(&all, &[])
+    cargo_iast(&all, envs)
 }
 
 /// A report as JSON, without the description of the shards it was merged from.
@@ -413,7 +417,7 @@ fn nextest_runs_the_suite_and_its_shards_merge_into_the_same_report() {
     let report = json(&whole.path().join("report.json"));
     assert_eq!(
         report["shards"],
-        serde_json::json!([{"runner": "cargo nextest run"}])
+        serde_json::json!([{"runner": "cargo nextest run", "status": 0}])
     );
     // One process per test, each of the application's test binaries having one test.
     assert_eq!(
@@ -458,13 +462,18 @@ fn nextest_runs_the_suite_and_its_shards_merge_into_the_same_report() {
     assert_eq!(
         merged["shards"],
         serde_json::json!([
-            {"runner": "cargo nextest run", "partition": "slice:1/2"},
-            {"runner": "cargo nextest run", "partition": "slice:2/2"},
+            {"runner": "cargo nextest run", "partition": "slice:1/2", "status": 0},
+            {"runner": "cargo nextest run", "partition": "slice:2/2", "status": 0},
         ])
     );
     assert_eq!(without_shards(merged), without_shards(report));
+    // The report directory given in place of its collection is read as the collection.
     let out = cargo_iast(
-        &["report", first.to_str().unwrap(), archive.to_str().unwrap()],
+        &[
+            "report",
+            parts[0].path().to_str().unwrap(),
+            archive.to_str().unwrap(),
+        ],
         &[],
     );
     assert!(
@@ -473,5 +482,77 @@ fn nextest_runs_the_suite_and_its_shards_merge_into_the_same_report() {
         ),
         "{}",
         stdout(&out)
+    );
+
+    // Shards that are not one whole run get no verdict: one missing, one given twice.
+    let out = cargo_iast(&["report", first.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("partition slice:2/2 is missing"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cargo_iast(
+        &[
+            "report",
+            first.to_str().unwrap(),
+            first.to_str().unwrap(),
+            archive.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("partition slice:1/2 is given 2 times"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A shard whose tests failed fails the merge with its runner's status.
+    let failing = tempfile::tempdir().unwrap();
+    let out = nextest_with(
+        &[
+            "--dir",
+            failing.path().to_str().unwrap(),
+            "--partition=slice:1/1",
+        ],
+        &[("SHOP_CRASH", "1")],
+    );
+    let status = out.status.code();
+    assert!(!matches!(status, Some(0..=2)), "{}", stderr(&out));
+    let collection = failing.path().join("collection");
+    let out = cargo_iast(&["report", collection.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), status, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cargo nextest run failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_runner_that_refuses_its_arguments_leaves_the_last_reports_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.txt"), "the last run's").unwrap();
+    // A mistyped option of cargo iast's is the runner's, and cargo refuses it.
+    let out = cargo_iast(
+        &[
+            "test",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--fromat",
+            "json",
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("cargo test failed before any test process ran"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("report.txt")).unwrap(),
+        "the last run's"
     );
 }

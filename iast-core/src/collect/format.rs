@@ -107,4 +107,8 @@ pub struct Shard {
     /// The runner's arguments, as given.
     #[serde(default)]
     pub args: Vec<String>,
+    /// The runner's exit status once it finished (0: every test passed); absent while it
+    /// runs, or when it was killed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
 }
