@@ -22,7 +22,7 @@ pub(crate) fn fleet_items(url: &[u8]) -> Option<Vec<(Arc<Upstream>, Vec<u32>)>> 
         let mut items: Vec<(Arc<Upstream>, Vec<u32>)> = Vec::new();
         for r in &ranges {
             // The entry names at most this many; past them the URL's ranges are not looked at.
-            if items.len() == crate::fleet::wire::MAX_ITEMS {
+            if items.len() == wire::MAX_ITEMS {
                 break;
             }
             if r.start < within.start || r.end > within.end || overlaps(&recognised, r.start..r.end)

@@ -19,15 +19,8 @@ pub(crate) fn path_and_query(url: &[u8]) -> (Range<usize>, usize) {
 /// `text` percent-decoded, with `+` read as a space in a query, as the receiving layers
 /// decode paths and query parameters.
 pub(crate) fn decoded(text: &[u8], in_query: bool) -> Vec<u8> {
-    let spaced: Vec<u8>;
-    let text = if in_query && text.contains(&b'+') {
-        spaced = text
-            .iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect();
-        &spaced
-    } else {
-        text
-    };
-    percent_encoding::percent_decode(text).collect()
+    match in_query {
+        true => crate::taint::form_decode(text),
+        false => percent_encoding::percent_decode(text).collect(),
+    }
 }

@@ -137,7 +137,7 @@ pub(super) fn variants_in(value: &[u8], forms: &mut Forms, mut emit: impl FnMut(
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, then percent-decoding.
-fn form_decode(value: &[u8]) -> Vec<u8> {
+pub(crate) fn form_decode(value: &[u8]) -> Vec<u8> {
     let spaced: Vec<u8> = value
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })

@@ -49,6 +49,7 @@ mod entries;
 mod gate;
 mod grams;
 mod hash;
+pub(crate) use encodings::form_decode;
 pub(crate) use hash::{MixHasher, MixMap};
 mod partial;
 mod range;
